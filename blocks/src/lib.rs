@@ -1,0 +1,1 @@
+//! Placeholder lib so the workspace resolves.
