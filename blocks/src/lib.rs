@@ -1,1 +1,17 @@
-//! Placeholder lib so the workspace resolves.
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+pub mod curve;
+pub mod error;
+pub mod kzg;
+pub mod mle;
+pub mod srs;
+pub mod transcript;
+pub mod univariate;
+
+pub use curve::{Fr, G1, G1Affine, G2Affine};
+pub use error::{Error, RelationError, VerifyError};
+pub use kzg::{Commitment, PairingClaim};
+pub use mle::DenseMle;
+pub use srs::{Srs, SrsError, SrsOrigin, VerifierKey};
+pub use transcript::Transcript;

@@ -1,0 +1,128 @@
+use ark_ec::CurveGroup;
+use ark_ff::Field;
+use ark_serialize::CanonicalSerialize;
+
+use super::*;
+use crate::curve::Fr;
+
+fn bytes(srs: &Srs) -> Vec<u8> {
+    let mut out = Vec::new();
+    srs.write(&mut out).unwrap();
+    out
+}
+
+/// A point on the curve but outside the prime-order subgroup (G1 has a large cofactor).
+fn off_subgroup_point() -> G1Affine {
+    let mut x = ark_bls12_381::Fq::from(1u64);
+    loop {
+        if let Some(p) = G1Affine::get_point_from_x_unchecked(x, true) {
+            if !p.is_in_correct_subgroup_assuming_on_curve() {
+                return p;
+            }
+        }
+        x += ark_bls12_381::Fq::ONE;
+    }
+}
+
+#[test]
+fn dev_srs_is_deterministic_and_round_trips() {
+    let a = Srs::insecure_dev(7, 4).unwrap();
+    let b = Srs::insecure_dev(7, 4).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.digest(), b.digest());
+    assert_ne!(a.digest(), Srs::insecure_dev(8, 4).unwrap().digest());
+    assert_eq!(a.len(), 16);
+    assert_eq!(a.origin(), &SrsOrigin::InsecureDev { seed: 7 });
+    let back = Srs::read(bytes(&a).as_slice()).unwrap();
+    assert_eq!(back, a);
+    back.check_powers().unwrap();
+    assert!(Srs::insecure_dev(1, MAX_DEV_LOG_SIZE + 1).is_err());
+}
+
+#[test]
+fn ceremony_origin_round_trips() {
+    let dev = Srs::insecure_dev(3, 2).unwrap();
+    let vk = dev.verifier_key();
+    let srs =
+        Srs::from_ceremony("test ceremony".into(), dev.powers_g1().to_vec(), vk.g2, vk.tau_g2)
+            .unwrap();
+    let back = Srs::read(bytes(&srs).as_slice()).unwrap();
+    assert_eq!(back.origin(), &SrsOrigin::Ceremony { name: "test ceremony".into() });
+}
+
+#[test]
+fn every_truncation_is_an_error() {
+    let full = bytes(&Srs::insecure_dev(1, 2).unwrap());
+    for cut in 0..full.len() {
+        assert!(Srs::read(&full[..cut]).is_err(), "prefix of {cut} bytes was accepted");
+    }
+}
+
+#[test]
+fn header_errors_are_specific() {
+    let mut data = bytes(&Srs::insecure_dev(1, 1).unwrap());
+    data[0] = b'X';
+    assert!(matches!(Srs::read(data.as_slice()), Err(SrsError::BadMagic)));
+    let mut data = bytes(&Srs::insecure_dev(1, 1).unwrap());
+    data[4] = 9;
+    assert!(matches!(Srs::read(data.as_slice()), Err(SrsError::UnsupportedVersion { found: 9 })));
+    let mut data = bytes(&Srs::insecure_dev(1, 1).unwrap());
+    data[8] = 5;
+    assert!(matches!(Srs::read(data.as_slice()), Err(SrsError::UnknownOrigin(5))));
+}
+
+#[test]
+fn points_outside_the_subgroup_are_rejected() {
+    let srs = Srs::insecure_dev(1, 2).unwrap();
+    let mut powers = srs.powers_g1().to_vec();
+    powers[2] = off_subgroup_point();
+    let mut data = Vec::new();
+    data.extend_from_slice(b"TSRS");
+    data.extend_from_slice(&1u32.to_le_bytes());
+    data.push(0);
+    data.extend_from_slice(&1u64.to_le_bytes());
+    let vk = srs.verifier_key();
+    vk.g2.serialize_compressed(&mut data).unwrap();
+    vk.tau_g2.serialize_compressed(&mut data).unwrap();
+    powers.serialize_compressed(&mut data).unwrap();
+    assert!(matches!(
+        Srs::read(data.as_slice()),
+        Err(SrsError::Malformed { field: "G1 powers", .. })
+    ));
+}
+
+#[test]
+fn garbage_point_bytes_are_rejected() {
+    let mut data = bytes(&Srs::insecure_dev(1, 2).unwrap());
+    let last = data.len() - 10;
+    for b in &mut data[last..] {
+        *b ^= 0x5a;
+    }
+    assert!(Srs::read(data.as_slice()).is_err());
+}
+
+#[test]
+fn inconsistent_tau_is_rejected() {
+    let dev = Srs::insecure_dev(3, 3).unwrap();
+    let vk = dev.verifier_key();
+    let wrong_tau_g2 = (vk.tau_g2 * Fr::from(2u64)).into_affine();
+    let err =
+        Srs::from_ceremony("x".into(), dev.powers_g1().to_vec(), vk.g2, wrong_tau_g2).unwrap_err();
+    assert!(matches!(err, SrsError::Inconsistent("[tau]_1 and [tau]_2 disagree")));
+    // A wrong higher power passes the cheap check but not check_powers.
+    let mut powers = dev.powers_g1().to_vec();
+    powers[5] = (powers[5] + powers[0]).into_affine();
+    let srs = Srs::from_ceremony("x".into(), powers, vk.g2, vk.tau_g2).unwrap();
+    assert!(matches!(srs.check_powers(), Err(SrsError::Inconsistent(_))));
+    assert!(Srs::from_ceremony("x".into(), vec![], vk.g2, vk.tau_g2).is_err());
+}
+
+#[test]
+fn committer_powers_reports_size() {
+    let srs = Srs::insecure_dev(1, 2).unwrap();
+    assert_eq!(srs.committer_powers("t", 4).unwrap().len(), 4);
+    assert_eq!(
+        srs.committer_powers("t", 5),
+        Err(Error::SrsTooSmall { what: "t", needed: 5, available: 4 })
+    );
+}
