@@ -26,9 +26,6 @@ pub enum VerifyError {
     /// The proof has the wrong number of some element (checked before any arithmetic).
     #[error("malformed proof: {what} has {got} entries, expected {expected}")]
     ProofShape { what: &'static str, expected: usize, got: usize },
-    /// A sumcheck round polynomial does not agree with the running claim.
-    #[error("{protocol}: sumcheck round {round} is inconsistent with the running claim")]
-    SumcheckRound { protocol: &'static str, round: usize },
     /// The sumcheck's last claim does not match the oracle evaluations.
     #[error("{protocol}: sumcheck final claim does not match the oracle evaluations")]
     SumcheckFinal { protocol: &'static str },

@@ -3,9 +3,13 @@
 
 pub mod curve;
 pub mod error;
+pub mod hyperkzg;
 pub mod kzg;
 pub mod mle;
 pub mod srs;
+pub mod sumcheck;
+#[cfg(feature = "test-utils")]
+pub mod testing;
 pub mod transcript;
 pub mod univariate;
 

@@ -198,3 +198,41 @@ fn batch_opening_rejects_each_tampering() {
         Err(VerifyError::ProofShape { .. })
     ));
 }
+
+/// If the evaluations were not absorbed before `γ`, a prover knowing `γ` could shift the values of
+/// two polynomials sharing a point set by `δ` and `−δ·γ^1/γ^2`, leaving `Σ_j γ^j r_j` unchanged.
+#[test]
+fn evaluations_bind_gamma() {
+    use ark_ff::Field;
+    let mut rng = StdRng::seed_from_u64(16);
+    let case = batch_case(&mut rng);
+    let (evals, proof, _) = run_batch(&case);
+    // γ as the honest transcript derives it.
+    let mut t = Transcript::new(b"batch test");
+    t.append_u64(b"shplonk polynomials", case.commitments.len() as u64);
+    for ((c, set), e) in case.commitments.iter().zip(&case.sets).zip(&evals) {
+        t.append_serializable(b"shplonk commitment", c);
+        t.append_scalars(b"shplonk points", set);
+        t.append_scalars(b"shplonk evaluations", e);
+    }
+    let gamma = t.challenge_scalar(b"shplonk gamma");
+    let delta = Fr::from(5u64);
+    let mut forged = evals.clone();
+    forged[1][0] += delta;
+    forged[2][0] -= delta * gamma.inverse().unwrap();
+    let vk = case.srs.verifier_key();
+    let result = batch_verify(
+        &vk,
+        &case.commitments,
+        &case.sets,
+        &forged,
+        &proof,
+        &mut Transcript::new(b"batch test"),
+    )
+    .and_then(|c| c.check(&vk));
+    assert_eq!(
+        result,
+        Err(VerifyError::Pairing),
+        "forged evaluations accepted: γ does not bind them"
+    );
+}

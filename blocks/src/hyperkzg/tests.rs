@@ -1,0 +1,228 @@
+use std::sync::OnceLock;
+
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::{One, UniformRand};
+use ark_std::rand::{Rng, SeedableRng, rngs::StdRng};
+
+use super::*;
+use crate::curve::fr_from_i64;
+use crate::error::RelationError;
+use crate::testing::{ConformanceCase, Tampering, run_all};
+
+fn srs() -> &'static Srs {
+    static SRS: OnceLock<Srs> = OnceLock::new();
+    SRS.get_or_init(|| Srs::insecure_dev(42, 10).unwrap())
+}
+
+/// A quantized-looking tensor of `size` entries (small signed ints, zero-padded) opened at a point.
+struct Case {
+    poly: DenseMle,
+    commitment: Commitment,
+    point: Vec<Fr>,
+    value: Fr,
+}
+
+impl ConformanceCase for Case {
+    type Proof = MlOpeningProof;
+    const NAME: &'static str = PROTOCOL;
+
+    fn sizes() -> Vec<usize> {
+        vec![1, 2, 3, 100, 1024]
+    }
+
+    fn generate(size: usize, seed: u64) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let poly = DenseMle::zero_padded(
+            (0..size).map(|_| fr_from_i64(rng.gen_range(-128..128))).collect(),
+        );
+        let point: Vec<Fr> = (0..poly.num_vars()).map(|_| Fr::rand(&mut rng)).collect();
+        let commitment = commit(srs(), &poly).unwrap();
+        let value = poly.evaluate(&point).unwrap();
+        Self { poly, commitment, point, value }
+    }
+
+    fn check(&self) -> Result<(), RelationError> {
+        let bad = |d: &str| RelationError::Violated { relation: PROTOCOL, detail: d.into() };
+        if commit(srs(), &self.poly).map_err(|e| bad(&e.to_string()))? != self.commitment {
+            return Err(bad("commitment does not match the polynomial"));
+        }
+        if self.poly.evaluate(&self.point).map_err(|e| bad(&e.to_string()))? != self.value {
+            return Err(bad("value is not the polynomial's evaluation"));
+        }
+        Ok(())
+    }
+
+    fn corrupt_witness(&mut self) {
+        let mut evals = self.poly.evals().to_vec();
+        evals[0] += Fr::one();
+        self.poly = DenseMle::new(evals).unwrap();
+    }
+
+    fn prove(&self, t: &mut Transcript) -> MlOpeningProof {
+        open(srs(), &self.poly, &self.commitment, &self.point, t).unwrap().1
+    }
+
+    fn verify(&self, proof: &MlOpeningProof, t: &mut Transcript) -> Result<(), VerifyError> {
+        let vk = srs().verifier_key();
+        verify(&vk, &self.commitment, &self.point, self.value, proof, t)?.check(&vk)
+    }
+
+    fn tamperings(&self, proof: &MlOpeningProof) -> Vec<Tampering<MlOpeningProof>> {
+        let fold = VerifyError::Mismatch { protocol: PROTOCOL, what: "folding equation" };
+        let g = G1Affine::generator();
+        let bump = |p: &G1Affine| (*p + g).into_affine();
+        let mut out = Vec::new();
+        let mut push = |field: String, proof: MlOpeningProof, expected: &VerifyError| {
+            out.push(Tampering { field, proof, expected: expected.clone() })
+        };
+        for j in 0..proof.folded_commitments.len() {
+            let mut p = proof.clone();
+            p.folded_commitments[j] = bump(&p.folded_commitments[j]);
+            // Changes r, so the (unchanged) evaluations no longer fold.
+            push(format!("folded commitment {j}"), p, &fold);
+        }
+        for j in 0..proof.evals_at_r.len() {
+            let mut p = proof.clone();
+            p.evals_at_r[j] += Fr::one();
+            push(format!("eval at r {j}"), p, &fold);
+            let mut p = proof.clone();
+            p.evals_at_minus_r[j] += Fr::one();
+            push(format!("eval at -r {j}"), p, &fold);
+        }
+        for j in 0..proof.evals_at_r_squared.len() {
+            let mut p = proof.clone();
+            p.evals_at_r_squared[j] += Fr::one();
+            push(format!("eval at r^2 {j}"), p, &fold);
+        }
+        let mut p = proof.clone();
+        p.batch.quotient = bump(&p.batch.quotient);
+        push("batch quotient".into(), p, &VerifyError::Pairing);
+        let mut p = proof.clone();
+        p.batch.final_witness = bump(&p.batch.final_witness);
+        push("batch final witness".into(), p, &VerifyError::Pairing);
+        let k = proof.evals_at_r.len();
+        let mut p = proof.clone();
+        p.evals_at_r.pop();
+        push(
+            "evals at r (one dropped)".into(),
+            p,
+            &VerifyError::ProofShape { what: "hyperkzg evaluations at r", expected: k, got: k - 1 },
+        );
+        out
+    }
+}
+
+#[test]
+fn conformance() {
+    run_all::<Case>();
+}
+
+#[test]
+fn wrong_value_point_or_commitment_is_rejected() {
+    let case = Case::generate(300, 1);
+    let vk = srs().verifier_key();
+    let proof = case.prove(&mut Transcript::new(PROTOCOL.as_bytes()));
+    let run = |c: &Commitment, point: &[Fr], v: Fr| {
+        verify(&vk, c, point, v, &proof, &mut Transcript::new(PROTOCOL.as_bytes()))
+            .and_then(|pc| pc.check(&vk))
+    };
+    assert!(run(&case.commitment, &case.point, case.value).is_ok());
+    assert!(run(&case.commitment, &case.point, case.value + Fr::one()).is_err());
+    let mut other_point = case.point.clone();
+    other_point[0] += Fr::one();
+    assert!(run(&case.commitment, &other_point, case.value).is_err());
+    let other = Commitment((case.commitment.0 + G1Affine::generator()).into_affine());
+    assert!(run(&other, &case.point, case.value).is_err());
+    assert!(matches!(
+        run(&case.commitment, &case.point[1..], case.value),
+        Err(VerifyError::ProofShape { .. })
+    ));
+}
+
+/// A cheating prover that opens a polynomial other than the committed one is caught by the pairing.
+#[test]
+fn opening_a_different_polynomial_fails() {
+    let honest = Case::generate(64, 2);
+    let mut other = Case::generate(64, 3);
+    other.point = honest.point.clone();
+    other.value = other.poly.evaluate(&other.point).unwrap();
+    let mut t = Transcript::new(b"x");
+    let (_, proof) = open(srs(), &other.poly, &honest.commitment, &honest.point, &mut t).unwrap();
+    let vk = srs().verifier_key();
+    let claim = verify(
+        &vk,
+        &honest.commitment,
+        &honest.point,
+        other.value,
+        &proof,
+        &mut Transcript::new(b"x"),
+    )
+    .unwrap();
+    assert_eq!(claim.check(&vk), Err(VerifyError::Pairing));
+}
+
+#[test]
+fn batch_at_one_point() {
+    let mut rng = StdRng::seed_from_u64(4);
+    let polys: Vec<DenseMle> = (0..3)
+        .map(|_| DenseMle::new((0..64).map(|_| Fr::rand(&mut rng)).collect()).unwrap())
+        .collect();
+    let refs: Vec<&DenseMle> = polys.iter().collect();
+    let commitments: Vec<Commitment> = polys.iter().map(|p| commit(srs(), p).unwrap()).collect();
+    let point: Vec<Fr> = (0..6).map(|_| Fr::rand(&mut rng)).collect();
+    let mut pt = Transcript::new(b"b");
+    let (values, proof) = batch_open(srs(), &refs, &commitments, &point, &mut pt).unwrap();
+    let vk = srs().verifier_key();
+    let mut vt = Transcript::new(b"b");
+    batch_verify(&vk, &commitments, &point, &values, &proof, &mut vt).unwrap().check(&vk).unwrap();
+    assert_eq!(pt.state_digest(), vt.state_digest());
+    for j in 0..3 {
+        let mut bad = values.clone();
+        bad[j] += Fr::one();
+        let r = batch_verify(&vk, &commitments, &point, &bad, &proof, &mut Transcript::new(b"b"));
+        assert!(r.and_then(|c| c.check(&vk)).is_err(), "wrong value {j} accepted");
+    }
+    let r =
+        batch_verify(&vk, &commitments, &point, &values[..2], &proof, &mut Transcript::new(b"b"));
+    assert!(matches!(r, Err(VerifyError::Input(_))));
+    assert!(
+        batch_open(srs(), &refs, &commitments[..2], &point, &mut Transcript::new(b"b")).is_err()
+    );
+}
+
+#[test]
+fn zero_padding_keeps_the_commitment_and_scales_the_value() {
+    let case = Case::generate(50, 5);
+    let padded = case.poly.padded_to(8).unwrap();
+    assert_eq!(commit(srs(), &padded).unwrap(), case.commitment);
+    let mut rng = StdRng::seed_from_u64(6);
+    let lead: Vec<Fr> = (0..2).map(|_| Fr::rand(&mut rng)).collect();
+    let point: Vec<Fr> = lead.iter().chain(&case.point).copied().collect();
+    let value = crate::mle::padding_factor(&lead) * case.value;
+    let mut t = Transcript::new(b"p");
+    let (v, proof) = open(srs(), &padded, &case.commitment, &point, &mut t).unwrap();
+    assert_eq!(v, value);
+    let vk = srs().verifier_key();
+    verify(&vk, &case.commitment, &point, value, &proof, &mut Transcript::new(b"p"))
+        .unwrap()
+        .check(&vk)
+        .unwrap();
+}
+
+#[test]
+fn prover_input_errors() {
+    let case = Case::generate(16, 7);
+    let t = &mut Transcript::new(b"e");
+    assert!(matches!(
+        open(srs(), &case.poly, &case.commitment, &case.point[1..], t),
+        Err(Error::Length { .. })
+    ));
+    let big = DenseMle::new(vec![Fr::one(); 2048]).unwrap();
+    assert!(matches!(commit(srs(), &big), Err(Error::SrsTooSmall { .. })));
+    assert_eq!(proof_size(4), case_proof_len(4));
+}
+
+fn case_proof_len(k: usize) -> usize {
+    let case = Case::generate(1 << k, 8);
+    case.prove(&mut Transcript::new(b"s")).compressed_size()
+}
