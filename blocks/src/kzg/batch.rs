@@ -54,8 +54,7 @@ pub fn batch_open(
         queries.iter().map(|q| q.points.iter().map(|s| evaluate(q.poly, *s)).collect()).collect();
     let sets: Vec<&[Fr]> = queries.iter().map(|q| q.points.as_slice()).collect();
     let commitments: Vec<Commitment> = queries.iter().map(|q| q.commitment).collect();
-    absorb_statement(transcript, &commitments, &sets, &evals);
-    let gamma = transcript.challenge_scalar(b"shplonk gamma");
+    let gamma = statement_challenge(transcript, &commitments, &sets, &evals);
     let powers = powers_of(gamma, queries.len());
     let groups = group_by_set(&sets);
     let union = union_of(&sets);
@@ -141,8 +140,7 @@ pub fn batch_verify(
         }
     }
     let sets: Vec<&[Fr]> = point_sets.iter().map(Vec::as_slice).collect();
-    absorb_statement(transcript, commitments, &sets, evals);
-    let gamma = transcript.challenge_scalar(b"shplonk gamma");
+    let gamma = statement_challenge(transcript, commitments, &sets, evals);
     transcript.append_serializable(b"shplonk W", &proof.quotient);
     let z = transcript.challenge_scalar(b"shplonk z");
     transcript.append_serializable(b"shplonk W'", &proof.final_witness);
@@ -164,18 +162,20 @@ pub fn batch_verify(
     Ok(PairingClaim { lhs, rhs: proof.final_witness })
 }
 
-fn absorb_statement(
+/// Step 1: absorb the statement (commitments, point sets, evaluations), then squeeze `γ`.
+pub(crate) fn statement_challenge(
     t: &mut Transcript,
     commitments: &[Commitment],
     sets: &[&[Fr]],
     evals: &[Vec<Fr>],
-) {
+) -> Fr {
     t.append_u64(b"shplonk polynomials", commitments.len() as u64);
     for ((c, set), e) in commitments.iter().zip(sets).zip(evals) {
         t.append_serializable(b"shplonk commitment", c);
         t.append_scalars(b"shplonk points", set);
         t.append_scalars(b"shplonk evaluations", e);
     }
+    t.challenge_scalar(b"shplonk gamma")
 }
 
 fn powers_of(x: Fr, n: usize) -> Vec<Fr> {

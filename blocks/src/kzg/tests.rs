@@ -207,15 +207,14 @@ fn evaluations_bind_gamma() {
     let mut rng = StdRng::seed_from_u64(16);
     let case = batch_case(&mut rng);
     let (evals, proof, _) = run_batch(&case);
-    // γ as the honest transcript derives it.
-    let mut t = Transcript::new(b"batch test");
-    t.append_u64(b"shplonk polynomials", case.commitments.len() as u64);
-    for ((c, set), e) in case.commitments.iter().zip(&case.sets).zip(&evals) {
-        t.append_serializable(b"shplonk commitment", c);
-        t.append_scalars(b"shplonk points", set);
-        t.append_scalars(b"shplonk evaluations", e);
-    }
-    let gamma = t.challenge_scalar(b"shplonk gamma");
+    // γ as the protocol derives it for the honest statement.
+    let sets: Vec<&[Fr]> = case.sets.iter().map(Vec::as_slice).collect();
+    let gamma = super::batch::statement_challenge(
+        &mut Transcript::new(b"batch test"),
+        &case.commitments,
+        &sets,
+        &evals,
+    );
     let delta = Fr::from(5u64);
     let mut forged = evals.clone();
     forged[1][0] += delta;

@@ -186,32 +186,35 @@ fn false_claim_is_rejected() {
     );
 }
 
-/// The forgery that works when a round polynomial is not absorbed before its challenge: knowing
-/// `r_0` in advance, shift `s_0` by `δ(X) = Δ·(X − r_0)/(1 − 2r_0)`, which adds `Δ` to
-/// `s_0(0) + s_0(1)` but leaves `s_0(r_0)` — and so everything after — unchanged.
+/// The forgery that works when a round polynomial is not absorbed before its challenge. The
+/// forger claims `S_0 + Δ`. It runs the honest prover on that false statement, which yields the
+/// true round polynomials and the challenges `r_t` — and without absorption those challenges depend
+/// on the statement alone. It then shifts `s_0` by `δ(X) = Δ·(X − r_0)/(1 − 2r_0)`, which adds `Δ` to
+/// `s_0(0) + s_0(1)` but leaves `s_0(r_0)`, and so every later round and the final check, unchanged.
 #[test]
 fn round_polynomial_binds_its_challenge() {
     let case = Case::generate(64, 2);
-    let honest =
-        prove_batch(case.instances.clone(), &case.claims, &mut Transcript::new(NAME.as_bytes()))
-            .unwrap();
-    let r0 = honest.point[0];
-    // Claim Δ = 1 more for the first instance; the combined claim moves by α^0·2^0·Δ = Δ.
     let delta = Fr::one();
+    let mut false_claims = case.claims.clone();
+    false_claims[0] += delta;
+    let run =
+        prove_batch(case.instances.clone(), &false_claims, &mut Transcript::new(NAME.as_bytes()))
+            .unwrap();
+    let r0 = run.point[0];
     let denom_inv = (Fr::one() - r0 - r0).inverse().unwrap();
     let shift = |x: u64| delta * (Fr::from(x) - r0) * denom_inv;
-    let mut forged = honest.proof.clone();
+    let mut forged = run.proof.clone();
     let round0 = &mut forged.rounds[0].evals_except_one;
     round0[0] += shift(0);
     for (k, e) in round0.iter_mut().enumerate().skip(1) {
         *e += shift(k as u64 + 1);
     }
     let mut statements = case.statements();
-    statements[0].claim += delta;
+    statements[0].claim = false_claims[0];
     let sub = verify_batch(&statements, &forged, &mut Transcript::new(NAME.as_bytes())).unwrap();
     let exprs: Vec<&SumOfProducts> = case.instances.iter().map(|i| &i.expr).collect();
     assert_eq!(
-        sub.check_final(NAME, &exprs, &honest.final_evals),
+        sub.check_final(NAME, &exprs, &run.final_evals),
         Err(VerifyError::SumcheckFinal { protocol: NAME }),
         "forged first round accepted: round polynomials are not bound to their challenges"
     );
