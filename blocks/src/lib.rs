@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod block;
+pub mod claim;
 pub mod curve;
 pub mod error;
 pub mod hyperkzg;
@@ -8,14 +10,18 @@ pub mod kzg;
 pub mod mle;
 pub mod srs;
 pub mod sumcheck;
+pub mod tensor;
 #[cfg(feature = "test-utils")]
 pub mod testing;
 pub mod transcript;
 pub mod univariate;
 
+pub use block::Block;
+pub use claim::{BlockClaims, Claim, TensorClaim, TensorId};
 pub use curve::{Fr, G1, G1Affine, G2Affine};
 pub use error::{Error, RelationError, VerifyError};
 pub use kzg::{Commitment, PairingClaim};
 pub use mle::DenseMle;
 pub use srs::{Srs, SrsError, SrsOrigin, VerifierKey};
+pub use tensor::IntTensor;
 pub use transcript::Transcript;

@@ -15,10 +15,10 @@ fn bytes(srs: &Srs) -> Vec<u8> {
 fn off_subgroup_point() -> G1Affine {
     let mut x = ark_bls12_381::Fq::from(1u64);
     loop {
-        if let Some(p) = G1Affine::get_point_from_x_unchecked(x, true) {
-            if !p.is_in_correct_subgroup_assuming_on_curve() {
-                return p;
-            }
+        if let Some(p) = G1Affine::get_point_from_x_unchecked(x, true)
+            && !p.is_in_correct_subgroup_assuming_on_curve()
+        {
+            return p;
         }
         x += ark_bls12_381::Fq::ONE;
     }
