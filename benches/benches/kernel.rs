@@ -80,7 +80,7 @@ fn sumcheck(c: &mut Criterion) {
     for log in LOG_SIZES {
         let r: Vec<Fr> = (0..log).map(|_| Fr::rand(&mut rng)).collect();
         let polys = vec![
-            DenseMle::new(eq_table(&r)).expect("eq"),
+            DenseMle::new(eq_table(&r).expect("eq")).expect("eq"),
             DenseMle::new(int8_table(1 << log, &mut rng)).expect("x"),
             DenseMle::new(int8_table(1 << log, &mut rng)).expect("y"),
         ];

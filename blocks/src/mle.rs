@@ -18,6 +18,9 @@ use rayon::prelude::*;
 use crate::curve::Fr;
 use crate::error::Error;
 
+/// The most variables any table may have (2^32 entries); larger requests are errors, not panics.
+pub const MAX_NUM_VARS: usize = 32;
+
 /// Below this many entries, loops stay serial (rayon's overhead dominates).
 const PAR_THRESHOLD: usize = 1 << 12;
 
@@ -92,6 +95,7 @@ impl DenseMle {
 
     /// Zero-pads to `num_vars` variables (new leading variables, see the module doc).
     pub fn padded_to(&self, num_vars: usize) -> Result<Self, Error> {
+        check_num_vars("zero-padding", num_vars)?;
         if num_vars < self.num_vars {
             return Err(Error::Invalid {
                 what: "zero-padding",
@@ -133,7 +137,8 @@ pub fn bind_last_slice(table: &[Fr], r: Fr) -> Vec<Fr> {
 }
 
 /// The table `eq(point, x)` for all `x ∈ {0,1}^k`, in index order.
-pub fn eq_table(point: &[Fr]) -> Vec<Fr> {
+pub fn eq_table(point: &[Fr]) -> Result<Vec<Fr>, Error> {
+    check_num_vars("eq table", point.len())?;
     let mut table = Vec::with_capacity(1 << point.len());
     table.push(Fr::one());
     for r in point {
@@ -148,7 +153,17 @@ pub fn eq_table(point: &[Fr]) -> Vec<Fr> {
             table.iter().flat_map(next).collect()
         };
     }
-    table
+    Ok(table)
+}
+
+fn check_num_vars(what: &'static str, num_vars: usize) -> Result<(), Error> {
+    if num_vars > MAX_NUM_VARS {
+        return Err(Error::Invalid {
+            what,
+            reason: format!("{num_vars} variables exceed {MAX_NUM_VARS}"),
+        });
+    }
+    Ok(())
 }
 
 /// `eq(a, b) = Π_j (a_j·b_j + (1−a_j)(1−b_j))`; errors if the lengths differ.

@@ -36,7 +36,7 @@ pub fn run(log_size: usize) -> Result<()> {
     let r: Vec<Fr> = (0..log_size).map(|_| Fr::rand(&mut rng)).collect();
     let z: Vec<Fr> = x.evals().iter().zip(y.evals()).map(|(a, b)| *a * b).collect();
     let claim = DenseMle::new(z)?.evaluate(&r)?;
-    let eq = DenseMle::new(eq_table(&r))?;
+    let eq = DenseMle::new(eq_table(&r)?)?;
     let t = Instant::now();
     let mut pt = Transcript::new(b"tessera demo");
     let out = prove_batch(

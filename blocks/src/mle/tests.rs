@@ -25,7 +25,7 @@ fn evaluation_matches_definition_and_hypercube() {
         let f = random_mle(k, &mut rng);
         let r: Vec<Fr> = (0..k).map(|_| Fr::rand(&mut rng)).collect();
         assert_eq!(f.evaluate(&r).unwrap(), evaluate_by_definition(&f, &r));
-        let table = eq_table(&r);
+        let table = eq_table(&r).unwrap();
         let via_table: Fr = table.iter().zip(f.evals()).map(|(e, v)| *e * v).sum();
         assert_eq!(via_table, f.evaluate(&r).unwrap());
     }
@@ -71,6 +71,8 @@ fn bad_shapes_are_typed_errors() {
     let f = DenseMle::new(vec![Fr::from(1u64); 4]).unwrap();
     assert!(matches!(f.evaluate(&[Fr::from(1u64)]), Err(Error::Length { .. })));
     assert!(eq_eval(&[Fr::from(1u64)], &[]).is_err());
+    assert!(matches!(eq_table(&vec![Fr::from(0u64); 64]), Err(Error::Invalid { .. })));
+    assert!(matches!(f.padded_to(64), Err(Error::Invalid { .. })));
 }
 
 #[test]
@@ -78,7 +80,7 @@ fn parallel_paths_agree_with_serial() {
     let mut rng = StdRng::seed_from_u64(4);
     let f = random_mle(14, &mut rng); // above PAR_THRESHOLD
     let r: Vec<Fr> = (0..14).map(|_| Fr::rand(&mut rng)).collect();
-    let table = eq_table(&r);
+    let table = eq_table(&r).unwrap();
     let via_table: Fr = table.iter().zip(f.evals()).map(|(e, v)| *e * v).sum();
     assert_eq!(f.evaluate(&r).unwrap(), via_table);
     assert_eq!(f.bind_last(r[13]).unwrap().evaluate(&r[..13]).unwrap(), via_table);

@@ -39,6 +39,7 @@ pub use prover::{SumcheckInstance, SumcheckOutput, prove_batch};
 pub use verifier::{BatchSubclaim, SumcheckStatement, verify_batch};
 
 use crate::curve::Fr;
+use crate::error::Error;
 use crate::transcript::Transcript;
 
 /// The largest degree of `g` the engine accepts.
@@ -66,8 +67,20 @@ impl SumOfProducts {
         self.terms.iter().flat_map(|(_, t)| t.iter()).map(|j| j + 1).max().unwrap_or(0)
     }
 
-    /// `g(values)`; `values.len()` must be at least [`Self::arity`] (checked by callers).
-    pub fn evaluate(&self, values: &[Fr]) -> Fr {
+    /// `g(values)`; errors if `values` is shorter than [`Self::arity`].
+    pub fn evaluate(&self, values: &[Fr]) -> Result<Fr, Error> {
+        if values.len() < self.arity() {
+            return Err(Error::Length {
+                what: "expression inputs",
+                expected: self.arity(),
+                got: values.len(),
+            });
+        }
+        Ok(self.evaluate_unchecked(values))
+    }
+
+    /// `g(values)` for callers that checked `values.len() >= arity()` (hot loops).
+    pub(crate) fn evaluate_unchecked(&self, values: &[Fr]) -> Fr {
         self.terms
             .iter()
             .map(|(c, t)| t.iter().fold(*c, |acc, j| acc * values[*j]))

@@ -255,6 +255,9 @@ fn bad_inputs_are_typed_errors() {
         expr: SumOfProducts { terms: vec![(Fr::one(), vec![0; 9])] },
     };
     assert!(matches!(prove_batch(vec![deep], &[Fr::zero()], t), Err(Error::Invalid { .. })));
+    let g = SumOfProducts::product(3);
+    assert!(matches!(g.evaluate(&[Fr::one(); 2]), Err(Error::Length { .. })));
+    assert_eq!(g.evaluate(&[Fr::from(2u64); 3]).unwrap(), Fr::from(8u64));
     let st = [SumcheckStatement { num_vars: 2, degree: 9, claim: Fr::zero() }];
     let proof = SumcheckProof { rounds: vec![] };
     assert!(matches!(verify_batch(&st, &proof, t), Err(VerifyError::Input(_))));
