@@ -181,3 +181,40 @@ pub fn padding_factor(leading: &[Fr]) -> Fr {
 
 #[cfg(test)]
 mod tests;
+
+/// `I_m(r) = Σ_{i<m} eq(r, i)`: the multilinear extension of "index < m" over `k = r.len()` bits,
+/// in `O(k)`. It is 1 on the first `m` hypercube points and 0 on the rest, which is how claims
+/// keep the zero padding of non-power-of-two axes. Errors if `m > 2^k`.
+pub fn prefix_indicator(r: &[Fr], m: usize) -> Result<Fr, Error> {
+    let k = r.len();
+    check_num_vars("prefix indicator", k)?;
+    if m > 1usize << k {
+        return Err(Error::Invalid { what: "prefix indicator", reason: format!("{m} exceeds 2^{k}") });
+    }
+    if m == 1usize << k {
+        return Ok(Fr::one());
+    }
+    // Walk the bits of m from the most significant: wherever m has a 1, every index that agrees
+    // with m above that bit and has a 0 there is smaller than m, whatever its lower bits.
+    let mut total = Fr::zero();
+    let mut prefix = Fr::one();
+    for (j, rj) in r.iter().enumerate() {
+        let bit = (m >> (k - 1 - j)) & 1 == 1;
+        if bit {
+            total += prefix * (Fr::one() - rj);
+            prefix *= rj;
+        } else {
+            prefix *= Fr::one() - rj;
+        }
+    }
+    Ok(total)
+}
+
+/// `Π_a I_{n_a}(r_a)` for a point split per axis (see [`crate::tensor`]): the indicator of the
+/// unpadded region of a tensor of shape `shape`.
+pub fn region_indicator(per_axis: &[&[Fr]], shape: &[usize]) -> Result<Fr, Error> {
+    if per_axis.len() != shape.len() {
+        return Err(Error::Length { what: "region indicator axes", expected: shape.len(), got: per_axis.len() });
+    }
+    per_axis.iter().zip(shape).try_fold(Fr::one(), |acc, (r, n)| Ok(acc * prefix_indicator(r, *n)?))
+}

@@ -85,3 +85,22 @@ fn parallel_paths_agree_with_serial() {
     assert_eq!(f.evaluate(&r).unwrap(), via_table);
     assert_eq!(f.bind_last(r[13]).unwrap().evaluate(&r[..13]).unwrap(), via_table);
 }
+
+#[test]
+fn prefix_and_region_indicators() {
+    let mut rng = StdRng::seed_from_u64(6);
+    for k in 0..5usize {
+        let r: Vec<Fr> = (0..k).map(|_| Fr::rand(&mut rng)).collect();
+        let table = eq_table(&r).unwrap();
+        for m in 0..=(1usize << k) {
+            let want: Fr = table[..m].iter().sum();
+            assert_eq!(prefix_indicator(&r, m).unwrap(), want, "k={k} m={m}");
+        }
+        assert!(prefix_indicator(&r, (1 << k) + 1).is_err());
+    }
+    let a: Vec<Fr> = (0..2).map(|_| Fr::rand(&mut rng)).collect();
+    let b: Vec<Fr> = (0..3).map(|_| Fr::rand(&mut rng)).collect();
+    let got = region_indicator(&[&a, &b], &[3, 5]).unwrap();
+    assert_eq!(got, prefix_indicator(&a, 3).unwrap() * prefix_indicator(&b, 5).unwrap());
+    assert!(region_indicator(&[&a], &[3, 5]).is_err());
+}
