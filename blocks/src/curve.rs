@@ -21,3 +21,9 @@ pub type G2 = ark_bls12_381::G2Projective;
 pub fn fr_from_i64(x: i64) -> Fr {
     if x >= 0 { Fr::from(x as u64) } else { -Fr::from(x.unsigned_abs()) }
 }
+
+/// `1/2` in `Fr`, i.e. `(p + 1)/2`.
+pub fn fr_half() -> Fr {
+    use ark_ff::{One, PrimeField};
+    Fr::from(Fr::MODULUS_MINUS_ONE_DIV_TWO) + Fr::one()
+}

@@ -4,6 +4,7 @@
 pub mod block;
 pub mod claim;
 pub mod curve;
+pub mod elementwise;
 pub mod error;
 pub mod hyperkzg;
 pub mod kzg;

@@ -189,7 +189,10 @@ pub fn prefix_indicator(r: &[Fr], m: usize) -> Result<Fr, Error> {
     let k = r.len();
     check_num_vars("prefix indicator", k)?;
     if m > 1usize << k {
-        return Err(Error::Invalid { what: "prefix indicator", reason: format!("{m} exceeds 2^{k}") });
+        return Err(Error::Invalid {
+            what: "prefix indicator",
+            reason: format!("{m} exceeds 2^{k}"),
+        });
     }
     if m == 1usize << k {
         return Ok(Fr::one());
@@ -214,7 +217,11 @@ pub fn prefix_indicator(r: &[Fr], m: usize) -> Result<Fr, Error> {
 /// unpadded region of a tensor of shape `shape`.
 pub fn region_indicator(per_axis: &[&[Fr]], shape: &[usize]) -> Result<Fr, Error> {
     if per_axis.len() != shape.len() {
-        return Err(Error::Length { what: "region indicator axes", expected: shape.len(), got: per_axis.len() });
+        return Err(Error::Length {
+            what: "region indicator axes",
+            expected: shape.len(),
+            got: per_axis.len(),
+        });
     }
     per_axis.iter().zip(shape).try_fold(Fr::one(), |acc, (r, n)| Ok(acc * prefix_indicator(r, *n)?))
 }

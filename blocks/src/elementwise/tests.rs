@@ -1,0 +1,453 @@
+use ark_ff::{One, UniformRand};
+use ark_std::rand::{Rng, SeedableRng, rngs::StdRng};
+
+use super::*;
+use crate::block::Block;
+use crate::claim::{BlockClaims, TensorClaim, TensorId};
+use crate::curve::fr_from_i64;
+use crate::error::VerifyError;
+use crate::kzg::Commitment;
+use crate::mle::DenseMle;
+use crate::testing::{ConformanceCase, Tampering, run_all};
+use crate::transcript::Transcript;
+
+fn random_tensor(shape: &[usize], rng: &mut StdRng) -> IntTensor {
+    let len = shape.iter().product();
+    IntTensor::new(shape.to_vec(), (0..len).map(|_| rng.gen_range(-100..100)).collect()).unwrap()
+}
+
+fn random_point(n: usize, rng: &mut StdRng) -> Vec<Fr> {
+    (0..n).map(|_| Fr::rand(rng)).collect()
+}
+
+/// Discharges tensor claims against the witness tensors (claim `TensorId(i)` is input `i`).
+fn discharge(claims: &BlockClaims, inputs: &[IntTensor]) -> Result<(), VerifyError> {
+    for c in &claims.tensors {
+        let x = inputs
+            .get(c.tensor.0 as usize)
+            .ok_or(VerifyError::Mismatch { protocol: "oracle", what: "tensor id" })?;
+        if x.to_mle().evaluate(&c.point)? != c.value {
+            return Err(VerifyError::Mismatch { protocol: "oracle", what: "input claim" });
+        }
+    }
+    Ok(())
+}
+
+fn output_instance(out: &IntTensor, inputs: usize, rng: &mut StdRng) -> Instance {
+    let point = random_point(out.to_mle().num_vars(), rng);
+    let value = out.to_mle().evaluate(&point).unwrap();
+    Instance {
+        output: TensorClaim { tensor: TensorId(inputs as u32), point, value },
+        inputs: (0..inputs as u32).map(TensorId).collect(),
+    }
+}
+
+/// A verb with tensor inputs, wrapped for the conformance suite.
+trait Fixture: Block<Instance = Instance, Witness = Vec<IntTensor>> + Sized
+where
+    Self::Proof: std::fmt::Debug + PartialEq,
+{
+    const NAME: &'static str;
+    fn spec(size: usize) -> Self::Spec;
+    fn inputs(spec: &Self::Spec, rng: &mut StdRng) -> Vec<IntTensor>;
+    fn tamperings(proof: &Self::Proof) -> Vec<Tampering<Self::Proof>>;
+}
+
+struct Case<B: Fixture>
+where
+    B::Proof: std::fmt::Debug + PartialEq,
+{
+    spec: B::Spec,
+    instance: Instance,
+    witness: Vec<IntTensor>,
+}
+
+impl<B: Fixture> ConformanceCase for Case<B>
+where
+    B::Proof: std::fmt::Debug + PartialEq,
+{
+    type Proof = B::Proof;
+    const NAME: &'static str = B::NAME;
+
+    fn sizes() -> Vec<usize> {
+        vec![1, 2, 5, 64, 300]
+    }
+
+    fn generate(size: usize, seed: u64) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let spec = B::spec(size);
+        let witness = B::inputs(&spec, &mut rng);
+        let out = B::eval(&spec, &witness).unwrap().remove(0);
+        let instance = output_instance(&out, witness.len(), &mut rng);
+        Self { spec, instance, witness }
+    }
+
+    fn check(&self) -> Result<(), RelationError> {
+        B::check(&self.spec, &self.instance, &self.witness)
+    }
+
+    fn corrupt_witness(&mut self) {
+        let x = &self.witness[0];
+        let mut data = x.data().to_vec();
+        data[0] += 1;
+        self.witness[0] = IntTensor::new(x.shape().to_vec(), data).unwrap();
+    }
+
+    fn prove(&self, t: &mut Transcript) -> B::Proof {
+        B::prove(&self.spec, &self.instance, &self.witness, t).unwrap().0
+    }
+
+    fn verify(&self, proof: &B::Proof, t: &mut Transcript) -> Result<(), VerifyError> {
+        let claims = B::verify(&self.spec, &self.instance, proof, t)?;
+        discharge(&claims, &self.witness)
+    }
+
+    fn tamperings(&self, proof: &B::Proof) -> Vec<Tampering<B::Proof>> {
+        B::tamperings(proof)
+    }
+}
+
+fn sumcheck_tamperings<P: Clone>(
+    proof: &P,
+    sumcheck: impl Fn(&mut P) -> &mut crate::sumcheck::SumcheckProof,
+    protocol: &'static str,
+) -> Vec<Tampering<P>> {
+    let mut out = Vec::new();
+    let mut probe = proof.clone();
+    let rounds = sumcheck(&mut probe).rounds.len();
+    for r in 0..rounds {
+        for e in 0..3 {
+            let mut p = proof.clone();
+            sumcheck(&mut p).rounds[r].evals_except_one[e] += Fr::one();
+            out.push(Tampering {
+                field: format!("round {r} eval {e}"),
+                proof: p,
+                expected: VerifyError::SumcheckFinal { protocol },
+            });
+        }
+    }
+    if rounds > 0 {
+        let mut p = proof.clone();
+        sumcheck(&mut p).rounds.pop();
+        out.push(Tampering {
+            field: "rounds (one dropped)".into(),
+            proof: p,
+            expected: VerifyError::ProofShape {
+                what: "sumcheck rounds",
+                expected: rounds,
+                got: rounds - 1,
+            },
+        });
+    }
+    out
+}
+
+impl Fixture for Hadamard {
+    const NAME: &'static str = "hadamard";
+    fn spec(size: usize) -> HadamardSpec {
+        HadamardSpec { shape: vec![3, size] }
+    }
+    fn inputs(spec: &HadamardSpec, rng: &mut StdRng) -> Vec<IntTensor> {
+        vec![random_tensor(&spec.shape, rng), random_tensor(&spec.shape, rng)]
+    }
+    fn tamperings(proof: &HadamardProof) -> Vec<Tampering<HadamardProof>> {
+        let fin = VerifyError::SumcheckFinal { protocol: "hadamard" };
+        let mut out = sumcheck_tamperings(proof, |p| &mut p.sumcheck, "hadamard");
+        let mut p = proof.clone();
+        p.left_eval += Fr::one();
+        out.push(Tampering { field: "left_eval".into(), proof: p, expected: fin.clone() });
+        let mut p = proof.clone();
+        p.right_eval += Fr::one();
+        out.push(Tampering { field: "right_eval".into(), proof: p, expected: fin });
+        out
+    }
+}
+
+impl Fixture for Linear {
+    const NAME: &'static str = "linear";
+    fn spec(size: usize) -> LinearSpec {
+        LinearSpec { shape: vec![size, 3], coeffs: vec![3, -1, 7], constant: -5 }
+    }
+    fn inputs(spec: &LinearSpec, rng: &mut StdRng) -> Vec<IntTensor> {
+        (0..3).map(|_| random_tensor(&spec.shape, rng)).collect()
+    }
+    fn tamperings(proof: &LinearProof) -> Vec<Tampering<LinearProof>> {
+        let mut out: Vec<_> = (0..proof.input_evals.len())
+            .map(|i| {
+                let mut p = proof.clone();
+                p.input_evals[i] += Fr::one();
+                Tampering {
+                    field: format!("input_evals[{i}]"),
+                    proof: p,
+                    expected: VerifyError::Mismatch { protocol: "linear", what: "output claim" },
+                }
+            })
+            .collect();
+        let mut p = proof.clone();
+        p.input_evals.pop();
+        out.push(Tampering {
+            field: "input_evals (one dropped)".into(),
+            proof: p,
+            expected: VerifyError::ProofShape {
+                what: "linear input evaluations",
+                expected: 3,
+                got: 2,
+            },
+        });
+        out
+    }
+}
+
+impl Fixture for Broadcast {
+    const NAME: &'static str = "broadcast";
+    fn spec(size: usize) -> BroadcastSpec {
+        BroadcastSpec { in_shape: vec![1, size, 1], out_shape: vec![3, size, 5] }
+    }
+    fn inputs(spec: &BroadcastSpec, rng: &mut StdRng) -> Vec<IntTensor> {
+        vec![random_tensor(&spec.in_shape, rng)]
+    }
+    fn tamperings(proof: &BroadcastProof) -> Vec<Tampering<BroadcastProof>> {
+        vec![Tampering {
+            field: "input_eval".into(),
+            proof: BroadcastProof { input_eval: proof.input_eval + Fr::one() },
+            expected: VerifyError::Mismatch { protocol: "broadcast", what: "output claim" },
+        }]
+    }
+}
+
+#[test]
+fn hadamard_conformance() {
+    run_all::<Case<Hadamard>>();
+}
+
+#[test]
+fn linear_conformance() {
+    run_all::<Case<Linear>>();
+}
+
+#[test]
+fn broadcast_conformance() {
+    run_all::<Case<Broadcast>>();
+}
+
+/// A claimed output with one wrong entry is rejected (the sumcheck's final check is the guard).
+#[test]
+fn wrong_hadamard_output_entry_is_rejected() {
+    let mut rng = StdRng::seed_from_u64(1);
+    let spec = Hadamard::spec(10);
+    let witness = Hadamard::inputs(&spec, &mut rng);
+    let out = Hadamard::eval(&spec, &witness).unwrap().remove(0);
+    let mut wrong = out.data().to_vec();
+    wrong[17] += 1;
+    let wrong = IntTensor::new(out.shape().to_vec(), wrong).unwrap();
+    let instance = output_instance(&wrong, 2, &mut rng);
+    assert!(Hadamard::check(&spec, &instance, &witness).is_err());
+    let (proof, _) =
+        Hadamard::prove(&spec, &instance, &witness, &mut Transcript::new(b"h")).unwrap();
+    let result = Hadamard::verify(&spec, &instance, &proof, &mut Transcript::new(b"h"))
+        .and_then(|claims| discharge(&claims, &witness));
+    assert_eq!(result, Err(VerifyError::SumcheckFinal { protocol: "hadamard" }));
+}
+
+/// Constants and broadcasts must not write into padding: a claim computed as if they did is
+/// rejected (the region indicator is the guard).
+#[test]
+fn constants_and_broadcasts_stay_out_of_padding() {
+    let mut rng = StdRng::seed_from_u64(2);
+    let spec = LinearSpec { shape: vec![3, 5], coeffs: vec![1], constant: 9 };
+    let x = random_tensor(&spec.shape, &mut rng);
+    let point = random_point(5, &mut rng);
+    // The "padding-blind" output: x + 9 on the whole padded hypercube.
+    let blind: Vec<Fr> = x.to_mle().evals().iter().map(|v| *v + Fr::from(9u64)).collect();
+    let value = DenseMle::new(blind).unwrap().evaluate(&point).unwrap();
+    let instance = Instance {
+        output: TensorClaim { tensor: TensorId(1), point, value },
+        inputs: vec![TensorId(0)],
+    };
+    let (proof, _) =
+        Linear::prove(&spec, &instance, &[x.clone()].to_vec(), &mut Transcript::new(b"l")).unwrap();
+    assert_eq!(
+        Linear::verify(&spec, &instance, &proof, &mut Transcript::new(b"l")),
+        Err(VerifyError::Mismatch { protocol: "linear", what: "output claim" })
+    );
+
+    let spec = BroadcastSpec { in_shape: vec![1, 5], out_shape: vec![3, 5] };
+    let x = random_tensor(&spec.in_shape, &mut rng);
+    // Broadcast into all 4 padded rows instead of the 3 real ones.
+    let rows4 = IntTensor::new(vec![4, 5], x.data().repeat(4)).unwrap();
+    let point = random_point(5, &mut rng);
+    let value = rows4.to_mle().evaluate(&point).unwrap();
+    let instance = Instance {
+        output: TensorClaim { tensor: TensorId(1), point, value },
+        inputs: vec![TensorId(0)],
+    };
+    let (proof, _) =
+        Broadcast::prove(&spec, &instance, &vec![x], &mut Transcript::new(b"b")).unwrap();
+    assert_eq!(
+        Broadcast::verify(&spec, &instance, &proof, &mut Transcript::new(b"b")),
+        Err(VerifyError::Mismatch { protocol: "broadcast", what: "output claim" })
+    );
+}
+
+#[test]
+fn axis_sum_moves_the_claim() {
+    let mut rng = StdRng::seed_from_u64(3);
+    for (shape, axes, scale) in
+        [(vec![3, 5, 6], vec![1], 1), (vec![3, 5, 6], vec![0, 2], -3), (vec![7], vec![0], 2)]
+    {
+        let spec = AxisSumSpec { in_shape: shape.clone(), axes, scale };
+        let x = random_tensor(&shape, &mut rng);
+        let out = AxisSum::eval(&spec, std::slice::from_ref(&x)).unwrap().remove(0);
+        assert_eq!(out.shape(), spec.out_shape().as_slice());
+        let instance = output_instance(&out, 1, &mut rng);
+        AxisSum::check(&spec, &instance, &vec![x.clone()]).unwrap();
+        let mut pt = Transcript::new(b"s");
+        let (_, pclaims) = AxisSum::prove(&spec, &instance, &vec![x.clone()], &mut pt).unwrap();
+        let mut vt = Transcript::new(b"s");
+        let claims = AxisSum::verify(&spec, &instance, &(), &mut vt).unwrap();
+        assert_eq!(claims, pclaims);
+        assert_eq!(pt.state_digest(), vt.state_digest());
+        discharge(&claims, std::slice::from_ref(&x)).unwrap();
+        // A wrong output claim moves to a false input claim.
+        let mut bad = instance.clone();
+        bad.output.value += Fr::one();
+        let claims = AxisSum::verify(&spec, &bad, &(), &mut Transcript::new(b"s")).unwrap();
+        assert!(discharge(&claims, &[x]).is_err());
+    }
+    let zero = AxisSumSpec { in_shape: vec![2], axes: vec![0], scale: 0 };
+    assert!(AxisSum::eval(&zero, &[random_tensor(&[2], &mut rng)]).is_err());
+}
+
+#[test]
+fn eval_checks_shapes_and_overflow() {
+    let mut rng = StdRng::seed_from_u64(4);
+    let spec = Hadamard::spec(4);
+    assert!(Hadamard::eval(&spec, &[random_tensor(&[3, 4], &mut rng)]).is_err());
+    assert!(
+        Hadamard::eval(
+            &spec,
+            &[random_tensor(&[3, 4], &mut rng), random_tensor(&[4, 3], &mut rng)]
+        )
+        .is_err()
+    );
+    let big = IntTensor::new(vec![3, 4], vec![i64::MAX; 12]).unwrap();
+    assert!(Hadamard::eval(&spec, &[big.clone(), big]).is_err());
+    let bad = BroadcastSpec { in_shape: vec![2, 5], out_shape: vec![3, 5] };
+    assert!(Broadcast::eval(&bad, &[random_tensor(&[2, 5], &mut rng)]).is_err());
+    assert_eq!(fr_from_i64(-3), -Fr::from(3u64));
+}
+
+// ---- padding check ----
+
+struct PadCase {
+    spec: PaddingCheckSpec,
+    table: DenseMle,
+    instance: PaddingCheckInstance,
+}
+
+fn pad_case(size: usize, seed: u64) -> PadCase {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let spec = PaddingCheckSpec { shape: vec![3, size] };
+    let table = random_tensor(&spec.shape, &mut rng).to_mle();
+    let instance = PaddingCheckInstance { commitment: fake_commitment(&table) };
+    PadCase { spec, table, instance }
+}
+
+/// Block tests need only a binding tag for the table, not a real KZG commitment.
+fn fake_commitment(table: &DenseMle) -> Commitment {
+    use ark_ec::{CurveGroup, PrimeGroup};
+    let digest: Fr =
+        table.evals().iter().enumerate().map(|(i, v)| *v * Fr::from(i as u64 + 1)).sum();
+    Commitment((crate::curve::G1::generator() * digest).into_affine())
+}
+
+impl ConformanceCase for PadCase {
+    type Proof = PaddingCheckProof;
+    const NAME: &'static str = "padding check";
+    fn sizes() -> Vec<usize> {
+        vec![1, 2, 5, 64, 300]
+    }
+    fn generate(size: usize, seed: u64) -> Self {
+        pad_case(size, seed)
+    }
+    fn check(&self) -> Result<(), RelationError> {
+        PaddingCheck::check(&self.spec, &self.instance, &self.table)
+    }
+    fn corrupt_witness(&mut self) {
+        let mut evals = self.table.evals().to_vec();
+        let last = evals.len() - 1; // row 3 of 4 is padding
+        evals[last] += Fr::one();
+        self.table = DenseMle::new(evals).unwrap();
+    }
+    fn prove(&self, t: &mut Transcript) -> PaddingCheckProof {
+        PaddingCheck::prove(&self.spec, &self.instance, &self.table, t).unwrap().0
+    }
+    fn verify(&self, proof: &PaddingCheckProof, t: &mut Transcript) -> Result<(), VerifyError> {
+        let claims = PaddingCheck::verify(&self.spec, &self.instance, proof, t)?;
+        for c in claims.committed {
+            if self.table.evaluate(&c.point)? != c.value {
+                return Err(VerifyError::Mismatch { protocol: "oracle", what: "committed claim" });
+            }
+        }
+        Ok(())
+    }
+    fn tamperings(&self, proof: &PaddingCheckProof) -> Vec<Tampering<PaddingCheckProof>> {
+        let mut out = sumcheck_tamperings(proof, |p| &mut p.sumcheck, "padding check");
+        let mut p = proof.clone();
+        p.tensor_eval += Fr::one();
+        out.push(Tampering {
+            field: "tensor_eval".into(),
+            proof: p,
+            expected: VerifyError::SumcheckFinal { protocol: "padding check" },
+        });
+        out
+    }
+}
+
+#[test]
+fn padding_check_conformance() {
+    run_all::<PadCase>();
+}
+
+#[test]
+fn nonzero_value_hidden_in_padding_is_rejected() {
+    let mut case = pad_case(5, 5);
+    let mut evals = case.table.evals().to_vec();
+    evals[6] = Fr::from(42u64); // row 0, column 6: padding of the 5-wide axis
+    case.table = DenseMle::new(evals).unwrap();
+    case.instance.commitment = fake_commitment(&case.table);
+    assert!(case.check().is_err());
+    let proof = case.prove(&mut Transcript::new(b"p"));
+    assert_eq!(
+        case.verify(&proof, &mut Transcript::new(b"p")),
+        Err(VerifyError::SumcheckFinal { protocol: "padding check" })
+    );
+}
+
+/// If `ρ` were drawn before the commitment is absorbed, a prover could pick two padding values
+/// that cancel under `eq(ρ, ·)`. Here the forger knows the `ρ` of the honest table's transcript.
+#[test]
+fn padding_garbage_cannot_be_fitted_to_rho() {
+    let honest = pad_case(5, 6);
+    let n = honest.table.num_vars();
+    let rho = super::padding::challenge(&mut Transcript::new(b"p"), &honest.instance, n);
+    let eq = crate::mle::eq_table(&rho).unwrap();
+    // Padded positions 6 and 7 (row 0): g6·eq[6] + g7·eq[7] = 0.
+    let g6 = Fr::from(1u64);
+    let g7 = -g6 * eq[6] * ark_ff::Field::inverse(&eq[7]).unwrap();
+    let mut evals = honest.table.evals().to_vec();
+    evals[6] = g6;
+    evals[7] = g7;
+    let table = DenseMle::new(evals).unwrap();
+    // The forger keeps the honest commitment's ρ only if the transcript ignores the commitment.
+    let forged = PadCase {
+        spec: honest.spec.clone(),
+        instance: PaddingCheckInstance { commitment: fake_commitment(&table) },
+        table,
+    };
+    let proof = forged.prove(&mut Transcript::new(b"p"));
+    assert_eq!(
+        forged.verify(&proof, &mut Transcript::new(b"p")),
+        Err(VerifyError::SumcheckFinal { protocol: "padding check" })
+    );
+}
