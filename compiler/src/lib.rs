@@ -1,1 +1,13 @@
 #![doc = include_str!("../README.md")]
+
+pub mod error;
+pub mod interp;
+pub mod ir;
+pub mod kernels;
+pub mod onnx;
+pub mod tensor;
+
+pub use error::{CompileError, EvalError, GraphError, ImportError, QuantError};
+pub use ir::{Graph, Op};
+pub use onnx::{ImportOptions, OnnxModel};
+pub use tensor::Tensor;
