@@ -1,0 +1,173 @@
+//! The reference interpreter of the quantized IR: exact integer semantics, the oracle that
+//! witness generation and every lowering will be compared against. It also records the value
+//! range of every node, which sizes the range checks and lookups of the proof.
+
+use crate::error::EvalError;
+use crate::kernels::{layout, linalg, pool};
+use crate::quant::qop::{QGraph, QOp};
+use crate::tensor::Tensor;
+
+/// Observed `[min, max]` of each node's output over every run so far.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ranges {
+    /// One entry per node; `None` until the node produced a value.
+    pub nodes: Vec<Option<(i64, i64)>>,
+}
+
+impl Ranges {
+    fn record(&mut self, id: usize, t: &Tensor<i64>) {
+        if self.nodes.len() <= id {
+            self.nodes.resize(id + 1, None);
+        }
+        let (mut lo, mut hi) = self.nodes[id].unwrap_or((i64::MAX, i64::MIN));
+        for &v in t.data() {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        if !t.is_empty() {
+            self.nodes[id] = Some((lo, hi));
+        }
+    }
+
+    /// Observed range of node `id`.
+    pub fn get(&self, id: usize) -> Option<(i64, i64)> {
+        self.nodes.get(id).copied().flatten()
+    }
+}
+
+/// `floor((x + floor(d/2)) / d)` for `d > 0`.
+pub fn div_round(x: i64, d: i64) -> i64 {
+    (x + d / 2).div_euclid(d)
+}
+
+/// `floor((x + 2^(k−1)) / 2^k)` for `k ≥ 1` (arithmetic shift = floor).
+pub fn rescale(x: i64, k: u32) -> i64 {
+    if k == 0 { x } else { (x + (1i64 << (k - 1))) >> k }
+}
+
+/// `floor(sqrt(x))` for `x ≥ 0`.
+pub fn isqrt(x: i64) -> i64 {
+    let mut y = (x as f64).sqrt() as i64;
+    while y > 0 && y.saturating_mul(y) > x {
+        y -= 1;
+    }
+    while (y + 1).saturating_mul(y + 1) <= x {
+        y += 1;
+    }
+    y
+}
+
+/// Runs the quantized graph on integer inputs; returns every node's value. When `ranges` is
+/// given, every node's output range is merged into it.
+pub fn run_quantized(
+    g: &QGraph,
+    inputs: &[Tensor<i64>],
+    mut ranges: Option<&mut Ranges>,
+) -> Result<Vec<Tensor<i64>>, EvalError> {
+    if inputs.len() != g.inputs.len() {
+        return Err(EvalError::InputCount { expected: g.inputs.len(), found: inputs.len() });
+    }
+    let mut vals: Vec<Tensor<i64>> = Vec::with_capacity(g.nodes.len());
+    for (id, n) in g.nodes.iter().enumerate() {
+        let fail = |reason: String| EvalError::Node { node: n.name.clone(), reason };
+        let mut ins = Vec::with_capacity(n.inputs.len());
+        for &i in &n.inputs {
+            ins.push(vals.get(i).ok_or_else(|| fail(format!("input {i} is not computed yet")))?);
+        }
+        let arg = |i: usize| ins.get(i).copied().ok_or_else(|| fail(format!("missing input {i}")));
+        let bin = |f: fn(i64, i64) -> i64| -> Result<Tensor<i64>, EvalError> {
+            layout::zip_broadcast(arg(0)?, arg(1)?, f)
+                .ok_or_else(|| fail("operands do not broadcast".into()))
+        };
+        let out = match &n.op {
+            QOp::Input { index } => {
+                let t = inputs.get(*index).ok_or_else(|| fail("missing input".into()))?;
+                if t.shape() != n.shape.as_slice() {
+                    return Err(EvalError::InputShape {
+                        input: n.name.clone(),
+                        expected: n.shape.clone(),
+                        found: t.shape().to_vec(),
+                    });
+                }
+                t.clone()
+            }
+            QOp::Const(t) => t.clone(),
+            QOp::MatMul => linalg::matmul(arg(0)?, arg(1)?),
+            QOp::Gemm { trans_a, trans_b } => linalg::gemm(arg(0)?, arg(1)?, *trans_a, *trans_b),
+            QOp::Conv { window, group } => {
+                linalg::conv(arg(0)?, arg(1)?, window, *group, &n.shape[2..])
+            }
+            QOp::Add => bin(|a, b| a + b)?,
+            QOp::Sub => bin(|a, b| a - b)?,
+            QOp::Mul => bin(|a, b| a * b)?,
+            QOp::Rescale { shift } => arg(0)?.map(|&x| rescale(x, *shift)),
+            QOp::DivConst { divisor } => arg(0)?.map(|&x| div_round(x, *divisor)),
+            QOp::DivRound { shift } => {
+                let (x, d) = (arg(0)?, arg(1)?);
+                if d.data().iter().any(|&v| v <= 0) {
+                    return Err(fail("divisor is not positive".into()));
+                }
+                let s = *shift;
+                layout::zip_broadcast(x, d, |x, d| div_round(x << s, d))
+                    .ok_or_else(|| fail("operands do not broadcast".into()))?
+            }
+            QOp::Sqrt => {
+                let x = arg(0)?;
+                if x.data().iter().any(|&v| v < 0) {
+                    return Err(fail("square root of a negative value".into()));
+                }
+                x.map(|&v| isqrt(v))
+            }
+            QOp::Clamp { lo, hi } => arg(0)?.map(|&x| {
+                let x = lo.map_or(x, |l| x.max(l));
+                hi.map_or(x, |h| x.min(h))
+            }),
+            QOp::Lookup { table } => {
+                let t = g.tables.get(*table).ok_or_else(|| fail("missing table".into()))?;
+                let x = arg(0)?;
+                let mut out = Vec::with_capacity(x.len());
+                for &v in x.data() {
+                    let i = usize::try_from(v - t.lo).ok().filter(|&i| i < t.values.len());
+                    out.push(
+                        t.values[i.ok_or_else(|| fail(format!("{v} outside the table domain")))?],
+                    );
+                }
+                Tensor::from_parts(x.shape().to_vec(), out)
+            }
+            QOp::ReduceSum { axes } => layout::reduce_sum(arg(0)?, axes),
+            QOp::ReduceMax { axis } => layout::reduce_max(arg(0)?, *axis, i64::MIN),
+            QOp::MaxPool { window } => pool::max_pool(arg(0)?, window, &n.shape[2..], i64::MIN),
+            QOp::SumPool { window } => pool::sum_pool(arg(0)?, window, &n.shape[2..]).0,
+            QOp::Reshape => {
+                arg(0)?.clone().reshaped(n.shape.clone()).map_err(|e| fail(e.to_string()))?
+            }
+            QOp::Transpose { perm } => layout::transpose(arg(0)?, perm),
+            QOp::Slice { axes } => layout::slice(arg(0)?, axes),
+            QOp::Concat { axis } => layout::concat(&ins, *axis),
+            QOp::Gather { axis, indices } => layout::gather(arg(0)?, *axis, indices),
+        };
+        if out.shape() != n.shape.as_slice() {
+            return Err(fail(format!("produced shape {:?}, expected {:?}", out.shape(), n.shape)));
+        }
+        if let Some(r) = ranges.as_deref_mut() {
+            r.record(id, &out);
+        }
+        vals.push(out);
+    }
+    Ok(vals)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_rules() {
+        assert_eq!([rescale(5, 1), rescale(-5, 1), rescale(6, 2), rescale(-6, 2)], [3, -2, 2, -1]);
+        assert_eq!(
+            [div_round(7, 2), div_round(-7, 2), div_round(10, 4), div_round(-10, 4)],
+            [4, -3, 3, -2]
+        );
+        assert_eq!([isqrt(0), isqrt(15), isqrt(16), isqrt(1 << 40)], [0, 3, 4, 1 << 20]);
+    }
+}

@@ -1,0 +1,76 @@
+//! The quantized integer interpreter against the float reference, for every model in `models/`.
+//!
+//! Targets (issue 7): on labelled models the quantized argmax agrees with the float reference on
+//! at least 99 % of the examples and accuracy stays within 1 point of float; on the others the
+//! largest absolute error is at most 2 % of the reference output's range.
+
+mod common;
+
+use std::time::Instant;
+
+use common::{argmax, input_tensor, model_cases};
+use tessera_compiler::interp::eval_float;
+use tessera_compiler::quant::{QuantConfig, quantize};
+use tessera_compiler::{ImportOptions, OnnxModel};
+
+#[test]
+fn quantized_interpreter_meets_accuracy_targets_on_every_model() {
+    for case in model_cases() {
+        let start = Instant::now();
+        let graph = OnnxModel::load(&case.onnx).unwrap().into_ir(ImportOptions::default()).unwrap();
+        let model = quantize(&graph, &QuantConfig::default()).unwrap();
+        let compile_time = start.elapsed();
+        let examples = &case.test_set.examples;
+        let (mut agree, mut float_correct, mut quant_correct, mut labelled) =
+            (0usize, 0usize, 0usize, 0usize);
+        let (mut max_err, mut lo, mut hi) = (0f64, f64::INFINITY, f64::NEG_INFINITY);
+        for ex in examples {
+            let x = input_tensor(&case, ex);
+            let float = eval_float(&graph, std::slice::from_ref(&x)).unwrap();
+            let quant = model.run(&[x]).unwrap();
+            let (f, q) = (float[0].data(), quant[0].data());
+            assert_eq!(quant[0].shape(), float[0].shape());
+            agree += usize::from(argmax(f) == argmax(q));
+            if let Some(label) = ex.label {
+                labelled += 1;
+                float_correct += usize::from(argmax(f) == label);
+                quant_correct += usize::from(argmax(q) == label);
+            }
+            for (a, r) in q.iter().zip(&ex.reference_output) {
+                max_err = max_err.max((a - r).abs());
+                lo = lo.min(*r);
+                hi = hi.max(*r);
+            }
+        }
+        let n = examples.len() as f64;
+        let rel = max_err / (hi - lo);
+        println!(
+            "{}: s = {}, compile {:.0} ms, argmax agreement {:.2} %, accuracy float {:.2} % quantized {:.2} %, max |err| {:.4} = {:.2} % of range",
+            case.name,
+            model.report.scale_bits,
+            compile_time.as_secs_f64() * 1e3,
+            100.0 * agree as f64 / n,
+            100.0 * float_correct as f64 / labelled.max(1) as f64,
+            100.0 * quant_correct as f64 / labelled.max(1) as f64,
+            max_err,
+            100.0 * rel
+        );
+        println!("{}", model.report);
+        if labelled > 0 {
+            assert!(agree as f64 >= 0.99 * n, "{}: agreement {agree}/{n}", case.name);
+            assert!(
+                quant_correct + labelled / 100 >= float_correct,
+                "{}: accuracy dropped",
+                case.name
+            );
+        } else {
+            assert!(
+                rel <= 0.02,
+                "{}: max error {max_err} is {:.2} % of the range",
+                case.name,
+                100.0 * rel
+            );
+        }
+        assert!(compile_time.as_secs_f64() < 5.0, "{}: compile took {compile_time:?}", case.name);
+    }
+}
