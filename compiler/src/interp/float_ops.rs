@@ -26,17 +26,21 @@ fn quant_param(q: &QuantParams, i: usize, shape: &[usize]) -> (f64, i64) {
     (q.scale[c], q.zero_point[c])
 }
 
-/// Normalises over the trailing axes from `axis`: returns (x − mean) / sqrt(var + eps).
-fn normalize(x: &Tensor<f64>, axis: usize, eps: f64) -> Tensor<f64> {
+/// Normalises over the trailing axes from `axis`: returns (x − mean) / sqrt(var + eps), and
+/// per row the mean and 1 / sqrt(var + eps).
+fn normalize(x: &Tensor<f64>, axis: usize, eps: f64) -> (Tensor<f64>, Vec<f64>, Vec<f64>) {
     let n: usize = x.shape()[axis..].iter().product();
     let mut out = x.clone();
+    let (mut means, mut invs) = (Vec::new(), Vec::new());
     for row in out.data_mut().chunks_mut(n.max(1)) {
         let mean = row.iter().sum::<f64>() / n as f64;
         let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64;
         let inv = 1.0 / (var + eps).sqrt();
         row.iter_mut().for_each(|v| *v = (*v - mean) * inv);
+        means.push(mean);
+        invs.push(inv);
     }
-    out
+    (out, means, invs)
 }
 
 /// Evaluates one op on float inputs; `shapes` are the inferred output shapes.
@@ -86,13 +90,20 @@ pub fn eval_op(op: &Op, ins: &[&Tensor<f64>], shapes: &[Vec<usize>]) -> R {
             let s = layout::reduce_sum(&e, &[*axis]);
             one(bin(&e, &s, |a, b| a / b)?)
         }
-        Op::LayerNorm { axis, epsilon } => {
-            let y = normalize(ins[0], *axis, *epsilon);
+        Op::LayerNorm { axis, epsilon, stats } => {
+            let (y, means, invs) = normalize(ins[0], *axis, *epsilon);
             let y = bin(&y, ins[1], |a, b| a * b)?;
-            match ins.get(2) {
-                Some(b) => one(bin(&y, b, |a, b| a + b)?),
-                None => one(y),
+            let y = match ins.get(2) {
+                Some(b) => bin(&y, b, |a, b| a + b)?,
+                None => y,
+            };
+            if !*stats {
+                return one(y);
             }
+            let reduced = shapes.get(1).cloned().unwrap_or_default();
+            let mean = Tensor::new(reduced.clone(), means).map_err(|e| e.to_string())?;
+            let inv = Tensor::new(reduced, invs).map_err(|e| e.to_string())?;
+            Ok(vec![y, mean, inv])
         }
         Op::ReduceSum { axes, .. } | Op::ReduceMean { axes, .. } => {
             let x = x0()?;

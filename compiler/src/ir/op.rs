@@ -51,6 +51,8 @@ pub struct Window {
     pub pads_end: Vec<usize>,
     /// Dilation per spatial axis.
     pub dilations: Vec<usize>,
+    /// Output extents round up (pooling `ceil_mode`); windows never start in the end padding.
+    pub ceil_mode: bool,
 }
 
 /// One axis of a Slice: `start`, `end` (exclusive) and `step`, already clamped to the axis.
@@ -143,6 +145,8 @@ pub enum Op {
         axis: usize,
         /// Added to the variance.
         epsilon: f64,
+        /// Also output the mean and the inverse standard deviation (outputs 1 and 2).
+        stats: bool,
     },
     /// Mean over `axes`.
     ReduceMean {
@@ -287,6 +291,7 @@ impl Op {
     pub fn num_outputs(&self) -> usize {
         match self {
             Op::Split { sizes, .. } => sizes.len(),
+            Op::LayerNorm { stats: true, .. } => 3,
             _ => 1,
         }
     }

@@ -116,6 +116,11 @@ pub fn infer(node: &str, op: &Op, ins: &[&[usize]]) -> Result<Vec<Shape>, GraphE
                     return Err(fail(format!("parameter {p:?} does not broadcast to {norm:?}")));
                 }
             }
+            if let Op::LayerNorm { stats: true, .. } = op {
+                let mut reduced = ins[0].to_vec();
+                reduced[*axis..].iter_mut().for_each(|d| *d = 1);
+                return Ok(vec![ins[0].to_vec(), reduced.clone(), reduced]);
+            }
             one(ins[0].to_vec())
         }
         Op::ReduceMean { axes, keepdims } | Op::ReduceSum { axes, keepdims } => {
@@ -317,7 +322,16 @@ fn window_out(w: &Window, spatial: &[usize]) -> Result<Vec<usize>, String> {
                     w.kernel
                 ));
             }
-            Ok((padded - span) / w.strides[i] + 1)
+            let mut out = if w.ceil_mode {
+                (padded - span).div_ceil(w.strides[i])
+            } else {
+                (padded - span) / w.strides[i]
+            } + 1;
+            // With ceil_mode the last window must still start inside the input or its front padding.
+            if w.ceil_mode && (out - 1) * w.strides[i] >= spatial[i] + w.pads_begin[i] {
+                out -= 1;
+            }
+            Ok(out)
         })
         .collect()
 }

@@ -131,7 +131,7 @@ fn input_shape(
     let mut exported = 1;
     for (axis, d) in dims.iter().enumerate() {
         let fixed = match &d.value {
-            Some(Dim::DimValue(v)) if *v > 0 => usize::try_from(*v).ok(),
+            Some(Dim::DimValue(v)) if *v >= 0 => usize::try_from(*v).ok(),
             _ => None,
         };
         let dim = match (axis, fixed) {

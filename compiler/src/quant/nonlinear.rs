@@ -73,7 +73,13 @@ pub fn lower(l: &mut Lowering<'_>, node: &Node) -> Result<Vec<QVal>, QuantError>
             let id = l.b.binary(name, QOp::DivRound { shift: l.b.bits }, e.id, s)?;
             QVal { id, scale: unit, zero: 0 }
         }
-        Op::LayerNorm { axis, epsilon } => layer_norm(l, node, x, *axis, *epsilon)?,
+        Op::LayerNorm { stats: true, .. } => {
+            return Err(Lowering::err(
+                node,
+                "the mean and inverse standard deviation outputs are not quantized",
+            ));
+        }
+        Op::LayerNorm { axis, epsilon, .. } => layer_norm(l, node, x, *axis, *epsilon)?,
         Op::ReduceSum { axes, .. } | Op::ReduceMean { axes, .. } => {
             let x = l.b.drop_zero(name, x)?;
             let mut id = reduce(

@@ -35,9 +35,6 @@ fn window(c: &NodeCtx<'_>, spatial: &[usize], kernel: Vec<usize>) -> Result<Wind
     if strides.len() != n || dilations.len() != n || spatial.len() != n {
         return Err(c.err("window attributes do not match the spatial rank"));
     }
-    if c.int("ceil_mode", 0)? != 0 {
-        return Err(c.err("ceil_mode 1 is not supported"));
-    }
     let (pads_begin, pads_end) = match c.string("auto_pad", "NOTSET")?.as_str() {
         "NOTSET" => {
             let pads = list("pads", 0)?;
@@ -67,7 +64,8 @@ fn window(c: &NodeCtx<'_>, spatial: &[usize], kernel: Vec<usize>) -> Result<Wind
         }
         other => return Err(c.err(format!("auto_pad {other} is not supported"))),
     };
-    Ok(Window { kernel, strides, pads_begin, pads_end, dilations })
+    let ceil_mode = c.int("ceil_mode", 0)? != 0;
+    Ok(Window { kernel, strides, pads_begin, pads_end, dilations, ceil_mode })
 }
 
 fn kernel_attr(c: &NodeCtx<'_>, fallback: Option<&[usize]>) -> Result<Vec<usize>, ImportError> {
@@ -110,6 +108,9 @@ pub fn average_pool(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
     let spatial = x.get(2..).ok_or_else(|| c.err("input rank below 3"))?;
     let window = window(c, spatial, kernel_attr(c, None)?)?;
     let count_include_pad = c.int("count_include_pad", 0)? != 0;
+    if count_include_pad && window.ceil_mode {
+        return Err(c.err("count_include_pad with ceil_mode is not supported"));
+    }
     node(Op::AveragePool { window, count_include_pad }, vec![c.required(0)?])
 }
 
@@ -122,13 +123,11 @@ pub fn batch_norm(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
 }
 
 pub fn layer_norm(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
-    if c.num_outputs() > 1 {
-        return Err(c.err("the Mean and InvStdDev outputs are not supported"));
-    }
+    let stats = c.num_outputs() > 1;
     let axis = c.axis(c.int("axis", -1)?, c.rank(0)?)?;
     let mut inputs = vec![c.required(0)?, c.required(1)?];
     inputs.extend(c.input_name(2).map(str::to_string));
-    node(Op::LayerNorm { axis, epsilon: c.float("epsilon", 1e-5)? }, inputs)
+    node(Op::LayerNorm { axis, epsilon: c.float("epsilon", 1e-5)?, stats }, inputs)
 }
 
 /// Scale and zero point (constant inputs 1 and 2) of QuantizeLinear / DequantizeLinear.
