@@ -114,3 +114,60 @@ fn node_cases_match_or_are_rejected_with_a_typed_error() {
         assert!(passed.get(op).copied().unwrap_or(0) > 0, "no passing external case for {op}");
     }
 }
+
+/// The quantized interpreter on the same cases, calibrated on the case's own inputs: outputs are
+/// within 1 % of the expected outputs' magnitude (plus two steps of 2^−s), or quantization
+/// declines with a typed error.
+#[test]
+fn quantized_node_cases_are_close_or_rejected() {
+    use tessera_compiler::QuantError;
+    use tessera_compiler::quant::{Calibration, QuantConfig, quantize};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/onnx_node");
+    let mut dirs: Vec<PathBuf> =
+        std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
+    dirs.sort();
+    let (mut passed, mut declined) = (0, Vec::new());
+    for dir in &dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let Ok(graph) = OnnxModel::load(dir.join("model.onnx"))
+            .and_then(|m| m.into_ir(ImportOptions::default()))
+        else {
+            continue;
+        };
+        let inputs: Vec<Tensor<f64>> =
+            files(dir, "input_").iter().map(|p| read_tensor(p)).collect();
+        let config = QuantConfig {
+            calibration: Calibration::Samples(vec![inputs.clone()]),
+            ..QuantConfig::default()
+        };
+        let model = match quantize(&graph, &config) {
+            Ok(m) => m,
+            Err(e @ QuantError::Unsupported { .. }) => {
+                declined.push(format!("{name}: {e}"));
+                continue;
+            }
+            Err(e) => panic!("{name}: unexpected quantization error {e}"),
+        };
+        let outputs = model.run(&inputs).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let expected: Vec<Tensor<f64>> =
+            files(dir, "output_").iter().map(|p| read_tensor(p)).collect();
+        let step = (-(model.report.scale_bits as f64)).exp2();
+        for (got, want) in outputs.iter().zip(&expected) {
+            let mag = want.data().iter().fold(0f64, |m, v| m.max(v.abs()));
+            let tol = 0.01 * mag + 2.0 * step;
+            for (i, (g, w)) in got.data().iter().zip(want.data()).enumerate() {
+                assert!(
+                    (g - w).abs() <= tol,
+                    "{name}: element {i}: got {g}, expected {w} (tolerance {tol})"
+                );
+            }
+        }
+        passed += 1;
+    }
+    println!(
+        "quantized: {passed} cases within tolerance; declined ({}):\n  {}",
+        declined.len(),
+        declined.join("\n  ")
+    );
+    assert!(passed > 100, "only {passed} quantized cases passed");
+}

@@ -49,7 +49,7 @@ pub fn run_float(graph: &Graph, inputs: &[Tensor<f64>]) -> Result<FloatRun, Eval
     for idx in graph.topo_order()? {
         let node = graph.node(idx)?;
         let outs = match &node.op {
-            Op::Input { index } => vec![inputs[*index].clone()],
+            Op::Input { index, .. } => vec![inputs[*index].clone()],
             op => {
                 let ins: Vec<&Tensor<f64>> = node
                     .inputs

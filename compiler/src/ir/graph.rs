@@ -57,8 +57,13 @@ impl Graph {
     }
 
     /// Declares the next graph input with a static shape.
-    pub fn add_input(&mut self, name: &str, shape: Vec<usize>) -> NodeIndex {
-        let op = Op::Input { index: self.inputs.len() };
+    pub fn add_input(
+        &mut self,
+        name: &str,
+        shape: Vec<usize>,
+        elem: crate::ir::ElemType,
+    ) -> NodeIndex {
+        let op = Op::Input { index: self.inputs.len(), elem };
         let idx = self.g.add_node(Node {
             name: name.to_string(),
             op,

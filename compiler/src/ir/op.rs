@@ -88,6 +88,8 @@ pub enum Op {
     Input {
         /// Position among the graph's inputs.
         index: usize,
+        /// Whether the input holds real numbers or integers (e.g. already-quantized data).
+        elem: ElemType,
     },
     /// A constant tensor (initializer or `Constant` node).
     Constant {

@@ -18,7 +18,7 @@ use onnx_protobuf::{Message, ModelProto, ValueInfoProto};
 use tracing::{debug, instrument};
 
 use crate::error::ImportError;
-use crate::ir::{Graph, Op, ValueRef};
+use crate::ir::{ElemType, Graph, Op, ValueRef};
 
 pub use context::{Built, Imported, NodeCtx};
 pub use decode::{Decoded, decode_tensor};
@@ -93,11 +93,11 @@ impl OnnxModel {
             if b.values.contains_key(&vi.name) {
                 continue; // an initializer listed as an input (old exporters): it is a constant.
             }
-            let (shape, exported) = input_shape(vi, opts.batch)?;
+            let (shape, exported, elem) = input_shape(vi, opts.batch)?;
             if b.batch.is_none() {
                 b.batch = Some((exported, shape.first().copied().unwrap_or(1)));
             }
-            let idx = b.graph.add_input(&vi.name, shape);
+            let idx = b.graph.add_input(&vi.name, shape, elem);
             b.values.insert(vi.name.clone(), Value::Node(ValueRef::first(idx)));
         }
         for (i, node) in g.node.iter().enumerate() {
@@ -116,11 +116,12 @@ impl OnnxModel {
     }
 }
 
-/// Static shape of a graph input, with the batch axis replaced; also returns the exported batch.
+/// Static shape of a graph input, with the batch axis replaced; also returns the exported batch
+/// and whether the input is real or integer.
 fn input_shape(
     vi: &ValueInfoProto,
     batch: Option<usize>,
-) -> Result<(Vec<usize>, usize), ImportError> {
+) -> Result<(Vec<usize>, usize, ElemType), ImportError> {
     let missing = || ImportError::MissingInputShape { input: vi.name.clone() };
     let tensor = match vi.type_.as_ref().and_then(|t| t.value.as_ref()) {
         Some(TypeValue::TensorType(t)) => t,
@@ -151,7 +152,20 @@ fn input_shape(
         };
         shape.push(dim);
     }
-    Ok((shape, exported))
+    let elem = match tensor.elem_type {
+        decode::dtype::FLOAT | decode::dtype::FLOAT16 | decode::dtype::DOUBLE => ElemType::Real,
+        decode::dtype::INT8
+        | decode::dtype::UINT8
+        | decode::dtype::INT32
+        | decode::dtype::INT64 => ElemType::Integer,
+        other => {
+            return Err(ImportError::UnsupportedDataType {
+                tensor: vi.name.clone(),
+                data_type: other,
+            });
+        }
+    };
+    Ok((shape, exported, elem))
 }
 
 /// A named value during import.

@@ -135,9 +135,15 @@ pub fn quantize(graph: &Graph, config: &QuantConfig) -> Result<QuantizedModel, Q
             .map(<[usize]>::to_vec)
             .unwrap_or_default();
         let index = l.b.q.inputs.len();
+        // Integer inputs are taken as they are; real inputs as round(x · 2^s).
+        let integer = matches!(
+            graph.node(*idx).map(|n| &n.op),
+            Ok(crate::ir::Op::Input { elem: crate::ir::ElemType::Integer, .. })
+        );
+        let scale = if integer { 1.0 } else { unit };
         let id = l.b.push(name, QOp::Input { index }, Vec::new(), shape);
-        l.b.q.inputs.push((name.clone(), id, Encoding { scale: unit, zero: 0 }));
-        l.map.insert(crate::ir::ValueRef::first(*idx), builder::QVal { id, scale: unit, zero: 0 });
+        l.b.q.inputs.push((name.clone(), id, Encoding { scale, zero: 0 }));
+        l.map.insert(crate::ir::ValueRef::first(*idx), builder::QVal { id, scale, zero: 0 });
     }
     let order = graph.topo_order().map_err(EvalError::from)?;
     for idx in order {
@@ -156,7 +162,14 @@ pub fn quantize(graph: &Graph, config: &QuantConfig) -> Result<QuantizedModel, Q
     let mut outputs = Vec::new();
     for (name, v) in graph.outputs() {
         let q = l.value(*v)?;
-        outputs.push((name.clone(), q.id, Encoding { scale: q.scale, zero: q.zero }));
+        // An ONNX output holding quantized integers (QuantizeLinear, possibly through layout ops)
+        // is those integers, not the real value they encode.
+        let enc = if integer_valued(graph, *v) {
+            Encoding { scale: 1.0, zero: 0 }
+        } else {
+            Encoding { scale: q.scale, zero: q.zero }
+        };
+        outputs.push((name.clone(), q.id, enc));
     }
     l.b.q.outputs = outputs;
     let q = prune(l.b.q);
@@ -164,6 +177,34 @@ pub fn quantize(graph: &Graph, config: &QuantConfig) -> Result<QuantizedModel, Q
     model.report = report::build(&model, bits, config.activation_bits, &cal.samples)?;
     info!(scale_bits = bits, nodes = model.graph.nodes.len(), "quantized");
     Ok(model)
+}
+
+/// Whether a float value holds the integers of a QuantizeLinear (directly or through ops that
+/// only move or select elements).
+fn integer_valued(graph: &Graph, v: crate::ir::ValueRef) -> bool {
+    use crate::ir::Op;
+    let mut cur = v;
+    loop {
+        let Ok(n) = graph.node(cur.node) else { return false };
+        match &n.op {
+            Op::QuantizeLinear(_) => return true,
+            Op::Constant { elem, .. } => return *elem == crate::ir::ElemType::Integer,
+            Op::Reshape { .. }
+            | Op::Flatten { .. }
+            | Op::Squeeze { .. }
+            | Op::Unsqueeze { .. }
+            | Op::Identity
+            | Op::Transpose { .. }
+            | Op::Slice { .. }
+            | Op::Split { .. }
+            | Op::Gather { .. }
+            | Op::MaxPool { .. } => match n.inputs.first() {
+                Some(&i) => cur = i,
+                None => return false,
+            },
+            _ => return false,
+        }
+    }
 }
 
 /// Removes nodes no output depends on (inputs are kept) and renumbers the rest.
