@@ -86,7 +86,7 @@ impl<'a> Lowering<'a> {
                 let y = self.product(node, op, input(0)?, input(1)?, out_shape.clone())?;
                 let y = self.scale_by(node, y, *alpha)?;
                 match node.inputs.get(2) {
-                    Some(&c) => one(self.add_bias(node, y, c, *beta, &out_shape)?),
+                    Some(&c) => one(self.add_bias(node, y, c, *beta, None)?),
                     None => one(y),
                 }
             }
@@ -98,7 +98,7 @@ impl<'a> Lowering<'a> {
                     Some(&c) => {
                         let mut bshape = vec![out_shape[1]];
                         bshape.resize(out_shape.len() - 1, 1);
-                        one(self.add_bias(node, y, c, 1.0, &bshape)?)
+                        one(self.add_bias(node, y, c, 1.0, Some(&bshape))?)
                     }
                     None => one(y),
                 }
@@ -253,31 +253,44 @@ impl<'a> Lowering<'a> {
         Ok(QVal { id, scale: y.scale * unit, zero: 0 })
     }
 
-    /// Adds `beta · c` quantized exactly at the accumulator's scale (constant biases).
+    /// Adds `beta · c` quantized exactly at the accumulator's scale (constant biases); `shape`
+    /// reshapes the bias first (Conv's per-channel bias), otherwise it broadcasts as it is.
     fn add_bias(
         &mut self,
         node: &Node,
         y: QVal,
         c: ValueRef,
         beta: f64,
-        shape: &[usize],
+        shape: Option<&[usize]>,
     ) -> Result<QVal, QuantError> {
         let name = format!("{}.bias", node.name);
-        let id = match self.const_float(c) {
+        let bias = match self.const_float(c) {
             Some(t) => {
-                let t = t
-                    .map(|&v| v * beta)
-                    .reshaped(shape.to_vec())
-                    .map_err(|e| Self::err(node, e.to_string()))?;
-                let bias = self.b.quantize_const(&name, &t, y.scale);
-                self.b.binary(&format!("{}.add_bias", node.name), QOp::Add, y.id, bias.id)?
+                let t = t.map(|&v| v * beta);
+                let t = match shape {
+                    Some(s) => {
+                        t.reshaped(s.to_vec()).map_err(|e| Self::err(node, e.to_string()))?
+                    }
+                    None => t,
+                };
+                self.b.quantize_const(&name, &t, y.scale).id
             }
+            None if beta != 1.0 => return Err(Self::err(node, "non-constant bias with beta ≠ 1")),
             None => {
                 let cv = self.value(c)?;
                 let cv = self.b.requant(&name, cv, y.scale)?;
-                self.b.binary(&format!("{}.add_bias", node.name), QOp::Add, y.id, cv.id)?
+                match shape {
+                    Some(s) => self.b.push(
+                        &format!("{name}.reshape"),
+                        QOp::Reshape,
+                        vec![cv.id],
+                        s.to_vec(),
+                    ),
+                    None => cv.id,
+                }
             }
         };
+        let id = self.b.binary(&format!("{}.add_bias", node.name), QOp::Add, y.id, bias)?;
         Ok(QVal { id, ..y })
     }
 
