@@ -5,6 +5,7 @@ pub mod interp;
 pub mod ir;
 pub mod kernels;
 pub mod onnx;
+pub mod passes;
 pub mod quant;
 pub mod tensor;
 

@@ -10,14 +10,24 @@ use std::time::Instant;
 
 use common::{argmax, input_tensor, model_cases};
 use tessera_compiler::interp::eval_float;
+use tessera_compiler::passes::{Pass, optimized};
 use tessera_compiler::quant::{QuantConfig, quantize};
 use tessera_compiler::{ImportOptions, OnnxModel};
 
 #[test]
 fn quantized_interpreter_meets_accuracy_targets_on_every_model() {
     for case in model_cases() {
+        check(&case, false);
+        check(&case, true);
+    }
+}
+
+/// Imports (and optionally optimizes) one model, quantizes it and checks the targets.
+fn check(case: &common::ModelCase, optimize: bool) {
+    {
         let start = Instant::now();
         let graph = OnnxModel::load(&case.onnx).unwrap().into_ir(ImportOptions::default()).unwrap();
+        let graph = if optimize { optimized(&graph, &Pass::DEFAULT).unwrap() } else { graph };
         let model = quantize(&graph, &QuantConfig::default()).unwrap();
         let compile_time = start.elapsed();
         let examples = &case.test_set.examples;
@@ -25,7 +35,7 @@ fn quantized_interpreter_meets_accuracy_targets_on_every_model() {
             (0usize, 0usize, 0usize, 0usize);
         let (mut max_err, mut lo, mut hi) = (0f64, f64::INFINITY, f64::NEG_INFINITY);
         for ex in examples {
-            let x = input_tensor(&case, ex);
+            let x = input_tensor(case, ex);
             let float = eval_float(&graph, std::slice::from_ref(&x)).unwrap();
             let quant = model.run(&[x]).unwrap();
             let (f, q) = (float[0].data(), quant[0].data());
@@ -45,8 +55,9 @@ fn quantized_interpreter_meets_accuracy_targets_on_every_model() {
         let n = examples.len() as f64;
         let rel = max_err / (hi - lo);
         println!(
-            "{}: s = {}, compile {:.0} ms, argmax agreement {:.2} %, accuracy float {:.2} % quantized {:.2} %, max |err| {:.4} = {:.2} % of range",
+            "{}{}: s = {}, compile {:.0} ms, argmax agreement {:.2} %, accuracy float {:.2} % quantized {:.2} %, max |err| {:.4} = {:.2} % of range",
             case.name,
+            if optimize { " (optimized)" } else { "" },
             model.report.scale_bits,
             compile_time.as_secs_f64() * 1e3,
             100.0 * agree as f64 / n,

@@ -181,6 +181,30 @@ impl Graph {
         &self.outputs
     }
 
+    /// Every node index, in increasing order.
+    pub fn node_indices(&self) -> Vec<NodeIndex> {
+        let mut v: Vec<NodeIndex> = self.g.node_indices().collect();
+        v.sort();
+        v
+    }
+
+    /// Nodes that read `v`, with the input slot they read it in.
+    pub fn uses(&self, v: ValueRef) -> Vec<(NodeIndex, usize)> {
+        let mut out = Vec::new();
+        for u in self.users(v.node) {
+            if let Some(n) = self.g.node_weight(u) {
+                out.extend(
+                    n.inputs
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, i)| **i == v)
+                        .map(|(slot, _)| (u, slot)),
+                );
+            }
+        }
+        out
+    }
+
     /// Number of nodes.
     pub fn node_count(&self) -> usize {
         self.g.node_count()
