@@ -6,10 +6,12 @@ pub mod ir;
 pub mod kernels;
 pub mod onnx;
 pub mod passes;
+mod pipeline;
 pub mod quant;
 pub mod tensor;
 
 pub use error::{CompileError, EvalError, GraphError, ImportError, QuantError};
 pub use ir::{Graph, Op};
 pub use onnx::{ImportOptions, OnnxModel};
+pub use pipeline::{CompileOptions, Compiled, compile};
 pub use tensor::Tensor;

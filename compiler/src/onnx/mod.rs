@@ -1,8 +1,8 @@
 //! ONNX import: `OnnxModel::load → into_ir(batch)`.
 //!
-//! This is the only place that knows ONNX op-type strings: [`registry`] maps each supported op type
+//! This is the only place that knows ONNX op-type strings: `registry` maps each supported op type
 //! to an importer that reads attributes and constant inputs (resolving opset differences) and
-//! returns a typed [`Op`](crate::ir::Op). Initializers and `Constant` nodes become constants that
+//! returns a typed [`crate::ir::Op`]. Initializers and `Constant` nodes become constants that
 //! are materialised as IR nodes only where a node reads them as data.
 
 mod context;

@@ -33,6 +33,47 @@ impl Default for Calibration {
     }
 }
 
+impl Calibration {
+    /// Calibration samples from JSON, for a graph with one input: either a list of flat inputs
+    /// `[[x0, x1, …], …]` or a test-set object `{"examples": [{"input": [x0, x1, …]}, …]}` (the
+    /// format of `models/*/test_set.json`). Each flat input is reshaped to the graph's input shape.
+    pub fn from_json(json: &str, graph: &Graph) -> Result<Self, QuantError> {
+        let bad = |reason: String| QuantError::CalibrationData { reason };
+        let value: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
+        let list = match &value {
+            serde_json::Value::Array(a) => a.clone(),
+            serde_json::Value::Object(o) => match o.get("examples") {
+                Some(serde_json::Value::Array(ex)) => ex
+                    .iter()
+                    .map(|e| e.get("input").cloned().unwrap_or(serde_json::Value::Null))
+                    .collect(),
+                _ => return Err(bad("expected an \"examples\" array".into())),
+            },
+            _ => return Err(bad("expected an array or an object".into())),
+        };
+        let [(name, idx)] = graph.inputs() else {
+            return Err(bad(format!(
+                "JSON calibration needs a graph with one input, found {}",
+                graph.inputs().len()
+            )));
+        };
+        let shape = graph.shape(ValueRef::first(*idx)).map_err(|e| bad(e.to_string()))?.to_vec();
+        let mut samples = Vec::with_capacity(list.len());
+        for (i, item) in list.iter().enumerate() {
+            let data: Vec<f64> = serde_json::from_value(item.clone())
+                .map_err(|e| bad(format!("sample {i}: {e}")))?;
+            let t = Tensor::new(shape.clone(), data)
+                .map_err(|e| bad(format!("sample {i} for input {name}: {e}")))?;
+            samples.push(vec![t]);
+        }
+        if samples.is_empty() {
+            return Err(bad("no samples".into()));
+        }
+        Ok(Calibration::Samples(samples))
+    }
+}
+
 /// SplitMix64: a tiny, well-known deterministic generator.
 struct SplitMix(u64);
 
