@@ -40,3 +40,22 @@ fn float_interpreter_matches_onnxruntime_on_every_model() {
         assert_eq!(agree, case.test_set.examples.len(), "{}", case.name);
     }
 }
+
+#[test]
+fn wrong_inputs_are_typed_errors() {
+    use tessera_compiler::{EvalError, Tensor};
+    let case = model_cases().into_iter().find(|c| c.name == "digits_cnn").unwrap();
+    let graph = OnnxModel::load(&case.onnx).unwrap().into_ir(ImportOptions::default()).unwrap();
+    let wrong = Tensor::new(vec![1, 64], vec![0.0; 64]).unwrap();
+    let err = eval_float(&graph, std::slice::from_ref(&wrong)).unwrap_err();
+    assert!(
+        matches!(&err, EvalError::InputShape { input, expected, found } if input == "input" && expected == &[1, 1, 8, 8] && found == &[1, 64]),
+        "{err}"
+    );
+    assert!(matches!(
+        eval_float(&graph, &[]),
+        Err(EvalError::InputCount { expected: 1, found: 0 })
+    ));
+    let model = tessera_compiler::quant::quantize(&graph, &Default::default()).unwrap();
+    assert!(matches!(model.run(&[wrong]), Err(EvalError::InputShape { .. })));
+}

@@ -314,8 +314,8 @@ fn window_out(w: &Window, spatial: &[usize]) -> Result<Vec<usize>, String> {
     }
     (0..n)
         .map(|i| {
-            let padded = spatial[i] + w.pads_begin[i] + w.pads_end[i];
-            let span = w.dilations[i] * (w.kernel[i].max(1) - 1) + 1;
+            let padded = spatial[i].saturating_add(w.pads_begin[i]).saturating_add(w.pads_end[i]);
+            let span = w.dilations[i].saturating_mul(w.kernel[i].max(1) - 1).saturating_add(1);
             if w.strides[i] == 0 || padded < span {
                 return Err(format!(
                     "window {:?} does not fit spatial extents {spatial:?}",

@@ -158,7 +158,7 @@ pub fn reduce<T: Copy>(t: &Tensor<T>, axes: &[usize], init: T, f: impl Fn(T, T) 
 
 /// Sum over `axes` (kept with extent 1).
 pub fn reduce_sum<T: Scalar>(t: &Tensor<T>, axes: &[usize]) -> Tensor<T> {
-    reduce(t, axes, T::default(), |a, b| a + b)
+    reduce(t, axes, T::default(), T::add)
 }
 
 /// Max over one axis (kept with extent 1); `lowest` must be below every element.

@@ -12,7 +12,7 @@ fn matmul_into<T: Scalar>(a: &[T], b: &[T], out: &mut [T], m: usize, k: usize, n
             let x = a[i * k + p];
             let brow = &b[p * n..(p + 1) * n];
             for (o, &w) in row.iter_mut().zip(brow) {
-                *o = *o + x * w;
+                *o = o.add(x.mul(w));
             }
         }
     }
@@ -109,7 +109,7 @@ pub fn conv<T: Scalar>(
                     let wbase = (oc * cg + c) * n_k;
                     for (q, tap) in taps.iter().enumerate() {
                         if let Some(t) = tap {
-                            acc = acc + x.data()[xbase + t] * w.data()[wbase + q];
+                            acc = acc.add(x.data()[xbase + t].mul(w.data()[wbase + q]));
                         }
                     }
                 }

@@ -9,16 +9,36 @@ pub mod linalg;
 pub mod pool;
 
 use std::fmt::Debug;
-use std::ops::{Add, Mul, Sub};
 
 /// Element types the kernels operate on.
-pub trait Scalar:
-    Copy + Default + Debug + PartialOrd + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self>
-{
+///
+/// Kernels add and multiply only through [`Scalar::add`] and [`Scalar::mul`]: on `i64` these
+/// saturate instead of wrapping or panicking, so an overflow shows up as `i64::MIN`/`i64::MAX`,
+/// which the integer interpreter reports as an error.
+pub trait Scalar: Copy + Default + Debug + PartialOrd {
+    /// Sum.
+    fn add(self, other: Self) -> Self;
+    /// Product.
+    fn mul(self, other: Self) -> Self;
 }
 
-impl Scalar for f64 {}
-impl Scalar for i64 {}
+impl Scalar for f64 {
+    fn add(self, other: Self) -> Self {
+        self + other
+    }
+    fn mul(self, other: Self) -> Self {
+        self * other
+    }
+}
+
+impl Scalar for i64 {
+    fn add(self, other: Self) -> Self {
+        self.saturating_add(other)
+    }
+    fn mul(self, other: Self) -> Self {
+        self.saturating_mul(other)
+    }
+}
 
 /// Multi-index iteration helper: advances `idx` in row-major order within `shape`; returns false
 /// after the last index.

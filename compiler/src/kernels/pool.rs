@@ -61,5 +61,5 @@ pub fn sum_pool<T: Scalar>(
     win: &Window,
     out_sp: &[usize],
 ) -> (Tensor<T>, Vec<usize>) {
-    pool(x, win, out_sp, T::default(), |a, b| a + b)
+    pool(x, win, out_sp, T::default(), T::add)
 }

@@ -100,7 +100,7 @@ pub fn decode_tensor(t: &TensorProto) -> Result<Decoded, ImportError> {
         dtype::FLOAT | dtype::INT32 => 4,
         _ => 8,
     };
-    if raw && t.raw_data.len() != expected * width {
+    if raw && Some(t.raw_data.len()) != expected.checked_mul(width) {
         let found = t.raw_data.len() / width;
         return Err(ImportError::TensorLength { tensor: name(), expected, found });
     }

@@ -121,6 +121,13 @@ impl<'a> Builder<'a> {
         if (ratio - 1.0).abs() < 1e-12 {
             return Ok(QVal { scale: target, ..v });
         }
+        if !(ratio.is_finite() && ratio > 0.0) || ratio.log2().abs() > 40.0 {
+            return Err(QuantError::Unsupported {
+                node: name.to_string(),
+                op: "rescale",
+                reason: format!("scale ratio {ratio:e} is out of range"),
+            });
+        }
         let log = ratio.log2();
         let id = if (log - log.round()).abs() < 1e-12 && log.round() >= 1.0 {
             let m = self.scalar(&format!("{name}.pow2"), 1i64 << (log.round() as u32));

@@ -35,14 +35,15 @@ impl Ranges {
     }
 }
 
-/// `floor((x + floor(d/2)) / d)` for `d > 0`.
+/// `floor((x + floor(d/2)) / d)` for `d > 0` (saturating near the ends of the i64 range).
 pub fn div_round(x: i64, d: i64) -> i64 {
-    (x + d / 2).div_euclid(d)
+    x.saturating_add(d / 2).div_euclid(d.max(1))
 }
 
-/// `floor((x + 2^(k−1)) / 2^k)` for `k ≥ 1` (arithmetic shift = floor).
+/// `floor((x + 2^(k−1)) / 2^k)` for `1 ≤ k ≤ 62` (arithmetic shift = floor); `k = 0` is the
+/// identity.
 pub fn rescale(x: i64, k: u32) -> i64 {
-    if k == 0 { x } else { (x + (1i64 << (k - 1))) >> k }
+    if k == 0 { x } else { x.saturating_add(1i64 << (k.min(62) - 1)) >> k.min(62) }
 }
 
 /// `floor(sqrt(x))` for `x ≥ 0`.
@@ -97,9 +98,9 @@ pub fn run_quantized(
             QOp::Conv { window, group } => {
                 linalg::conv(arg(0)?, arg(1)?, window, *group, &n.shape[2..])
             }
-            QOp::Add => bin(|a, b| a + b)?,
-            QOp::Sub => bin(|a, b| a - b)?,
-            QOp::Mul => bin(|a, b| a * b)?,
+            QOp::Add => bin(i64::saturating_add)?,
+            QOp::Sub => bin(i64::saturating_sub)?,
+            QOp::Mul => bin(i64::saturating_mul)?,
             QOp::Rescale { shift } => arg(0)?.map(|&x| rescale(x, *shift)),
             QOp::DivConst { divisor } => arg(0)?.map(|&x| div_round(x, *divisor)),
             QOp::DivRound { shift } => {
@@ -108,8 +109,10 @@ pub fn run_quantized(
                     return Err(fail("divisor is not positive".into()));
                 }
                 let s = *shift;
-                layout::zip_broadcast(x, d, |x, d| div_round(x << s, d))
-                    .ok_or_else(|| fail("operands do not broadcast".into()))?
+                layout::zip_broadcast(x, d, |x, d| {
+                    div_round(x.saturating_mul(1i64 << s.min(62)), d)
+                })
+                .ok_or_else(|| fail("operands do not broadcast".into()))?
             }
             QOp::Sqrt => {
                 let x = arg(0)?;
@@ -146,6 +149,10 @@ pub fn run_quantized(
             QOp::Concat { axis } => layout::concat(&ins, *axis),
             QOp::Gather { axis, indices } => layout::gather(arg(0)?, *axis, indices),
         };
+        // Saturated arithmetic marks overflow; a reference interpreter must not wrap silently.
+        if out.data().iter().any(|&v| v == i64::MAX || v == i64::MIN) {
+            return Err(fail("integer overflow (a value reached the i64 range)".into()));
+        }
         if out.shape() != n.shape.as_slice() {
             return Err(fail(format!("produced shape {:?}, expected {:?}", out.shape(), n.shape)));
         }
@@ -160,6 +167,20 @@ pub fn run_quantized(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::quant::qop::QNode;
+
+    #[test]
+    fn overflow_is_an_error_not_a_wrap() {
+        let big = Tensor::new(vec![2], vec![1i64 << 40, 3]).unwrap();
+        let node = |name: &str, op, inputs| QNode { name: name.into(), op, inputs, shape: vec![2] };
+        let g = QGraph {
+            nodes: vec![node("c", QOp::Const(big), vec![]), node("sq", QOp::Mul, vec![0, 0])],
+            ..QGraph::default()
+        };
+        let err = run_quantized(&g, &[], None).unwrap_err();
+        assert!(matches!(&err, EvalError::Node { node, .. } if node == "sq"), "{err}");
+    }
 
     #[test]
     fn rounding_rules() {

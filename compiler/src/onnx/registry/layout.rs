@@ -5,7 +5,7 @@ use crate::error::ImportError;
 use crate::ir::{Op, SliceAxis};
 use crate::onnx::context::{Imported, NodeCtx};
 use crate::onnx::registry::node;
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, numel};
 
 pub fn reshape(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
     let input = c.shape(0)?;
@@ -35,9 +35,9 @@ pub fn reshape(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
     {
         shape[0] = compiled;
     }
-    let total: usize = input.iter().product();
+    let total = numel(&input);
     if let Some(i) = infer_at {
-        let known: usize = shape.iter().product();
+        let known = numel(&shape);
         if known == 0 || !total.is_multiple_of(known) {
             return Err(c.err(format!("cannot reshape {input:?} to {target:?}")));
         }
