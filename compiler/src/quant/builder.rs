@@ -158,6 +158,17 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Brings a value finer than `2^−s` (a product) back to `2^−s`; coarser values are unchanged.
+    /// Used before monotone ops (ReLU, Clip, MaxPool), which commute with rounding, so their
+    /// comparisons range-check activations of `s` bits instead of accumulators.
+    pub fn coarsen(&mut self, name: &str, v: QVal) -> Result<QVal, QuantError> {
+        if v.scale < self.unit() * (1.0 - 1e-9) {
+            self.requant(name, v, self.unit())
+        } else {
+            Ok(v)
+        }
+    }
+
     /// Index of the table of `func` on inputs `[lo, hi]` at scale bits `s` (created once).
     pub fn table(&mut self, func: TableFn, lo: i64, hi: i64) -> usize {
         let key = (func, lo, (hi - lo + 1).max(1) as usize);

@@ -121,11 +121,13 @@ impl<'a> Lowering<'a> {
             }
             Op::Relu => {
                 let x = self.value(input(0)?)?;
+                let x = self.b.coarsen(name, x)?;
                 let id = self.b.unary(name, QOp::Clamp { lo: Some(x.zero), hi: None }, x.id);
                 one(QVal { id, ..x })
             }
             Op::Clip { min, max } => {
                 let x = self.value(input(0)?)?;
+                let x = self.b.coarsen(name, x)?;
                 let lo = min.is_finite().then(|| (min / x.scale).ceil() as i64 + x.zero);
                 let hi = max.is_finite().then(|| (max / x.scale).floor() as i64 + x.zero);
                 let id = self.b.unary(name, QOp::Clamp { lo, hi }, x.id);

@@ -98,6 +98,7 @@ pub fn lower(l: &mut Lowering<'_>, node: &Node) -> Result<Vec<QVal>, QuantError>
             QVal { id, ..x }
         }
         Op::MaxPool { window } => {
+            let x = l.b.coarsen(name, x)?;
             let id = l.b.push(name, QOp::MaxPool { window: window.clone() }, vec![x.id], out_shape);
             QVal { id, ..x }
         }

@@ -266,3 +266,31 @@ pub struct QGraph {
     /// Graph outputs: name, node id and encoding.
     pub outputs: Vec<(String, QId, Encoding)>,
 }
+
+impl std::fmt::Display for QGraph {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (id, n) in self.nodes.iter().enumerate() {
+            let ins: Vec<String> = n.inputs.iter().map(|i| format!("%{i}")).collect();
+            let detail = match &n.op {
+                QOp::Rescale { shift } => format!(" >>{shift}"),
+                QOp::Clamp { lo, hi } => format!(" [{lo:?}, {hi:?}]"),
+                QOp::Lookup { table } => format!(" table {table}"),
+                QOp::DivConst { divisor } => format!(" /{divisor}"),
+                QOp::DivRound { shift } => format!(" <<{shift}"),
+                _ => String::new(),
+            };
+            writeln!(
+                f,
+                "%{id} = {}{detail}({}) {:?}  # {}",
+                n.op.name(),
+                ins.join(", "),
+                n.shape,
+                n.name
+            )?;
+        }
+        for (name, id, e) in &self.outputs {
+            writeln!(f, "output {name} = %{id} as (q − {}) · {:e}", e.zero, e.scale)?;
+        }
+        Ok(())
+    }
+}
