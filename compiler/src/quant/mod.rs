@@ -175,6 +175,17 @@ pub fn quantize(graph: &Graph, config: &QuantConfig) -> Result<QuantizedModel, Q
     let q = prune(l.b.q);
     let mut model = QuantizedModel { graph: q, report: CompileReport::default() };
     model.report = report::build(&model, bits, config.activation_bits, &cal.samples)?;
+    // Accuracy against the float model on the calibration inputs.
+    for s in &cal.samples {
+        let (float, quant) = (crate::interp::eval_float(graph, s)?, model.run(s)?);
+        for (f, q) in float.iter().zip(&quant) {
+            for (a, b) in f.data().iter().zip(q.data()) {
+                let r = &mut model.report;
+                r.max_output_error = r.max_output_error.max((a - b).abs());
+                r.output_range = (r.output_range.0.min(*a), r.output_range.1.max(*a));
+            }
+        }
+    }
     info!(scale_bits = bits, nodes = model.graph.nodes.len(), "quantized");
     Ok(model)
 }

@@ -56,6 +56,10 @@ pub struct CompileReport {
     pub checks: Vec<RangeCheck>,
     /// Bits of the largest |integer| seen anywhere (sign excluded).
     pub max_value_bits: u32,
+    /// Largest |quantized − float| over the outputs of the calibration inputs.
+    pub max_output_error: f64,
+    /// `[min, max]` of the float outputs on the calibration inputs.
+    pub output_range: (f64, f64),
 }
 
 fn bits(v: i64) -> u32 {
@@ -70,9 +74,13 @@ pub fn build(
     samples: &[Vec<Tensor<f64>>],
 ) -> Result<CompileReport, QuantError> {
     let g = &model.graph;
-    let mut r =
-        CompileReport { scale_bits, activation_bits, nodes: g.nodes.len(), ..Default::default() };
-    r.activation_bits = activation_bits;
+    let mut r = CompileReport {
+        scale_bits,
+        activation_bits,
+        nodes: g.nodes.len(),
+        output_range: (f64::INFINITY, f64::NEG_INFINITY),
+        ..Default::default()
+    };
     for n in &g.nodes {
         *r.op_counts.entry(n.op.name()).or_insert(0) += 1;
         *r.block_counts.entry(n.op.block()).or_insert(0) += 1;
@@ -123,6 +131,12 @@ impl fmt::Display for CompileReport {
         writeln!(f, "blocks: {}", blocks.join(", "))?;
         let ops: Vec<String> = self.op_counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
         writeln!(f, "ops: {}", ops.join(", "))?;
+        writeln!(
+            f,
+            "accuracy on calibration inputs: max |quantized − float| = {:.3e} \
+             (float outputs in [{:.4}, {:.4}])",
+            self.max_output_error, self.output_range.0, self.output_range.1
+        )?;
         for t in &self.tables {
             writeln!(f, "table {:?}: inputs [{}, {}], {} rows", t.func, t.lo, t.hi, t.size)?;
         }
