@@ -81,6 +81,7 @@ pub fn eval_op(op: &Op, ins: &[&Tensor<f64>], shapes: &[Vec<usize>]) -> R {
         Op::Tanh => one(x0()?.map(|&v| v.tanh())),
         Op::Exp => one(x0()?.map(|&v| v.exp())),
         Op::Erf => one(x0()?.map(|&v| erf(v))),
+        Op::Sqrt => one(x0()?.map(|&v| v.sqrt())),
         Op::Identity => one(x0()?.clone()),
         Op::Clip { min, max } => one(x0()?.map(|&v| v.max(*min).min(*max))),
         Op::Softmax { axis } => {

@@ -136,6 +136,8 @@ pub enum Op {
     Exp,
     /// Gauss error function.
     Erf,
+    /// Square root (ONNX `Sqrt`, and `Pow` with exponent 0.5).
+    Sqrt,
     /// Softmax along one axis.
     Softmax {
         /// Normalised axis.
@@ -265,6 +267,7 @@ impl Op {
             Op::Tanh => "Tanh",
             Op::Exp => "Exp",
             Op::Erf => "Erf",
+            Op::Sqrt => "Sqrt",
             Op::Softmax { .. } => "Softmax",
             Op::LayerNorm { .. } => "LayerNormalization",
             Op::ReduceMean { .. } => "ReduceMean",

@@ -34,11 +34,13 @@ const REGISTRY: &[(&str, Importer)] = &[
     ("QuantizeLinear", nn::quantize),
     ("ReduceMean", |c| layout::reduce(c, true)),
     ("ReduceSum", |c| layout::reduce(c, false)),
+    ("Pow", pow),
     ("Relu", |c| unary(c, Op::Relu)),
     ("Reshape", layout::reshape),
     ("Sigmoid", |c| unary(c, Op::Sigmoid)),
     ("Slice", layout::slice),
     ("Softmax", softmax),
+    ("Sqrt", |c| unary(c, Op::Sqrt)),
     ("Split", layout::split),
     ("Squeeze", layout::squeeze),
     ("Sub", |c| binary(c, Op::Sub)),
@@ -99,4 +101,21 @@ fn softmax(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
         return Err(c.err("opset < 13 softmax over several trailing axes is not supported"));
     }
     node(Op::Softmax { axis }, vec![c.required(0)?])
+}
+
+/// `Pow` with a constant exponent that the op set expresses: 2 (a product), 0.5 (a square root), 1.
+/// Exporters emit these in decomposed LayerNorm and GELU graphs.
+fn pow(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
+    let e = c.constant(1)?.ok_or_else(|| c.err("missing exponent"))?;
+    let first = e.value.data().first().copied().ok_or_else(|| c.err("empty exponent"))?;
+    if e.value.data().iter().any(|&v| v != first) {
+        return Err(c.err("only a uniform constant exponent is supported"));
+    }
+    let x = c.required(0)?;
+    match first {
+        2.0 => node(Op::Mul, vec![x.clone(), x]),
+        0.5 => node(Op::Sqrt, vec![x]),
+        1.0 => node(Op::Identity, vec![x]),
+        other => Err(c.err(format!("exponent {other} is not supported (2, 0.5 and 1 are)"))),
+    }
 }

@@ -106,15 +106,22 @@ impl<'a> Lowering<'a> {
             Op::Add | Op::Sub => one(self.add_sub(node, input(0)?, input(1)?)?),
             Op::Mul => one(self.mul(node, input(0)?, input(1)?)?),
             Op::Div => {
-                let d = self
-                    .const_float(input(1)?)
-                    .ok_or_else(|| Self::err(node, "division by a non-constant"))?;
+                let x = self.value(input(0)?)?;
+                let unit = self.b.unit();
+                let Some(d) = self.const_float(input(1)?) else {
+                    // x / d for a tensor d: both at 2^−s, then y = floor((x·2^s + ⌊d/2⌋) / d),
+                    // proven with a range-checked remainder; d must be positive (norms, sums).
+                    let x = self.b.requant(&format!("{name}.x"), x, unit)?;
+                    let d = self.value(input(1)?)?;
+                    let d = self.b.requant(&format!("{name}.d"), d, unit)?;
+                    let id =
+                        self.b.binary(name, QOp::DivRound { shift: self.b.bits }, x.id, d.id)?;
+                    return one(QVal { id, scale: unit, zero: 0 });
+                };
                 if d.data().contains(&0.0) {
                     return Err(Self::err(node, "division by zero"));
                 }
-                let x = self.value(input(0)?)?;
                 let x = self.b.operand(name, x)?;
-                let unit = self.b.unit();
                 let r = self.b.quantize_const(&format!("{name}.recip"), &d.map(|&v| 1.0 / v), unit);
                 let id = self.b.binary(name, QOp::Mul, x.id, r.id)?;
                 one(QVal { id, scale: x.scale * unit, zero: 0 })

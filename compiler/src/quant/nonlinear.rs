@@ -49,6 +49,12 @@ pub fn lower(l: &mut Lowering<'_>, node: &Node) -> Result<Vec<QVal>, QuantError>
             let x = l.b.requant(name, x, unit)?;
             table(l, name, func, x, lo, hi)?
         }
+        Op::Sqrt => {
+            // sqrt(q · 2^−2s) = floor(sqrt(q)) · 2^−s, with y² ≤ q < (y+1)² range-checked.
+            let x = l.b.requant(name, x, unit * unit)?;
+            let id = l.b.unary(name, QOp::Sqrt, x.id);
+            QVal { id, scale: unit, zero: 0 }
+        }
         Op::Softmax { axis } => {
             let x = l.b.requant(name, x, unit)?;
             let m =

@@ -34,7 +34,7 @@ OPS = {"Gemm", "MatMul", "Conv", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", 
        "Softmax", "LayerNormalization", "ReduceMean", "ReduceSum", "MaxPool", "AveragePool",
        "GlobalAveragePool", "BatchNormalization", "Reshape", "Flatten", "Transpose", "Squeeze",
        "Unsqueeze", "Concat", "Slice", "Split", "Gather", "Identity", "Constant", "Clip",
-       "QuantizeLinear", "DequantizeLinear"}
+       "QuantizeLinear", "DequantizeLinear", "Pow", "Sqrt"}
 DATA_OPS = {"Add", "Sub", "Mul", "Div", "MatMul", "Gemm", "Conv", "Concat"}
 TYPES = {onnx.TensorProto.FLOAT, onnx.TensorProto.INT8, onnx.TensorProto.UINT8, onnx.TensorProto.INT32,
          onnx.TensorProto.INT64}
@@ -177,6 +177,30 @@ def custom_cases():
     yield case("dequantizelinear_int8_axis", "DequantizeLinear", q, I8, F,
                [t(np.array([0.5, 0.25, 0.125], np.float32), "s"), t(np.array([1, -2, 3], np.int8), "z")],
                {"axis": 1})
+    # LayerNorm as exporters write it below opset 17 (ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add).
+    d = 8
+    nodes = [
+        helper.make_node("ReduceMean", ["x"], ["mean"], axes=[-1]),
+        helper.make_node("Sub", ["x", "mean"], ["c"]),
+        helper.make_node("Pow", ["c", "two"], ["sq"]),
+        helper.make_node("ReduceMean", ["sq"], ["var"], axes=[-1]),
+        helper.make_node("Add", ["var", "eps"], ["ve"]),
+        helper.make_node("Sqrt", ["ve"], ["std"]),
+        helper.make_node("Div", ["c", "std"], ["n"]),
+        helper.make_node("Mul", ["n", "gamma"], ["g"]),
+        helper.make_node("Add", ["g", "beta"], ["y"]),
+    ]
+    inits = [t(np.array(2.0, np.float32), "two"), t(np.array(1e-5, np.float32), "eps"),
+             t(rng.normal(size=(d,)).astype(np.float32), "gamma"), t(rng.normal(size=(d,)).astype(np.float32), "beta")]
+    xl = (rng.normal(size=(2, 4, d)) * 2 + 0.5).astype(np.float32)
+    graph = helper.make_graph(nodes, "layernorm_decomposed", [helper.make_tensor_value_info("x", F, list(xl.shape))],
+                              [helper.make_tensor_value_info("y", F, None)], initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    y = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": xl})[0]
+    mb = model.SerializeToString()
+    yield (len(mb), "ort_layernorm_decomposed", mb, [t(xl, "x").SerializeToString()],
+           [t(y, "y").SerializeToString()]), "decomposed LayerNormalization"
     b = rng.integers(-5000, 5000, size=(6,)).astype(np.int32)
     yield case("dequantizelinear_int32", "DequantizeLinear", b, I32, F,
                [t(np.array(0.0004, np.float32), "s"), t(np.array(0, np.int32), "z")])
