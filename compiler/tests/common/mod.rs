@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod build;
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
