@@ -7,8 +7,8 @@ use crate::tensor::{broadcast_shapes, numel};
 
 type Shape = Vec<usize>;
 
-/// Output shapes of `op` applied to inputs of shapes `ins`; `input_shape` gives the declared shape
-/// for [`Op::Input`] nodes.
+/// Output shapes of `op` applied to inputs of shapes `ins` (graph inputs have declared shapes and
+/// are not inferred).
 pub fn infer(node: &str, op: &Op, ins: &[&[usize]]) -> Result<Vec<Shape>, GraphError> {
     let fail = |reason: String| GraphError::Shape { node: node.to_string(), op: op.name(), reason };
     let arity = |lo: usize, hi: usize| -> Result<(), GraphError> {

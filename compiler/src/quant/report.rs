@@ -27,6 +27,8 @@ pub struct TableInfo {
 /// Observed range at one range-checked node.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RangeCheck {
+    /// Node id in [`crate::quant::qop::QGraph::nodes`].
+    pub id: usize,
     /// Node name.
     pub node: String,
     /// Op name.
@@ -112,7 +114,7 @@ pub fn build(
         if n.op.block() == BlockKind::Lookup {
             let input = n.inputs.first().and_then(|&i| ranges.get(i)).unwrap_or((0, 0));
             let output = ranges.get(id).unwrap_or((0, 0));
-            r.checks.push(RangeCheck { node: n.name.clone(), op: n.op.name(), input, output });
+            r.checks.push(RangeCheck { id, node: n.name.clone(), op: n.op.name(), input, output });
         }
     }
     Ok(r)
