@@ -22,6 +22,15 @@ fn per_channel_qdq_cnn_matches_onnxruntime() {
         serde_json::from_str(&std::fs::read_to_string(dir.join("reference.json")).unwrap())
             .unwrap();
     let compiled = compile(dir.join("model.onnx"), &CompileOptions::default()).unwrap();
+    // All four products keep int8 weights and requantize per channel.
+    let per_channel = compiled
+        .quantized
+        .graph
+        .nodes
+        .iter()
+        .filter(|n| n.name.ends_with(".channel_rescale"))
+        .count();
+    assert_eq!(per_channel, 4);
     // The images of the fp32 CNN's test set.
     let case = model_cases().into_iter().find(|c| c.name == "digits_cnn").unwrap();
     let (mut float_agree, mut quant_agree) = (0, 0);

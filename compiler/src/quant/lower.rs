@@ -7,6 +7,7 @@ use crate::error::QuantError;
 use crate::ir::{ElemType, Node, NodeIndex, Op, ValueRef};
 use crate::quant::builder::{Builder, QVal};
 use crate::quant::nonlinear;
+use crate::quant::per_channel;
 use crate::quant::qop::QOp;
 use crate::tensor::Tensor;
 
@@ -77,6 +78,11 @@ impl<'a> Lowering<'a> {
             node.inputs.get(i).copied().ok_or_else(|| Self::err(node, format!("missing input {i}")))
         };
         let one = |v: QVal| Ok(vec![v]);
+        if matches!(node.op, Op::Gemm { .. } | Op::MatMul | Op::Conv { .. })
+            && let Some(v) = per_channel::lower(self, node)?
+        {
+            return one(v);
+        }
         match &node.op {
             Op::Input { .. } | Op::Constant { .. } => {
                 Err(Self::err(node, "inputs and constants are not lowered"))

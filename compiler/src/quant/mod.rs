@@ -12,6 +12,7 @@ pub mod calibrate;
 pub mod interp;
 mod lower;
 mod nonlinear;
+mod per_channel;
 pub mod qop;
 pub mod report;
 
