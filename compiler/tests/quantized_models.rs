@@ -98,3 +98,31 @@ fn calibration_from_a_json_file() {
     let err = Calibration::from_json("[[1.0, 2.0]]", &graph).unwrap_err();
     assert!(matches!(err, QuantError::CalibrationData { .. }), "{err}");
 }
+
+/// Int8 QDQ models keep their integers: every weight operand of a product is the model's int8
+/// tensor, unchanged.
+#[test]
+fn int8_models_keep_their_weight_integers() {
+    use tessera_compiler::quant::qop::QOp;
+    for case in model_cases().into_iter().filter(|c| c.name.contains("int8")) {
+        let graph = OnnxModel::load(&case.onnx).unwrap().into_ir(ImportOptions::default()).unwrap();
+        let model = quantize(&graph, &QuantConfig::default()).unwrap();
+        let g = &model.graph;
+        let mut products = 0;
+        for n in &g.nodes {
+            if matches!(n.op, QOp::Gemm { .. } | QOp::Conv { .. } | QOp::MatMul) {
+                products += 1;
+                let QOp::Const(w) = &g.nodes[n.inputs[1]].op else {
+                    panic!("{}: weight is not a constant", n.name)
+                };
+                assert!(
+                    w.data().iter().all(|v| (-128..=127).contains(v)),
+                    "{}: weights leave int8",
+                    n.name
+                );
+                assert!(w.data().iter().any(|v| v.abs() > 64), "{}: weights look rescaled", n.name);
+            }
+        }
+        assert!(products >= 3, "{}", case.name);
+    }
+}
