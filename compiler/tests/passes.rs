@@ -165,3 +165,28 @@ fn each_pass_rewrites_its_pattern_and_keeps_the_meaning() {
     assert_eq!(count(&all, "Add"), 0);
     assert_eq!(count(&all, "Relu"), 0);
 }
+
+#[test]
+fn batch_norm_after_a_non_product_is_left_alone() {
+    let mut g = Graph::new();
+    let x = ValueRef::first(g.add_input("x", vec![1, 2, 3], ElemType::Real));
+    let r = ValueRef::first(g.add_node("relu", Op::Relu, vec![x]).unwrap());
+    let p: Vec<ValueRef> = (0..3).map(|i| konst(&mut g, &format!("p{i}"), &[2], 30 + i)).collect();
+    let var = ValueRef::first(
+        g.add_node(
+            "var",
+            Op::Constant {
+                value: Tensor::new(vec![2], vec![1.0, 2.0]).unwrap(),
+                elem: ElemType::Real,
+            },
+            vec![],
+        )
+        .unwrap(),
+    );
+    let bn =
+        g.add_node("bn", Op::BatchNorm { epsilon: 1e-5 }, vec![r, p[0], p[1], p[2], var]).unwrap();
+    g.set_outputs(vec![("y".into(), ValueRef::first(bn))]);
+    assert_eq!(Pass::BatchNormFolding.run(&mut g.clone()).unwrap(), 0);
+    assert_eq!(Pass::BiasFusion.run(&mut g.clone()).unwrap(), 0);
+    assert_eq!(Pass::QdqFolding.run(&mut g.clone()).unwrap(), 0);
+}

@@ -31,7 +31,11 @@ pub fn run(g: &mut Graph) -> Result<usize, GraphError> {
             (params[0].data(), params[1].data(), params[2].data(), params[3].data());
         let a: Vec<f64> = (0..scale.len()).map(|c| scale[c] / (var[c] + epsilon).sqrt()).collect();
         let prod = g.node(p.node)?.clone();
-        let Some(w) = constant(g, prod.inputs[1])? else { continue };
+        if !matches!(prod.op, Op::Conv { .. } | Op::Gemm { .. }) {
+            continue;
+        }
+        let Some(&wv) = prod.inputs.get(1) else { continue };
+        let Some(w) = constant(g, wv)? else { continue };
         let old_bias = match prod.inputs.get(2) {
             Some(&b) => match constant(g, b)? {
                 Some(t) if t.len() == a.len() => Some(t),
