@@ -2,7 +2,7 @@
 //! reference outputs); the quantized integer interpreter lives in [`crate::quant`].
 
 pub mod float;
-pub mod float_ops;
+pub(crate) mod float_ops;
 pub mod math;
 
 pub use float::{FloatRun, eval_float, run_float};

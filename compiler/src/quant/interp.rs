@@ -3,6 +3,7 @@
 //! range of every node, which sizes the range checks and lookups of the proof.
 
 use crate::error::EvalError;
+use crate::ir::Op;
 use crate::kernels::{layout, linalg, pool};
 use crate::quant::qop::{QGraph, QOp};
 use crate::tensor::Tensor;
@@ -58,6 +59,25 @@ pub fn isqrt(x: i64) -> i64 {
     y
 }
 
+/// The float op with the same shape rule, for ops whose kernels index by shape.
+fn shape_equivalent(op: &QOp) -> Option<Op> {
+    Some(match op {
+        QOp::MatMul => Op::MatMul,
+        QOp::Gemm { trans_a, trans_b } => {
+            Op::Gemm { alpha: 1.0, beta: 1.0, trans_a: *trans_a, trans_b: *trans_b }
+        }
+        QOp::Conv { window, group } => Op::Conv { window: window.clone(), group: *group },
+        QOp::MaxPool { window } | QOp::SumPool { window } => Op::MaxPool { window: window.clone() },
+        QOp::ReduceSum { axes } => Op::ReduceSum { axes: axes.clone(), keepdims: true },
+        QOp::ReduceMax { axis } => Op::ReduceSum { axes: vec![*axis], keepdims: true },
+        QOp::Transpose { perm } => Op::Transpose { perm: perm.clone() },
+        QOp::Slice { axes } => Op::Slice { axes: axes.clone() },
+        QOp::Concat { axis } => Op::Concat { axis: *axis },
+        QOp::Gather { axis, indices } => Op::Gather { axis: *axis, indices: indices.clone() },
+        _ => return None,
+    })
+}
+
 /// Runs the quantized graph on integer inputs; returns every node's value. When `ranges` is
 /// given, every node's output range is merged into it.
 pub fn run_quantized(
@@ -80,6 +100,19 @@ pub fn run_quantized(
             layout::zip_broadcast(arg(0)?, arg(1)?, f)
                 .ok_or_else(|| fail("operands do not broadcast".into()))
         };
+        // Kernels index by shape: check shapes first, as ONNX-level shape inference would, so a
+        // hand-built inconsistent graph is an error and never a panic.
+        if let Some(op) = shape_equivalent(&n.op) {
+            let in_shapes: Vec<&[usize]> = ins.iter().map(|t| t.shape()).collect();
+            let shapes = crate::ir::shape::infer(&n.name, &op, &in_shapes)?;
+            if shapes.first() != Some(&n.shape) {
+                return Err(fail(format!(
+                    "inputs give shape {:?}, node declares {:?}",
+                    shapes.first(),
+                    n.shape
+                )));
+            }
+        }
         let out = match &n.op {
             QOp::Input { index } => {
                 let t = inputs.get(*index).ok_or_else(|| fail("missing input".into()))?;
@@ -180,6 +213,26 @@ mod tests {
         };
         let err = run_quantized(&g, &[], None).unwrap_err();
         assert!(matches!(&err, EvalError::Node { node, .. } if node == "sq"), "{err}");
+    }
+
+    #[test]
+    fn inconsistent_hand_built_graph_is_an_error() {
+        let a = Tensor::new(vec![2, 3], vec![1i64; 6]).unwrap();
+        let node = |name: &str, op, inputs, shape: Vec<usize>| QNode {
+            name: name.into(),
+            op,
+            inputs,
+            shape,
+        };
+        let g = QGraph {
+            nodes: vec![
+                node("a", QOp::Const(a), vec![], vec![2, 3]),
+                node("mm", QOp::Gemm { trans_a: false, trans_b: false }, vec![0, 0], vec![2, 3]),
+            ],
+            ..QGraph::default()
+        };
+        let err = run_quantized(&g, &[], None).unwrap_err();
+        assert!(err.to_string().starts_with("node mm (Gemm): inner dimensions differ"), "{err}");
     }
 
     #[test]
