@@ -103,6 +103,19 @@ impl<'a> Builder<'a> {
         QVal { id, scale, zero: 0 }
     }
 
+    /// Quantizes a constant multiplier at a power-of-two scale `2^−k` chosen so that its largest
+    /// entry has `s` significant bits (small constants such as 1e-3 keep their precision instead
+    /// of rounding to a few steps of `2^−s`).
+    pub fn multiplier(&mut self, name: &str, t: &Tensor<f64>) -> QVal {
+        let max = t.data().iter().fold(0f64, |m, v| m.max(v.abs()));
+        let k = if max > 0.0 && max.is_finite() {
+            (self.bits as i64 - 1 - max.log2().floor() as i64).clamp(0, 40) as i32
+        } else {
+            self.bits as i32
+        };
+        self.quantize_const(name, t, (-(k as f64)).exp2())
+    }
+
     /// Removes a non-zero zero point: `q − z`.
     pub fn drop_zero(&mut self, name: &str, v: QVal) -> Result<QVal, QuantError> {
         if v.zero == 0 {

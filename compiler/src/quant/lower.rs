@@ -128,9 +128,9 @@ impl<'a> Lowering<'a> {
                     return Err(Self::err(node, "division by zero"));
                 }
                 let x = self.b.operand(name, x)?;
-                let r = self.b.quantize_const(&format!("{name}.recip"), &d.map(|&v| 1.0 / v), unit);
+                let r = self.b.multiplier(&format!("{name}.recip"), &d.map(|&v| 1.0 / v));
                 let id = self.b.binary(name, QOp::Mul, x.id, r.id)?;
-                one(QVal { id, scale: x.scale * unit, zero: 0 })
+                one(QVal { id, scale: x.scale * r.scale, zero: 0 })
             }
             Op::Relu => {
                 let x = self.value(input(0)?)?;
@@ -257,15 +257,15 @@ impl<'a> Lowering<'a> {
         Ok(QVal { id, scale: a.scale * w.scale, zero: 0 })
     }
 
-    /// Multiplies by a real constant: free when it is 1, otherwise a product with `c · 2^s`.
+    /// Multiplies by a real constant: free when it is 1, otherwise a product with the constant
+    /// quantized as a [`Builder::multiplier`](crate::quant::builder::Builder::multiplier).
     fn scale_by(&mut self, node: &Node, y: QVal, c: f64) -> Result<QVal, QuantError> {
         if c == 1.0 {
             return Ok(y);
         }
-        let unit = self.b.unit();
-        let k = self.b.quantize_const(&format!("{}.alpha", node.name), &Tensor::scalar(c), unit);
+        let k = self.b.multiplier(&format!("{}.alpha", node.name), &Tensor::scalar(c));
         let id = self.b.binary(&format!("{}.scaled", node.name), QOp::Mul, y.id, k.id)?;
-        Ok(QVal { id, scale: y.scale * unit, zero: 0 })
+        Ok(QVal { id, scale: y.scale * k.scale, zero: 0 })
     }
 
     /// Adds `beta · c` quantized exactly at the accumulator's scale (constant biases); `shape`
@@ -340,12 +340,11 @@ impl<'a> Lowering<'a> {
     fn mul(&mut self, node: &Node, a: ValueRef, b: ValueRef) -> Result<QVal, QuantError> {
         let name = node.name.as_str();
         let (ca, cb) = (self.const_float(a), self.const_float(b));
-        let unit = self.b.unit();
         let (x, y) = match (ca, cb) {
             (Some(t), None) | (None, Some(t)) => {
                 let x = self.value(if ca.is_some() { b } else { a })?;
                 let x = self.b.operand(name, x)?;
-                let c = self.b.quantize_const(&format!("{name}.const"), t, unit);
+                let c = self.b.multiplier(&format!("{name}.const"), t);
                 (x, c)
             }
             _ => {

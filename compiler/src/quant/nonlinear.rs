@@ -164,11 +164,12 @@ pub fn lower(l: &mut Lowering<'_>, node: &Node) -> Result<Vec<QVal>, QuantError>
                 Tensor::new(shape.clone(), a).map_err(|e| Lowering::err(node, e.to_string()))?;
             let bt = Tensor::new(shape, bb).map_err(|e| Lowering::err(node, e.to_string()))?;
             let x = l.b.requant(name, x, unit)?;
-            let aq = l.b.quantize_const(&format!("{name}.a"), &at, unit);
+            let aq = l.b.multiplier(&format!("{name}.a"), &at);
             let y = l.b.binary(&format!("{name}.mul"), QOp::Mul, x.id, aq.id)?;
-            let bq = l.b.quantize_const(&format!("{name}.b"), &bt, unit * unit);
+            let scale = unit * aq.scale;
+            let bq = l.b.quantize_const(&format!("{name}.b"), &bt, scale);
             let id = l.b.binary(name, QOp::Add, y, bq.id)?;
-            QVal { id, scale: unit * unit, zero: 0 }
+            QVal { id, scale, zero: 0 }
         }
         other => {
             return Err(Lowering::err(node, format!("no integer lowering for {}", other.name())));
@@ -236,14 +237,15 @@ fn layer_norm(
         .get(1)
         .and_then(|&v| l.const_float(v))
         .ok_or_else(|| Lowering::err(node, "scale must be constant"))?;
-    let g = l.b.quantize_const(&format!("{name}.gamma"), gamma, unit);
+    let g = l.b.multiplier(&format!("{name}.gamma"), gamma);
+    let scale = unit * g.scale;
     let mut id = l.b.binary(&format!("{name}.mul_gamma"), QOp::Mul, y, g.id)?;
     if let Some(&bv) = node.inputs.get(2) {
         let beta = l.const_float(bv).ok_or_else(|| Lowering::err(node, "bias must be constant"))?;
-        let b = l.b.quantize_const(&format!("{name}.beta"), beta, unit * unit);
+        let b = l.b.quantize_const(&format!("{name}.beta"), beta, scale);
         id = l.b.binary(name, QOp::Add, id, b.id)?;
     }
-    Ok(QVal { id, scale: unit * unit, zero: 0 })
+    Ok(QVal { id, scale, zero: 0 })
 }
 
 /// Number of in-bounds cells of each output window position.
