@@ -25,7 +25,7 @@ pub struct QVal {
 }
 
 /// Precision (bits) of the integer multiplier `a` in rational rescaling `(x·a) >> k`.
-pub const RATIONAL_BITS: i32 = 20;
+pub const RATIONAL_BITS: i32 = 16;
 
 /// Quantization state: the graph being built and the float-side context.
 pub struct Builder<'a> {
