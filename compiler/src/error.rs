@@ -105,6 +105,12 @@ pub enum ImportError {
         /// Tensor name.
         tensor: String,
     },
+    /// A sparse initializer (only dense tensors are supported).
+    #[error("tensor {tensor}: sparse tensors are not supported")]
+    SparseTensor {
+        /// Tensor name.
+        tensor: String,
+    },
     /// A tensor has an element type the compiler cannot decode.
     #[error("tensor {tensor}: data type {data_type} is not supported")]
     UnsupportedDataType {

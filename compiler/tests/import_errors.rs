@@ -138,6 +138,18 @@ fn external_data() {
 }
 
 #[test]
+fn sparse_initializer() {
+    let mut m = relu_model();
+    let mut values = TensorProto::new();
+    values.name = "sp".into();
+    let mut sp = onnx_protobuf::SparseTensorProto::new();
+    sp.values = Some(values).into();
+    m.graph.as_mut().unwrap().sparse_initializer.push(sp);
+    let err = import(&m).unwrap_err();
+    assert!(matches!(&err, ImportError::SparseTensor { tensor } if tensor == "sp"), "{err}");
+}
+
+#[test]
 fn dynamic_dim_off_the_batch_axis() {
     let m = model(
         vec![node("r", "Relu", &["x"], &["y"])],

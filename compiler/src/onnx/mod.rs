@@ -86,6 +86,10 @@ impl OnnxModel {
         let g = self.proto.graph.as_ref().ok_or(ImportError::MissingGraph)?;
         let mut b =
             Builder { graph: Graph::new(), values: HashMap::new(), opset: self.opset, batch: None };
+        if let Some(s) = g.sparse_initializer.first() {
+            let tensor = s.values.as_ref().map(|v| v.name.clone()).unwrap_or_default();
+            return Err(ImportError::SparseTensor { tensor });
+        }
         for t in &g.initializer {
             b.values.insert(t.name.clone(), Value::Const(decode_tensor(t)?, None));
         }
