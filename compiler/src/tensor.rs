@@ -3,7 +3,23 @@
 //! The float interpreter uses `Tensor<f64>`, the quantized interpreter `Tensor<i64>`; layout and
 //! linear-algebra kernels in [`crate::kernels`] are written once for both.
 
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
+
+/// Unchecked serialized form of a [`Tensor`].
+#[derive(Deserialize)]
+struct TensorParts<T> {
+    shape: Vec<usize>,
+    data: Vec<T>,
+}
+
+impl<T> TryFrom<TensorParts<T>> for Tensor<T> {
+    type Error = ShapeMismatch;
+
+    fn try_from(p: TensorParts<T>) -> Result<Self, ShapeMismatch> {
+        Tensor::new(p.shape, p.data)
+    }
+}
 
 /// A tensor's element count does not match its shape.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -17,8 +33,9 @@ pub struct ShapeMismatch {
     pub found: usize,
 }
 
-/// A dense row-major tensor.
-#[derive(Clone, Debug, PartialEq)]
+/// A dense row-major tensor. Deserialization checks the element count against the shape.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "TensorParts<T>", bound(deserialize = "T: Deserialize<'de>"))]
 pub struct Tensor<T> {
     shape: Vec<usize>,
     data: Vec<T>,

@@ -39,7 +39,7 @@ pub enum ElemType {
 }
 
 /// Sliding-window geometry shared by Conv, MaxPool and AveragePool (spatial axes only).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Window {
     /// Kernel extent per spatial axis.
     pub kernel: Vec<usize>,
@@ -56,7 +56,7 @@ pub struct Window {
 }
 
 /// One axis of a Slice: `start`, `end` (exclusive) and `step`, already clamped to the axis.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SliceAxis {
     /// Axis index.
     pub axis: usize,

@@ -11,6 +11,8 @@
 //! Every node has exactly one output (ONNX `Split` becomes several `Slice`s), a static shape, and
 //! reads earlier nodes only (the node list is in topological order).
 
+use serde::{Deserialize, Serialize};
+
 use crate::ir::{SliceAxis, Window};
 use crate::tensor::Tensor;
 
@@ -18,7 +20,7 @@ use crate::tensor::Tensor;
 pub type QId = usize;
 
 /// An integer op.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum QOp {
     /// Graph input `index`, encoded by the caller as `round(x · 2^scale_bits)`.
     Input {
@@ -183,7 +185,7 @@ impl QOp {
 }
 
 /// The four basic blocks of DESIGN §4, plus data (inputs and committed constants).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum BlockKind {
     /// Inputs and constants (no relation).
     Data,
@@ -198,7 +200,7 @@ pub enum BlockKind {
 }
 
 /// One node of the quantized graph.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QNode {
     /// Name: the float node it comes from, with a suffix for helper steps.
     pub name: String,
@@ -211,7 +213,7 @@ pub struct QNode {
 }
 
 /// A function table: `values[i] = round(f((lo + i) / 2^in_bits) · 2^out_bits)`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Table {
     /// The function.
     pub func: TableFn,
@@ -233,7 +235,7 @@ impl Table {
 }
 
 /// Functions available as tables.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TableFn {
     /// Logistic sigmoid.
     Sigmoid,
@@ -246,7 +248,7 @@ pub enum TableFn {
 }
 
 /// How a graph input or output maps to reals: `real = (q − zero) · scale`.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Encoding {
     /// Real value of one integer step.
     pub scale: f64,
@@ -255,7 +257,7 @@ pub struct Encoding {
 }
 
 /// The quantized graph.
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 pub struct QGraph {
     /// Nodes in topological order.
     pub nodes: Vec<QNode>,
