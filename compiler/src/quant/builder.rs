@@ -40,6 +40,9 @@ pub struct Builder<'a> {
     /// Calibrated `[min, max]` of every float value.
     pub ranges: &'a HashMap<ValueRef, (f64, f64)>,
     tables: HashMap<(TableFn, i64, usize), usize>,
+    /// Conversions already emitted: (node, zero, target scale bits) → converted value, so a value
+    /// read by several consumers at the same scale is rescaled once.
+    requants: HashMap<(QId, i64, u64), QVal>,
 }
 
 impl<'a> Builder<'a> {
@@ -50,7 +53,15 @@ impl<'a> Builder<'a> {
         consts: &'a HashMap<ValueRef, Tensor<f64>>,
         ranges: &'a HashMap<ValueRef, (f64, f64)>,
     ) -> Self {
-        Self { q: QGraph::default(), bits, float, consts, ranges, tables: HashMap::new() }
+        Self {
+            q: QGraph::default(),
+            bits,
+            float,
+            consts,
+            ranges,
+            tables: HashMap::new(),
+            requants: HashMap::new(),
+        }
     }
 
     /// The canonical activation scale `2^−s`.
@@ -129,6 +140,16 @@ impl<'a> Builder<'a> {
     /// Converts `v` to `target` scale with zero point 0: exact for power-of-two ratios above one,
     /// a [`QOp::Rescale`] for power-of-two ratios below one, and `(q·a) >> k` otherwise.
     pub fn requant(&mut self, name: &str, v: QVal, target: f64) -> Result<QVal, QuantError> {
+        let key = (v.id, v.zero, target.to_bits());
+        if let Some(&done) = self.requants.get(&key) {
+            return Ok(done);
+        }
+        let out = self.requant_uncached(name, v, target)?;
+        self.requants.insert(key, out);
+        Ok(out)
+    }
+
+    fn requant_uncached(&mut self, name: &str, v: QVal, target: f64) -> Result<QVal, QuantError> {
         let v = self.drop_zero(name, v)?;
         let ratio = v.scale / target;
         if (ratio - 1.0).abs() < 1e-12 {
@@ -165,6 +186,17 @@ impl<'a> Builder<'a> {
     /// and tables): values already coarser (int8 tensors) keep their scale.
     pub fn operand(&mut self, name: &str, v: QVal) -> Result<QVal, QuantError> {
         if v.scale < self.unit() * (1.0 - 1e-9) {
+            self.requant(name, v, self.unit())
+        } else {
+            self.drop_zero(name, v)
+        }
+    }
+
+    /// Operand of a product with a constant: only values finer than `2^−2s` (products of
+    /// products) are brought back to `2^−s`, so an accumulator times a constant is rescaled once,
+    /// by its consumer, instead of twice.
+    pub fn const_operand(&mut self, name: &str, v: QVal) -> Result<QVal, QuantError> {
+        if v.scale < self.unit() * self.unit() * (1.0 - 1e-9) {
             self.requant(name, v, self.unit())
         } else {
             self.drop_zero(name, v)

@@ -127,7 +127,7 @@ impl<'a> Lowering<'a> {
                 if d.data().contains(&0.0) {
                     return Err(Self::err(node, "division by zero"));
                 }
-                let x = self.b.operand(name, x)?;
+                let x = self.b.const_operand(name, x)?;
                 let r = self.b.multiplier(&format!("{name}.recip"), &d.map(|&v| 1.0 / v));
                 let id = self.b.binary(name, QOp::Mul, x.id, r.id)?;
                 one(QVal { id, scale: x.scale * r.scale, zero: 0 })
@@ -343,7 +343,7 @@ impl<'a> Lowering<'a> {
         let (x, y) = match (ca, cb) {
             (Some(t), None) | (None, Some(t)) => {
                 let x = self.value(if ca.is_some() { b } else { a })?;
-                let x = self.b.operand(name, x)?;
+                let x = self.b.const_operand(name, x)?;
                 let c = self.b.multiplier(&format!("{name}.const"), t);
                 (x, c)
             }
