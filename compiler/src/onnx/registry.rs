@@ -1,0 +1,121 @@
+//! The op registry: ONNX op type → importer. The only string dispatch in the compiler.
+
+use crate::error::ImportError;
+use crate::ir::Op;
+use crate::onnx::context::{Built, Imported, NodeCtx};
+
+mod layout;
+mod nn;
+
+/// An importer turns one ONNX node into an IR op (or a constant).
+pub type Importer = fn(&NodeCtx<'_>) -> Result<Imported, ImportError>;
+
+const REGISTRY: &[(&str, Importer)] = &[
+    ("Add", |c| binary(c, Op::Add)),
+    ("AveragePool", nn::average_pool),
+    ("BatchNormalization", nn::batch_norm),
+    ("Clip", clip),
+    ("Concat", layout::concat),
+    ("Constant", |c| Ok(Imported::Constant(c.constant_attr()?))),
+    ("Conv", nn::conv),
+    ("DequantizeLinear", nn::dequantize),
+    ("Div", |c| binary(c, Op::Div)),
+    ("Erf", |c| unary(c, Op::Erf)),
+    ("Exp", |c| unary(c, Op::Exp)),
+    ("Flatten", layout::flatten),
+    ("Gather", layout::gather),
+    ("Gemm", nn::gemm),
+    ("GlobalAveragePool", |c| unary(c, Op::GlobalAveragePool)),
+    ("Identity", identity),
+    ("LayerNormalization", nn::layer_norm),
+    ("MatMul", |c| binary(c, Op::MatMul)),
+    ("MaxPool", nn::max_pool),
+    ("Mul", |c| binary(c, Op::Mul)),
+    ("QuantizeLinear", nn::quantize),
+    ("ReduceMean", |c| layout::reduce(c, true)),
+    ("ReduceSum", |c| layout::reduce(c, false)),
+    ("Pow", pow),
+    ("Relu", |c| unary(c, Op::Relu)),
+    ("Reshape", layout::reshape),
+    ("Sigmoid", |c| unary(c, Op::Sigmoid)),
+    ("Slice", layout::slice),
+    ("Softmax", softmax),
+    ("Sqrt", |c| unary(c, Op::Sqrt)),
+    ("Split", layout::split),
+    ("Squeeze", layout::squeeze),
+    ("Sub", |c| binary(c, Op::Sub)),
+    ("Tanh", |c| unary(c, Op::Tanh)),
+    ("Transpose", layout::transpose),
+    ("Unsqueeze", layout::unsqueeze),
+];
+
+/// The importer for an op type, if supported.
+pub fn lookup(op_type: &str) -> Option<Importer> {
+    REGISTRY.iter().find(|(name, _)| *name == op_type).map(|(_, f)| *f)
+}
+
+/// Every supported ONNX op type, sorted.
+pub fn supported_op_types() -> Vec<&'static str> {
+    REGISTRY.iter().map(|(n, _)| *n).collect()
+}
+
+/// A node with the given op and data inputs.
+fn node(op: Op, inputs: Vec<String>) -> Result<Imported, ImportError> {
+    Ok(Imported::Node(Built { op, inputs }))
+}
+
+fn unary(c: &NodeCtx<'_>, op: Op) -> Result<Imported, ImportError> {
+    node(op, vec![c.required(0)?])
+}
+
+fn binary(c: &NodeCtx<'_>, op: Op) -> Result<Imported, ImportError> {
+    node(op, vec![c.required(0)?, c.required(1)?])
+}
+
+fn identity(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
+    match c.constant(0) {
+        Ok(Some(d)) => Ok(Imported::Constant(d.clone())),
+        _ => unary(c, Op::Identity),
+    }
+}
+
+fn clip(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
+    // Opset ≥ 11: bounds are optional constant inputs.
+    let bound = |i: usize, default: f64| -> Result<f64, ImportError> {
+        match c.constant(i)? {
+            None => Ok(default),
+            Some(d) => d.value.data().first().copied().ok_or_else(|| c.err("empty bound")),
+        }
+    };
+    let (min, max) = (bound(1, f64::NEG_INFINITY)?, bound(2, f64::INFINITY)?);
+    node(Op::Clip { min, max }, vec![c.required(0)?])
+}
+
+fn softmax(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
+    let rank = c.rank(0)?;
+    let legacy = c.opset() < 13;
+    let axis = c.axis(c.int("axis", if legacy { 1 } else { -1 })?, rank)?;
+    // Before opset 13 Softmax flattened the axes from `axis` on; that equals the per-axis form
+    // only when `axis` is the last axis.
+    if legacy && axis + 1 != rank {
+        return Err(c.err("opset < 13 softmax over several trailing axes is not supported"));
+    }
+    node(Op::Softmax { axis }, vec![c.required(0)?])
+}
+
+/// `Pow` with a constant exponent that the op set expresses: 2 (a product), 0.5 (a square root), 1.
+/// Exporters emit these in decomposed LayerNorm and GELU graphs.
+fn pow(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
+    let e = c.constant(1)?.ok_or_else(|| c.err("missing exponent"))?;
+    let first = e.value.data().first().copied().ok_or_else(|| c.err("empty exponent"))?;
+    if e.value.data().iter().any(|&v| v != first) {
+        return Err(c.err("only a uniform constant exponent is supported"));
+    }
+    let x = c.required(0)?;
+    match first {
+        2.0 => node(Op::Mul, vec![x.clone(), x]),
+        0.5 => node(Op::Sqrt, vec![x]),
+        1.0 => node(Op::Identity, vec![x]),
+        other => Err(c.err(format!("exponent {other} is not supported (2, 0.5 and 1 are)"))),
+    }
+}

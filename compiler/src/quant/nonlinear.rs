@@ -1,0 +1,273 @@
+//! Lowering of non-linear and normalising ops: function tables, softmax, layer and batch
+//! normalisation, reductions and pooling.
+//!
+//! Rounding rules (all proven later as a quotient plus a range-checked remainder):
+//! - tables hold `round(f(x / 2^s) · 2^s)` (half away from zero) for every integer `x` of the
+//!   domain; inputs outside the domain are first saturated to it by a `Clamp`;
+//! - divisions round half up: `floor((x + floor(d/2)) / d)`;
+//! - square roots round down: `floor(sqrt(x))`.
+
+use crate::error::QuantError;
+use crate::ir::{Node, Op};
+use crate::quant::builder::QVal;
+use crate::quant::lower::Lowering;
+use crate::quant::qop::{QOp, TableFn};
+use crate::tensor::Tensor;
+
+/// Real input domain of the tables: beyond it the function is within half a step of its limit
+/// for `s ≤ 12` (sigmoid, tanh, erf), or below `2^−16` (exp of a softmax's shifted input).
+fn domain(func: TableFn) -> (f64, f64) {
+    match func {
+        TableFn::Sigmoid => (-10.0, 10.0),
+        TableFn::Tanh => (-5.0, 5.0),
+        TableFn::Erf => (-4.0, 4.0),
+        TableFn::Exp => (-16.0, 0.0),
+    }
+}
+
+/// Lowers the ops not handled in [`crate::quant::lower`].
+pub fn lower(l: &mut Lowering<'_>, node: &Node) -> Result<Vec<QVal>, QuantError> {
+    let name = node.name.as_str();
+    let x = l.value(node.inputs[0])?;
+    let unit = l.b.unit();
+    let out_shape = node.shapes.first().cloned().unwrap_or_default();
+    let v = match &node.op {
+        Op::Sigmoid | Op::Tanh | Op::Erf | Op::Exp => {
+            let func = match node.op {
+                Op::Sigmoid => TableFn::Sigmoid,
+                Op::Tanh => TableFn::Tanh,
+                Op::Erf => TableFn::Erf,
+                _ => TableFn::Exp,
+            };
+            let (mut lo, mut hi) = domain(func);
+            if func == TableFn::Exp {
+                // A standalone exp: the calibrated input range, with margin, bounds the table.
+                let (cmin, cmax) = l.b.ranges.get(&node.inputs[0]).copied().unwrap_or((lo, hi));
+                lo = (cmin * 1.5 - 1.0).max(-16.0);
+                hi = (cmax * 1.5 + 1.0).min(10.0);
+            }
+            let x = l.b.requant(name, x, unit)?;
+            table(l, name, func, x, lo, hi)?
+        }
+        Op::Sqrt => {
+            // sqrt(q · 2^−2s) = floor(sqrt(q)) · 2^−s, with y² ≤ q < (y+1)² range-checked.
+            let x = l.b.requant(name, x, unit * unit)?;
+            let id = l.b.unary(name, QOp::Sqrt, x.id);
+            QVal { id, scale: unit, zero: 0 }
+        }
+        Op::Softmax { axis } => {
+            let x = l.b.requant(name, x, unit)?;
+            let m =
+                reduce(l, &format!("{name}.max"), QOp::ReduceMax { axis: *axis }, x.id, &[*axis]);
+            let d = l.b.binary(&format!("{name}.shift"), QOp::Sub, x.id, m)?;
+            let (lo, hi) = domain(TableFn::Exp);
+            let e = table(
+                l,
+                &format!("{name}.exp"),
+                TableFn::Exp,
+                QVal { id: d, scale: unit, zero: 0 },
+                lo,
+                hi,
+            )?;
+            let s = reduce(
+                l,
+                &format!("{name}.sum"),
+                QOp::ReduceSum { axes: vec![*axis] },
+                e.id,
+                &[*axis],
+            );
+            let id = l.b.binary(name, QOp::DivRound { shift: l.b.bits }, e.id, s)?;
+            QVal { id, scale: unit, zero: 0 }
+        }
+        Op::LayerNorm { stats: true, .. } => {
+            return Err(Lowering::err(
+                node,
+                "the mean and inverse standard deviation outputs are not quantized",
+            ));
+        }
+        Op::LayerNorm { axis, epsilon, .. } => layer_norm(l, node, x, *axis, *epsilon)?,
+        Op::ReduceSum { axes, .. } | Op::ReduceMean { axes, .. } => {
+            let x = l.b.drop_zero(name, x)?;
+            let mut id = reduce(
+                l,
+                &format!("{name}.sum"),
+                QOp::ReduceSum { axes: axes.clone() },
+                x.id,
+                axes,
+            );
+            if matches!(node.op, Op::ReduceMean { .. }) {
+                let shape = l.b.shape(x.id);
+                let n: usize = axes.iter().map(|&a| shape[a]).product();
+                id = l.b.unary(&format!("{name}.mean"), QOp::DivConst { divisor: n as i64 }, id);
+            }
+            let id = l.b.push(name, QOp::Reshape, vec![id], out_shape);
+            QVal { id, ..x }
+        }
+        Op::MaxPool { window } => {
+            let x = l.b.coarsen(name, x)?;
+            let id = l.b.push(name, QOp::MaxPool { window: window.clone() }, vec![x.id], out_shape);
+            QVal { id, ..x }
+        }
+        Op::AveragePool { window, count_include_pad } => {
+            let x = l.b.drop_zero(name, x)?;
+            let sums = l.b.push(
+                &format!("{name}.sum"),
+                QOp::SumPool { window: window.clone() },
+                vec![x.id],
+                out_shape.clone(),
+            );
+            let full: usize = window.kernel.iter().product();
+            let counts =
+                window_counts(&out_shape, window, l.b.shape(x.id).get(2..).unwrap_or_default());
+            let id = if *count_include_pad || counts.iter().all(|&c| c == full) {
+                l.b.unary(name, QOp::DivConst { divisor: full as i64 }, sums)
+            } else {
+                let mut shape = vec![1, 1];
+                shape.extend_from_slice(&out_shape[2..]);
+                let t = Tensor::new(shape, counts.iter().map(|&c| c as i64).collect())
+                    .map_err(|e| Lowering::err(node, e.to_string()))?;
+                let d = l.b.konst(&format!("{name}.counts"), t);
+                l.b.binary(name, QOp::DivRound { shift: 0 }, sums, d)?
+            };
+            QVal { id, ..x }
+        }
+        Op::GlobalAveragePool => {
+            let x = l.b.drop_zero(name, x)?;
+            let shape = l.b.shape(x.id);
+            let axes: Vec<usize> = (2..shape.len()).collect();
+            let n: usize = shape[2..].iter().product();
+            let s = reduce(
+                l,
+                &format!("{name}.sum"),
+                QOp::ReduceSum { axes: axes.clone() },
+                x.id,
+                &axes,
+            );
+            let id = l.b.unary(name, QOp::DivConst { divisor: n as i64 }, s);
+            QVal { id, ..x }
+        }
+        Op::BatchNorm { epsilon } => {
+            let p = |i: usize| {
+                node.inputs
+                    .get(i)
+                    .and_then(|&v| l.const_float(v))
+                    .ok_or_else(|| Lowering::err(node, "parameters must be constant"))
+            };
+            let (scale, bias, mean, var) = (p(1)?, p(2)?, p(3)?, p(4)?);
+            let c = scale.len();
+            let a: Vec<f64> =
+                (0..c).map(|i| scale.data()[i] / (var.data()[i] + epsilon).sqrt()).collect();
+            let bb: Vec<f64> = (0..c).map(|i| bias.data()[i] - mean.data()[i] * a[i]).collect();
+            let mut shape = vec![c];
+            shape.resize(out_shape.len() - 1, 1);
+            let at =
+                Tensor::new(shape.clone(), a).map_err(|e| Lowering::err(node, e.to_string()))?;
+            let bt = Tensor::new(shape, bb).map_err(|e| Lowering::err(node, e.to_string()))?;
+            let x = l.b.requant(name, x, unit)?;
+            let aq = l.b.multiplier(&format!("{name}.a"), &at);
+            let y = l.b.binary(&format!("{name}.mul"), QOp::Mul, x.id, aq.id)?;
+            let scale = unit * aq.scale;
+            let bq = l.b.quantize_const(&format!("{name}.b"), &bt, scale);
+            let id = l.b.binary(name, QOp::Add, y, bq.id)?;
+            QVal { id, scale, zero: 0 }
+        }
+        other => {
+            return Err(Lowering::err(node, format!("no integer lowering for {}", other.name())));
+        }
+    };
+    Ok(vec![v])
+}
+
+/// `Clamp` to the table domain, then `Lookup`; the output has the canonical scale.
+fn table(
+    l: &mut Lowering<'_>,
+    name: &str,
+    func: TableFn,
+    x: QVal,
+    lo: f64,
+    hi: f64,
+) -> Result<QVal, QuantError> {
+    let unit = l.b.unit();
+    let (lo, hi) = ((lo / unit).floor() as i64, (hi / unit).ceil() as i64);
+    let t = l.b.table(func, lo, hi);
+    let c = l.b.unary(&format!("{name}.clamp"), QOp::Clamp { lo: Some(lo), hi: Some(hi) }, x.id);
+    let id = l.b.unary(name, QOp::Lookup { table: t }, c);
+    Ok(QVal { id, scale: unit, zero: 0 })
+}
+
+/// A reduction keeping the reduced axes with extent 1.
+fn reduce(l: &mut Lowering<'_>, name: &str, op: QOp, x: usize, axes: &[usize]) -> usize {
+    let mut shape = l.b.shape(x);
+    for &a in axes {
+        if let Some(d) = shape.get_mut(a) {
+            *d = 1;
+        }
+    }
+    l.b.push(name, op, vec![x], shape)
+}
+
+/// `y = (x − mean) · sqrt(n) · 2^s / sqrt(Σ(x − mean)² + n·eps·2^{2s})`, then `· gamma + beta`.
+fn layer_norm(
+    l: &mut Lowering<'_>,
+    node: &Node,
+    x: QVal,
+    axis: usize,
+    eps: f64,
+) -> Result<QVal, QuantError> {
+    let name = node.name.as_str();
+    let unit = l.b.unit();
+    let x = l.b.requant(name, x, unit)?;
+    let shape = l.b.shape(x.id);
+    let axes: Vec<usize> = (axis..shape.len()).collect();
+    let n: usize = shape[axis..].iter().product();
+    let sum = reduce(l, &format!("{name}.sum"), QOp::ReduceSum { axes: axes.clone() }, x.id, &axes);
+    let mean = l.b.unary(&format!("{name}.mean"), QOp::DivConst { divisor: n as i64 }, sum);
+    let c = l.b.binary(&format!("{name}.center"), QOp::Sub, x.id, mean)?;
+    let sq = l.b.binary(&format!("{name}.square"), QOp::Mul, c, c)?;
+    let ss = reduce(l, &format!("{name}.sumsq"), QOp::ReduceSum { axes: axes.clone() }, sq, &axes);
+    let eps_q = ((n as f64) * eps / (unit * unit)).round().max(1.0) as i64;
+    let e = l.b.scalar(&format!("{name}.eps"), eps_q);
+    let v = l.b.binary(&format!("{name}.var"), QOp::Add, ss, e)?;
+    let r = l.b.unary(&format!("{name}.sqrt"), QOp::Sqrt, v);
+    let k = l.b.scalar(&format!("{name}.k"), ((n as f64).sqrt() / unit).round() as i64);
+    let ck = l.b.binary(&format!("{name}.scaled"), QOp::Mul, c, k)?;
+    let y = l.b.binary(&format!("{name}.norm"), QOp::DivRound { shift: 0 }, ck, r)?;
+    let gamma = node
+        .inputs
+        .get(1)
+        .and_then(|&v| l.const_float(v))
+        .ok_or_else(|| Lowering::err(node, "scale must be constant"))?;
+    let g = l.b.multiplier(&format!("{name}.gamma"), gamma);
+    let scale = unit * g.scale;
+    let mut id = l.b.binary(&format!("{name}.mul_gamma"), QOp::Mul, y, g.id)?;
+    if let Some(&bv) = node.inputs.get(2) {
+        let beta = l.const_float(bv).ok_or_else(|| Lowering::err(node, "bias must be constant"))?;
+        let b = l.b.quantize_const(&format!("{name}.beta"), beta, scale);
+        id = l.b.binary(name, QOp::Add, id, b.id)?;
+    }
+    Ok(QVal { id, scale, zero: 0 })
+}
+
+/// Number of in-bounds cells of each output window position.
+fn window_counts(out_shape: &[usize], w: &crate::ir::Window, in_sp: &[usize]) -> Vec<usize> {
+    let out_sp = out_shape.get(2..).unwrap_or_default();
+    let n: usize = out_sp.iter().product();
+    let mut counts = Vec::with_capacity(n);
+    let mut pos = vec![0; out_sp.len()];
+    for _ in 0..n {
+        let mut c = 1;
+        for d in 0..pos.len() {
+            let valid = (0..w.kernel[d])
+                .filter(|&k| {
+                    let p = (pos[d] * w.strides[d] + k * w.dilations[d]) as isize
+                        - w.pads_begin[d] as isize;
+                    p >= 0 && (p as usize) < in_sp[d]
+                })
+                .count();
+            c *= valid;
+        }
+        counts.push(c);
+        crate::kernels::next_index(&mut pos, out_sp);
+    }
+    counts
+}

@@ -1,0 +1,60 @@
+//! Targeted quantization behaviour on small hand-built graphs.
+
+use tessera_compiler::ir::{ElemType, Graph, Op, ValueRef};
+use tessera_compiler::quant::{QuantConfig, quantize};
+use tessera_compiler::{EvalError, Tensor};
+
+fn constant(g: &mut Graph, name: &str, t: Tensor<f64>) -> ValueRef {
+    ValueRef::first(
+        g.add_node(name, Op::Constant { value: t, elem: ElemType::Real }, vec![]).unwrap(),
+    )
+}
+
+#[test]
+fn small_constant_multipliers_keep_their_precision() {
+    let mut g = Graph::new();
+    let x = ValueRef::first(g.add_input("x", vec![1, 4], ElemType::Real));
+    let c = constant(&mut g, "c", Tensor::scalar(1.234e-3));
+    let y = g.add_node("y", Op::Mul, vec![x, c]).unwrap();
+    g.set_outputs(vec![("y".into(), ValueRef::first(y))]);
+    let model = quantize(&g, &QuantConfig::default()).unwrap();
+    let input = Tensor::new(vec![1, 4], vec![0.5, -0.75, 0.125, 1.0]).unwrap();
+    let out = model.run(std::slice::from_ref(&input)).unwrap();
+    for (q, x) in out[0].data().iter().zip(input.data()) {
+        let want = x * 1.234e-3;
+        assert!((q - want).abs() <= 1e-3 * want.abs() + 1e-9, "{q} vs {want}");
+    }
+}
+
+#[test]
+fn division_by_a_non_positive_tensor_is_a_typed_error() {
+    let mut g = Graph::new();
+    let x = ValueRef::first(g.add_input("x", vec![1, 2], ElemType::Real));
+    let relu = ValueRef::first(g.add_node("r", Op::Relu, vec![x]).unwrap());
+    let y = g.add_node("y", Op::Div, vec![x, relu]).unwrap();
+    g.set_outputs(vec![("y".into(), ValueRef::first(y))]);
+    // Calibration on positive inputs succeeds…
+    let cal = tessera_compiler::quant::Calibration::Samples(vec![vec![
+        Tensor::new(vec![1, 2], vec![0.5, 2.0]).unwrap(),
+    ]]);
+    let model = quantize(&g, &QuantConfig { calibration: cal, ..QuantConfig::default() }).unwrap();
+    let ok = model.run(&[Tensor::new(vec![1, 2], vec![0.5, 2.0]).unwrap()]).unwrap();
+    assert!(ok[0].data().iter().all(|v| (v - 1.0).abs() < 1e-3));
+    // …and a non-positive divisor at run time is reported, not wrapped or panicked.
+    let err = model.run(&[Tensor::new(vec![1, 2], vec![-1.0, 2.0]).unwrap()]).unwrap_err();
+    assert!(matches!(&err, EvalError::Node { node, .. } if node == "y"), "{err}");
+}
+
+#[test]
+fn clip_bounds_are_quantized_inward() {
+    let mut g = Graph::new();
+    let x = ValueRef::first(g.add_input("x", vec![1, 3], ElemType::Real));
+    let y = g.add_node("y", Op::Clip { min: -0.3, max: 0.6 }, vec![x]).unwrap();
+    g.set_outputs(vec![("y".into(), ValueRef::first(y))]);
+    let model = quantize(&g, &QuantConfig::default()).unwrap();
+    let out = model.run(&[Tensor::new(vec![1, 3], vec![-1.0, 0.25, 1.0]).unwrap()]).unwrap();
+    let d = out[0].data();
+    assert!(d[0] >= -0.3 && d[0] < -0.3 + 1e-3);
+    assert!((d[1] - 0.25).abs() < 1e-3);
+    assert!(d[2] <= 0.6 && d[2] > 0.6 - 1e-3);
+}
