@@ -9,6 +9,7 @@ pub mod error;
 pub mod hyperkzg;
 pub mod kzg;
 pub mod mle;
+pub mod permutation;
 pub mod srs;
 pub mod sumcheck;
 pub mod tensor;

@@ -63,6 +63,12 @@ pub fn axis_vars(shape: &[usize]) -> Vec<usize> {
     shape.iter().map(|n| n.max(&1).next_power_of_two().trailing_zeros() as usize).collect()
 }
 
+/// Position of row-major entry `i` of `shape` in its padded multilinear table.
+pub fn padded_position(shape: &[usize], i: usize) -> usize {
+    let padded: Vec<usize> = axis_vars(shape).iter().map(|v| 1usize << v).collect();
+    padded_index(shape, &padded, i)
+}
+
 /// Position of row-major entry `i` of `shape` inside the padded shape.
 fn padded_index(shape: &[usize], padded: &[usize], mut i: usize) -> usize {
     let mut out = 0;

@@ -13,6 +13,8 @@
 //!
 //! Each check panics with the case name and size on failure, as tests do.
 
+pub mod tensor_case;
+
 use std::fmt::Debug;
 
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};

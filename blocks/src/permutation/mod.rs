@@ -1,0 +1,76 @@
+//! The permutation block: index maps `out[i] = in[σ(i)]` (or 0 where `σ(i)` is undefined),
+//! proven without committing anything (DESIGN §4).
+//!
+//! Notation as in [`crate::elementwise`]: per-axis points `r = (r_1 ‖ … ‖ r_d)`, prefix
+//! indicators `I_n`. For a map with matrix `M(i, j) = [σ(i) = j]`,
+//! `õut(r) = Σ_j M̃(r, j)·ĩn(j)` — one degree-2 sumcheck over the input's variables ends in the
+//! claim `ĩn(r')` and a value `M̃(r, r')` the verifier computes itself.
+//!
+//! * [`StructuredMap`]: `σ` acts **per axis**. Each output axis is either `Pass` (an input axis,
+//!   unchanged: transpose and every axis a map does not touch), `New` (length 1: unsqueeze), or
+//!   `Affine { start, step, len }`: `out[i] = in[start + step·i]` when that index is inside the
+//!   input axis, else 0 — slices with steps, split, pad (negative `start`), and the shifted windows
+//!   of convolution and pooling (`start = k·dilation − pad`, `step = stride`). Input axes of length
+//!   1 may be dropped (squeeze). Pass axes cost nothing: their sub-points carry over. The sumcheck
+//!   runs only over the variables of the input axes read by `Affine` axes, and the verifier
+//!   evaluates `M̃ = Π_{affine a} M̃_a(r_a, r'_a)` with
+//!   `M̃_a(r_a, r'_a) = Σ_{i<len} eq(r_a, i)·eq(r'_a, start + step·i)` in `O(len_a + n_src)`: linear
+//!   in the *lengths of the mapped axes* only (e.g. 32 for one spatial axis of a `[1,16,32,32]`
+//!   window map), never in the tensor size. A map with no affine axis (transpose, squeeze) is a
+//!   pure renaming of variables: zero rounds.
+//! * [`GeneralMap`]: any fixed `σ` given as a table (gather with constant indices, a reshape that is
+//!   not a renaming). Same sumcheck over all input variables; the verifier evaluates
+//!   `M̃(r, r') = Σ_i eq(r, i)·eq(r', σ(i))` in `O(n_out + n_in)` from the table, which is part of
+//!   the plan and so bound by the verifying-key digest. No commitment is needed.
+//! * [`Concat`]: `out` is the sum of one affine map per input (`start = −offset`), so the claim
+//!   splits into one value per input, each proven by its map.
+//!
+//! **Padding.** Per-axis padding (each axis padded to a power of two on its own) makes transpose,
+//! squeeze and unsqueeze renamings, and keeps every map's output padding zero: only `i < len`
+//! rows of `M` are non-zero and out-of-range sources read nothing. A **reshape** is a renaming
+//! exactly when the padded row-major layouts coincide (e.g. `[3, 8] → [24]`: the inner axis is a
+//! power of two); `[3, 5] → [15]` is not (entry `(1, 0)` sits at padded index 8 but flat index 5),
+//! so [`reshape_map`] returns a renaming when it can and a [`GeneralMap`] otherwise.
+//!
+//! Transcript: label, output claim, the sumcheck, then `ĩn(r')`. Proof: `K` rounds of 2 scalars
+//! plus one scalar, `K` = variables of the mapped input axes.
+
+mod concat;
+mod general;
+mod structured;
+
+pub use concat::{Concat, ConcatProof, ConcatSpec};
+pub use general::{GeneralMap, GeneralMapSpec, ReshapeMap, reshape_map};
+pub use structured::{AxisMap, MapProof, StructuredMap, StructuredMapSpec, WindowAxis};
+
+use crate::curve::Fr;
+use crate::mle::eq_table;
+
+/// `Σ_{i<len, 0≤start+step·i<n} eq(r, i)·eq(r', start + step·i)`, the 1-D affine map's MLE.
+fn affine_map_eval(
+    r: &[Fr],
+    r_src: &[Fr],
+    start: i64,
+    step: i64,
+    len: usize,
+    n: usize,
+) -> Result<Fr, crate::Error> {
+    let out_eq = eq_table(r)?;
+    let in_eq = eq_table(r_src)?;
+    let mut acc = Fr::from(0u64);
+    for (i, e) in out_eq.iter().enumerate().take(len) {
+        if let Some(j) = affine_source(start, step, i, n) {
+            acc += *e * in_eq[j];
+        }
+    }
+    Ok(acc)
+}
+
+/// `start + step·i` if it lies in `[0, n)`.
+fn affine_source(start: i64, step: i64, i: usize, n: usize) -> Option<usize> {
+    let j = (i as i128) * (step as i128) + start as i128;
+    (0..n as i128).contains(&j).then_some(j as usize)
+}
+
+#[cfg(test)]
+mod tests;
