@@ -23,6 +23,12 @@ M = [
     transcript.append_serializable(b"hyperkzg folded commitments", &folded_commitments);'''),("hyperkzg/mod.rs",'''    transcript.append_serializable(b"hyperkzg folded commitments", &proof.folded_commitments);
     let r = transcript.challenge_scalar(b"hyperkzg r");''','''    let r = transcript.challenge_scalar(b"hyperkzg r");
     transcript.append_serializable(b"hyperkzg folded commitments", &proof.folded_commitments);''')], "hyperkzg::tests::conformance"),
+ ("M10 hadamard final check skipped", [("elementwise/hadamard.rs",'sub.check_final(PROTOCOL, &[&expr], &[vec![eq_at, proof.left_eval, proof.right_eval]])?;','let _ = (&expr, eq_at);')], "wrong_hadamard_output_entry_is_rejected"),
+ ("M11 linear constant not confined to the unpadded region", [("elementwise/linear.rs",'let constant = fr_from_i64(spec.constant) * region_indicator(&axes, &spec.shape)?;','let constant = fr_from_i64(spec.constant) + Fr::from(0u64) * region_indicator(&axes, &spec.shape)?;')], "constants_and_broadcasts_stay_out_of_padding"),
+ ("M12 broadcast indicator dropped", [("elementwise/axes.rs",'factor *= prefix_indicator(r, *o)?;','let _ = prefix_indicator(r, *o)?;')], "constants_and_broadcasts_stay_out_of_padding"),
+ ("M13 padding-check rho drawn before the commitment", [("elementwise/padding.rs","    t.append_serializable(b\"padding check commitment\", &instance.commitment);\n    t.challenge_scalars(b\"padding check rho\", num_vars)","    let rho = t.challenge_scalars(b\"padding check rho\", num_vars);\n    t.append_serializable(b\"padding check commitment\", &instance.commitment);\n    rho")], "padding_garbage_cannot_be_fitted_to_rho"),
+ ("M14 padding check ignores padded positions", [("elementwise/padding.rs",'Ok(inside.evals().iter().map(|v| Fr::one() - v).collect())','Ok(inside.evals().iter().map(|_| Fr::zero()).collect())'),("elementwise/padding.rs",'let outside = Fr::one() - region_indicator(&axes, &spec.shape)?;','let outside = Fr::zero() * region_indicator(&axes, &spec.shape)?;')], "nonzero_value_hidden_in_padding_is_rejected"),
+ ("M15 concat parts not summed against the claim", [("permutation/concat.rs",'if proof.parts.iter().sum::<Fr>() != instance.output.value {','if false {')], "concat_conformance"),
 ]
 sel = sys.argv[1:] 
 for name, edits, test in M:

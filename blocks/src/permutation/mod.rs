@@ -14,10 +14,10 @@
 //!   1 may be dropped (squeeze). Pass axes cost nothing: their sub-points carry over. The sumcheck
 //!   runs only over the variables of the input axes read by `Affine` axes, and the verifier
 //!   evaluates `M̃ = Π_{affine a} M̃_a(r_a, r'_a)` with
-//!   `M̃_a(r_a, r'_a) = Σ_{i<len} eq(r_a, i)·eq(r'_a, start + step·i)` in `O(len_a + n_src)`: linear
-//!   in the *lengths of the mapped axes* only (e.g. 32 for one spatial axis of a `[1,16,32,32]`
-//!   window map), never in the tensor size. A map with no affine axis (transpose, squeeze) is a
-//!   pure renaming of variables: zero rounds.
+//!   `M̃_a(r_a, r'_a) = Σ_{i<len} eq(r_a, i)·eq(r'_a, start + step·i)`, in `O(log n)` per axis for
+//!   power-of-two steps by a bit-serial dynamic program ([`axis_eval`]), and in `O(len_a + n_src)`
+//!   (the axis lengths, never the tensor size) for other strides. A map with no affine axis
+//!   (transpose, squeeze) is a pure renaming of variables: zero rounds.
 //! * [`GeneralMap`]: any fixed `σ` given as a table (gather with constant indices, a reshape that is
 //!   not a renaming). Same sumcheck over all input variables; the verifier evaluates
 //!   `M̃(r, r') = Σ_i eq(r, i)·eq(r', σ(i))` in `O(n_out + n_in)` from the table, which is part of
@@ -35,6 +35,7 @@
 //! Transcript: label, output claim, the sumcheck, then `ĩn(r')`. Proof: `K` rounds of 2 scalars
 //! plus one scalar, `K` = variables of the mapped input axes.
 
+mod axis_eval;
 mod concat;
 mod general;
 mod structured;
@@ -43,34 +44,7 @@ pub use concat::{Concat, ConcatProof, ConcatSpec};
 pub use general::{GeneralMap, GeneralMapSpec, ReshapeMap, reshape_map};
 pub use structured::{AxisMap, MapProof, StructuredMap, StructuredMapSpec, WindowAxis};
 
-use crate::curve::Fr;
-use crate::mle::eq_table;
-
-/// `Σ_{i<len, 0≤start+step·i<n} eq(r, i)·eq(r', start + step·i)`, the 1-D affine map's MLE.
-fn affine_map_eval(
-    r: &[Fr],
-    r_src: &[Fr],
-    start: i64,
-    step: i64,
-    len: usize,
-    n: usize,
-) -> Result<Fr, crate::Error> {
-    let out_eq = eq_table(r)?;
-    let in_eq = eq_table(r_src)?;
-    let mut acc = Fr::from(0u64);
-    for (i, e) in out_eq.iter().enumerate().take(len) {
-        if let Some(j) = affine_source(start, step, i, n) {
-            acc += *e * in_eq[j];
-        }
-    }
-    Ok(acc)
-}
-
-/// `start + step·i` if it lies in `[0, n)`.
-fn affine_source(start: i64, step: i64, i: usize, n: usize) -> Option<usize> {
-    let j = (i as i128) * (step as i128) + start as i128;
-    (0..n as i128).contains(&j).then_some(j as usize)
-}
+use axis_eval::{affine_map_eval, affine_source};
 
 #[cfg(test)]
 mod tests;
