@@ -114,6 +114,13 @@ pub struct BatchedProof {
     pub right_eval: Fr,
 }
 
+impl BatchedProof {
+    /// Size of the compressed encoding, in bytes.
+    pub fn size_in_bytes(&self) -> usize {
+        self.compressed_size()
+    }
+}
+
 /// `Y = A·B` per head (see the module doc).
 pub struct BatchedMatmul;
 

@@ -169,6 +169,13 @@ pub struct MatmulProof {
     pub weight_eval: Fr,
 }
 
+impl MatmulProof {
+    /// Size of the compressed encoding, in bytes.
+    pub fn size_in_bytes(&self) -> usize {
+        self.compressed_size()
+    }
+}
+
 /// `Y` from `X` and the fixed data, in integers (`i128` accumulation; overflow is an error).
 pub fn product(spec: &MatmulSpec, x: &IntTensor, w: &MatmulWeights) -> Result<IntTensor, Error> {
     spec.validate()?;

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use super::index::SmallInts;
 use crate::curve::Fr;
 use crate::error::Error;
+use crate::mle::eq_table;
 use crate::tensor::IntTensor;
 
 /// `W` as a logical `[inner, cols]` matrix (a `transB` weight is transposed once, at setup), keeping
@@ -76,9 +77,27 @@ impl SparseWeights {
         self.col[range.clone()].iter().map(|j| *j as usize).zip(self.val[range].iter().copied())
     }
 
+    /// `W̃(k, r_cols)` for every `k < inner` (no padding): the weight side of the prover alone.
+    pub fn bind(&self, r_cols: &[Fr]) -> Result<Vec<Fr>, Error> {
+        let eq = eq_table(r_cols)?;
+        if eq.len() < self.cols {
+            return Err(Error::Length {
+                what: "matmul column point",
+                expected: self.cols,
+                got: eq.len(),
+            });
+        }
+        Ok(self.bind_cols(&eq, self.inner, &SmallInts::new()))
+    }
+
     /// `B(k) = Σ_j W[k, j]·eq_cols[j]` for `k < inner`, zero up to `padded_len`.
     /// `eq_cols` must have at least `cols` entries (callers build it from `r_cols`).
-    pub fn bind_cols(&self, eq_cols: &[Fr], padded_len: usize, small: &SmallInts) -> Vec<Fr> {
+    pub(super) fn bind_cols(
+        &self,
+        eq_cols: &[Fr],
+        padded_len: usize,
+        small: &SmallInts,
+    ) -> Vec<Fr> {
         let row = |k: usize| {
             let mut acc = Fr::zero();
             for (j, w) in self.row(k) {
