@@ -49,6 +49,7 @@
 //! **Two tensors ([`BatchedMatmul`]).** See [`batched`].
 
 pub mod batched;
+pub mod conv;
 mod fixed;
 mod index;
 mod prover;
@@ -119,4 +120,4 @@ impl Block for FixedMatmul {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -21,12 +21,12 @@ mod batched_tests;
 
 const NAME: &str = "matmul";
 
-pub(super) fn srs() -> &'static Srs {
+pub(crate) fn srs() -> &'static Srs {
     static SRS: OnceLock<Srs> = OnceLock::new();
     SRS.get_or_init(|| Srs::insecure_dev(5, 10).unwrap())
 }
 
-pub(super) fn random_tensor(shape: Vec<usize>, rng: &mut StdRng, density: f64) -> IntTensor {
+pub(crate) fn random_tensor(shape: Vec<usize>, rng: &mut StdRng, density: f64) -> IntTensor {
     let n = shape.iter().product();
     let data =
         (0..n).map(|_| if rng.gen_bool(density) { rng.gen_range(-9..10) } else { 0 }).collect();
