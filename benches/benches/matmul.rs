@@ -16,6 +16,7 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use tessera_blocks::claim::{TensorClaim, TensorId};
 use tessera_blocks::curve::fr_from_i64;
 use tessera_blocks::kzg::Commitment;
+use tessera_blocks::matmul::conv::{Conv, ConvInstance, ConvSpec, ConvWitness};
 use tessera_blocks::matmul::{
     BatchedInstance, BatchedMatmul, BatchedSpec, BatchedWitness, FixedMatmul, MatmulInstance,
     MatmulSpec, MatmulWeights, MatmulWitness,
@@ -149,5 +150,45 @@ fn batched(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, fixed_weight, batched);
+/// ONNX Conv `[1, 16, 32, 32]` with 32 filters 3×3, stride 1, pads 1 (output `[1, 32, 32, 32]`).
+fn conv(c: &mut Criterion) {
+    let mut g = c.benchmark_group("matmul_conv");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1));
+    let mut rng = StdRng::seed_from_u64(10);
+    let spec = ConvSpec {
+        batch: 1,
+        in_channels: 16,
+        height: 32,
+        width: 32,
+        out_channels: 32,
+        kernel: [3, 3],
+        stride: [1, 1],
+        pads: [1, 1, 1, 1],
+        dilation: [1, 1],
+    };
+    let input = int8(spec.input_shape(), 0.0, &mut rng);
+    let weight = int8(spec.weight_shape(), 0.0, &mut rng);
+    let output = Conv::eval(&spec, &[input.clone(), weight.clone()]).expect("eval").remove(0);
+    let y = output.to_mle();
+    let point: Vec<Fr> = (0..y.num_vars()).map(|_| Fr::rand(&mut rng)).collect();
+    let value = y.evaluate(&point).expect("eval");
+    let instance = ConvInstance {
+        input: TensorId(0),
+        weight: Commitment::default(),
+        output: TensorClaim { tensor: TensorId(1), point, value },
+    };
+    let witness = ConvWitness { input, weight, output };
+    let (proof, _) =
+        Conv::prove(&spec, &instance, &witness, &mut Transcript::new(b"c")).expect("prove");
+    Conv::verify(&spec, &instance, &proof, &mut Transcript::new(b"c")).expect("verifies");
+    eprintln!("matmul_conv 1x16x32x32 * 32x16x3x3: proof {} bytes", proof.size_in_bytes());
+    g.bench_function("prove/1x16x32x32_k3x3_o32", |b| {
+        b.iter(|| Conv::prove(&spec, &instance, &witness, &mut Transcript::new(b"c")))
+    });
+    g.bench_function("verify/1x16x32x32_k3x3_o32", |b| {
+        b.iter(|| Conv::verify(&spec, &instance, &proof, &mut Transcript::new(b"c")))
+    });
+}
+
+criterion_group!(benches, fixed_weight, batched, conv);
 criterion_main!(benches);

@@ -148,6 +148,13 @@ pub struct ConvProof {
     pub input_eval: Fr,
 }
 
+impl ConvProof {
+    /// Size of the compressed encoding, in bytes.
+    pub fn size_in_bytes(&self) -> usize {
+        self.compressed_size()
+    }
+}
+
 /// 2-D convolution (see the module doc).
 pub struct Conv;
 

@@ -53,7 +53,7 @@ pub fn prefix_indicator(r: &[Fr], d: usize) -> Fr {
 }
 
 /// `Σ_{i ∈ shape} eq(r, pad(i))` for a multi-axis `shape`: the product of per-axis indicators.
-/// `r` must have [`num_vars`]`(shape)` entries (callers check).
+/// `r` must have `num_vars(shape)` entries (callers check the point length first).
 pub fn box_indicator(r: &[Fr], shape: &[usize]) -> Fr {
     let mut offset = 0;
     let mut total = Fr::one();

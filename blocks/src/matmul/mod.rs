@@ -1,6 +1,7 @@
 //! The matmul block (DESIGN §4): `Y = α·op(X)·op(W) + β·b` with a fixed, committed weight `W`
-//! ([`FixedMatmul`], ONNX MatMul/Gemm), and `Y = A·B` with two tensor operands batched over heads
-//! ([`BatchedMatmul`], attention's `Q·Kᵀ` and `P·V`).
+//! ([`FixedMatmul`], ONNX MatMul/Gemm), `Y = A·B` with two tensor operands batched over heads
+//! ([`BatchedMatmul`], attention's `Q·Kᵀ` and `P·V`), and 2-D convolution as a matmul over
+//! shifted views of its input ([`conv::Conv`]).
 //!
 //! **Papers.** The matmul sumcheck is Thaler, "Time-optimal interactive proofs for circuit
 //! evaluation" (CRYPTO 2013) §5; the sparse prover follows SpaGKR (Li, Liang, Dong, ePrint
@@ -46,7 +47,19 @@
 //! per entry. The work on `X` is not: with `M ≥ K`, `X` dominates and sparsity of `W` alone cannot
 //! speed up the whole proof by more than `(MK + KN)/(MK + nnz)`.
 //!
-//! **Two tensors ([`BatchedMatmul`]).** See [`batched`].
+//! **Two tensors ([`BatchedMatmul`]).** A degree-3 sumcheck over `(head, k)`; see [`batched`].
+//!
+//! **Convolution ([`conv::Conv`]).** Two sumchecks (taps, then input window) with index maps the
+//! verifier evaluates from its own spec; no im2col copy; see [`conv`].
+//!
+//! **Choices and limits.** Gemm's `C` is a committed bias of shape `[N]` (broadcast over rows);
+//! a full `[M, N]` `C` is not supported. `transA` needs a single row axis (Gemm is 2-D). The two
+//! tensor product needs equal head axes (no broadcasting). Conv supports `group = 1` only and no
+//! bias (a bias is a broadcast add in the elementwise block); pooling does not reuse the maps yet.
+//!
+//! **Measured** (`cargo bench -p tessera-benches --bench matmul`, 2 shared cores, noisy): proof
+//! bytes 505 (`K = 64`), 649 (`K = 256`), 793 (`K = 1024`); batched `8×[128,64]·[64,128]`: 1,008;
+//! conv `[1,16,32,32] * [32,16,3,3]`: 1,728.
 
 pub mod batched;
 pub mod conv;
@@ -58,7 +71,7 @@ mod weights;
 
 pub use batched::{BatchedInstance, BatchedMatmul, BatchedProof, BatchedSpec, BatchedWitness};
 pub use fixed::{MatmulInstance, MatmulProof, MatmulSpec, MatmulWeights, MatmulWitness, product};
-pub use index::{box_indicator, prefix_indicator};
+pub use index::prefix_indicator;
 pub use weights::SparseWeights;
 
 use crate::block::Block;
