@@ -145,7 +145,7 @@ fn right_at(spec: &BatchedSpec, b: &[i64], h: usize, k: usize, j: usize) -> i64 
     if spec.trans_right { b[h * n * kk + j * kk + k] } else { b[h * kk * n + k * n + j] }
 }
 
-fn absorb_statement(t: &mut Transcript, spec: &BatchedSpec, instance: &BatchedInstance) {
+pub(super) fn absorb_statement(t: &mut Transcript, spec: &BatchedSpec, instance: &BatchedInstance) {
     t.append_bytes(b"matmul variant", b"two tensors");
     t.append_u64(b"matmul head axes", spec.heads.len() as u64);
     for d in &spec.heads {

@@ -9,7 +9,9 @@ use crate::block::Block;
 use crate::claim::{BlockClaims, TensorClaim, TensorId};
 use crate::curve::Fr;
 use crate::error::{RelationError, VerifyError};
+use crate::matmul::index::join;
 use crate::matmul::{BatchedInstance, BatchedMatmul, BatchedProof, BatchedSpec, BatchedWitness};
+use crate::sumcheck::{SumcheckStatement, verify_batch};
 use crate::tensor::IntTensor;
 use crate::testing::{ConformanceCase, Tampering, run_all};
 use crate::transcript::Transcript;
@@ -145,4 +147,26 @@ fn single_wrong_output_entry_is_rejected() {
     let (proof, _) = BatchedMatmul::prove(&bad.spec, &bad.instance, &bad.witness, t).unwrap();
     let r = BatchedMatmul::verify(&bad.spec, &bad.instance, &proof, &mut Transcript::new(b"m"));
     assert_eq!(r, Err(VerifyError::SumcheckFinal { protocol: NAME }));
+}
+
+/// Both operand claims sit at the sumcheck's own final point `(ρ_h, ρ_k)`, re-derived here with
+/// the library's sumcheck verifier after the block's statement.
+#[test]
+fn operand_claims_come_from_the_sumcheck_point() {
+    let case = Batched::<true>::generate(3, 32);
+    let (spec, inst) = (&case.spec, &case.instance);
+    let (proof, _) =
+        BatchedMatmul::prove(spec, inst, &case.witness, &mut Transcript::new(b"m")).unwrap();
+    let claims = BatchedMatmul::verify(spec, inst, &proof, &mut Transcript::new(b"m")).unwrap();
+
+    let mut t = Transcript::new(b"m");
+    crate::matmul::batched::absorb_statement(&mut t, spec, inst);
+    // heads 3 → 2 variables, inner 5 → 3 variables; rows 3 → 2, cols 6 → 3.
+    let statement = SumcheckStatement { num_vars: 5, degree: 3, claim: inst.output.value };
+    let rho = verify_batch(&[statement], &proof.sumcheck, &mut t).unwrap().point;
+    let r = &inst.output.point;
+    let (rho_h, rho_k) = rho.split_at(2);
+    let (r_i, r_j) = (&r[2..4], &r[4..]);
+    assert_eq!(claims.tensors[0].point, join(&[rho_h, r_i, rho_k]));
+    assert_eq!(claims.tensors[1].point, join(&[rho_h, r_j, rho_k]));
 }
