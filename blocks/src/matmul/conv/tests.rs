@@ -1,0 +1,207 @@
+//! Conv: conformance on two attribute sets, the integer semantics against a direct formula, and
+//! a proof made for one stride verified under another.
+
+use ark_ff::{One, UniformRand};
+use ark_std::rand::{SeedableRng, rngs::StdRng};
+
+use super::*;
+use crate::hyperkzg;
+use crate::matmul::tests::{random_tensor, srs};
+use crate::testing::{ConformanceCase, Tampering, run_all};
+
+#[derive(Clone)]
+struct ConvCase<const V: usize> {
+    spec: ConvSpec,
+    instance: ConvInstance,
+    witness: ConvWitness,
+}
+
+/// V = 0: 3×3, stride 1, pads 1 (same size); V = 1: 3×2 kernel, stride (2, 1), dilation (1, 2),
+/// asymmetric pads.
+fn spec_for(variant: usize, size: usize) -> ConvSpec {
+    let base = ConvSpec {
+        batch: 2,
+        in_channels: 3,
+        height: size + 2,
+        width: size + 3,
+        out_channels: 2,
+        kernel: [3, 3],
+        stride: [1, 1],
+        pads: [1, 1, 1, 1],
+        dilation: [1, 1],
+    };
+    match variant {
+        0 => base,
+        _ => ConvSpec {
+            kernel: [3, 2],
+            stride: [2, 1],
+            dilation: [1, 2],
+            pads: [0, 1, 2, 0],
+            ..base
+        },
+    }
+}
+
+fn build(
+    spec: ConvSpec,
+    x: IntTensor,
+    w: IntTensor,
+    rng: &mut StdRng,
+) -> (ConvInstance, ConvWitness) {
+    let output = Conv::eval(&spec, &[x.clone(), w.clone()]).unwrap().remove(0);
+    let y = output.to_mle();
+    let point: Vec<Fr> = (0..y.num_vars()).map(|_| Fr::rand(rng)).collect();
+    let value = y.evaluate(&point).unwrap();
+    let instance = ConvInstance {
+        input: TensorId(1),
+        weight: hyperkzg::commit(srs(), &w.to_mle()).unwrap(),
+        output: TensorClaim { tensor: TensorId(2), point, value },
+    };
+    (instance, ConvWitness { input: x, weight: w, output })
+}
+
+impl<const V: usize> ConvCase<V> {
+    fn check_claims(&self, c: &BlockClaims) -> Result<(), VerifyError> {
+        let wrong = |what| VerifyError::Mismatch { protocol: PROTOCOL, what };
+        let ([wc], [xc]) = (c.committed.as_slice(), c.tensors.as_slice()) else {
+            return Err(wrong("claims"));
+        };
+        if wc.commitment != self.instance.weight
+            || self.witness.weight.to_mle().evaluate(&wc.point)? != wc.value
+        {
+            return Err(wrong("claim on W"));
+        }
+        if xc.tensor != self.instance.input
+            || self.witness.input.to_mle().evaluate(&xc.point)? != xc.value
+        {
+            return Err(wrong("claim on X"));
+        }
+        Ok(())
+    }
+}
+
+impl<const V: usize> ConformanceCase for ConvCase<V> {
+    type Proof = ConvProof;
+    const NAME: &'static str = ["conv same", "conv strided dilated"][V];
+
+    fn sizes() -> Vec<usize> {
+        vec![1, 3, 6]
+    }
+
+    fn generate(size: usize, seed: u64) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let spec = spec_for(V, size);
+        let x = random_tensor(spec.input_shape(), &mut rng, 0.9);
+        let w = random_tensor(spec.weight_shape(), &mut rng, 0.9);
+        let (instance, witness) = build(spec.clone(), x, w, &mut rng);
+        Self { spec, instance, witness }
+    }
+
+    fn check(&self) -> Result<(), RelationError> {
+        Conv::check(&self.spec, &self.instance, &self.witness)
+    }
+
+    fn corrupt_witness(&mut self) {
+        let o = &self.witness.output;
+        let mut data = o.data().to_vec();
+        data[1] += 1;
+        self.witness.output = IntTensor::new(o.shape().to_vec(), data).unwrap();
+    }
+
+    fn prove(&self, t: &mut Transcript) -> ConvProof {
+        let (proof, claims) = Conv::prove(&self.spec, &self.instance, &self.witness, t).unwrap();
+        self.check_claims(&claims).unwrap();
+        proof
+    }
+
+    fn verify(&self, proof: &ConvProof, t: &mut Transcript) -> Result<(), VerifyError> {
+        let claims = Conv::verify(&self.spec, &self.instance, proof, t)?;
+        self.check_claims(&claims)
+    }
+
+    fn tamperings(&self, proof: &ConvProof) -> Vec<Tampering<ConvProof>> {
+        let fin = || VerifyError::SumcheckFinal { protocol: PROTOCOL };
+        let mut out = Vec::new();
+        let mut add =
+            |field: String, p: ConvProof| out.push(Tampering { field, proof: p, expected: fin() });
+        for r in 0..proof.taps.rounds.len() {
+            for e in 0..2 {
+                let mut p = proof.clone();
+                p.taps.rounds[r].evals_except_one[e] += Fr::one();
+                add(format!("taps round {r} eval {e}"), p);
+            }
+        }
+        for r in 0..proof.window.rounds.len() {
+            for e in 0..3 {
+                let mut p = proof.clone();
+                p.window.rounds[r].evals_except_one[e] += Fr::one();
+                add(format!("window round {r} eval {e}"), p);
+            }
+        }
+        for f in 0..3 {
+            let mut p = proof.clone();
+            *[&mut p.weight_eval, &mut p.view_eval, &mut p.input_eval][f] += Fr::one();
+            add(format!("evaluation {f}"), p);
+        }
+        let n = proof.window.rounds.len();
+        let mut p = proof.clone();
+        p.window.rounds.pop();
+        let expected = VerifyError::ProofShape { what: "sumcheck rounds", expected: n, got: n - 1 };
+        out.push(Tampering { field: "window round dropped".into(), proof: p, expected });
+        out
+    }
+}
+
+#[test]
+fn conformance_same_padding() {
+    run_all::<ConvCase<0>>();
+}
+
+#[test]
+fn conformance_strided_dilated() {
+    run_all::<ConvCase<1>>();
+}
+
+/// `eval` against the ONNX formula written out for one output entry, and the output shape.
+#[test]
+fn eval_follows_onnx() {
+    let mut rng = StdRng::seed_from_u64(40);
+    let spec = spec_for(1, 4);
+    assert_eq!(spec.output_shape().unwrap(), vec![2, 2, 3, 6]);
+    let x = random_tensor(spec.input_shape(), &mut rng, 1.0);
+    let w = random_tensor(spec.weight_shape(), &mut rng, 1.0);
+    let y = Conv::eval(&spec, &[x.clone(), w.clone()]).unwrap().remove(0);
+    // Y[1, 1, 2, 3]: rows 2·2 + ky − 0, columns 3 + 2·kx − 1.
+    let mut s = 0;
+    for c in 0..3 {
+        for ky in 0..3 {
+            for kx in 0..2 {
+                let (iy, ix) = (4 + ky, 2 + 2 * kx);
+                if iy < 6 && ix < 7 {
+                    s += x.data()[((3 + c) * 6 + iy) * 7 + ix]
+                        * w.data()[((3 + c) * 3 + ky) * 2 + kx];
+                }
+            }
+        }
+    }
+    assert_eq!(y.data()[((2 + 1) * 3 + 2) * 6 + 3], s);
+}
+
+/// A prover that convolved with stride 2 while the plan says 3 (same output variables) is
+/// rejected: the verifier's own window map uses its own stride.
+#[test]
+fn wrong_stride_is_rejected() {
+    let mut rng = StdRng::seed_from_u64(41);
+    let base = ConvSpec { stride: [2, 2], pads: [0; 4], kernel: [2, 2], ..spec_for(0, 6) };
+    let claimed = ConvSpec { stride: [3, 3], ..base.clone() };
+    assert_eq!(base.output_hw().unwrap(), [4, 4]);
+    assert_eq!(claimed.output_hw().unwrap(), [3, 3]);
+    let x = random_tensor(base.input_shape(), &mut rng, 1.0);
+    let w = random_tensor(base.weight_shape(), &mut rng, 1.0);
+    let (instance, witness) = build(base.clone(), x, w, &mut rng);
+    let t = &mut Transcript::new(b"conv");
+    let (proof, _) = Conv::prove(&base, &instance, &witness, t).unwrap();
+    assert!(Conv::verify(&base, &instance, &proof, &mut Transcript::new(b"conv")).is_ok());
+    let r = Conv::verify(&claimed, &instance, &proof, &mut Transcript::new(b"conv"));
+    assert_eq!(r, Err(VerifyError::SumcheckFinal { protocol: PROTOCOL }));
+}
