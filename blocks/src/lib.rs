@@ -7,6 +7,7 @@ pub mod curve;
 pub mod error;
 pub mod hyperkzg;
 pub mod kzg;
+pub mod lookup;
 pub mod mle;
 pub mod srs;
 pub mod sumcheck;
