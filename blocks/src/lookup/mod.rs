@@ -135,6 +135,13 @@ pub struct LookupProof {
     pub table_output_evals: Vec<Fr>,
 }
 
+impl LookupProof {
+    /// Size of the compressed encoding in bytes.
+    pub fn size_in_bytes(&self) -> usize {
+        self.compressed_size()
+    }
+}
+
 /// The challenges drawn before the GKR.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Challenges {
