@@ -22,12 +22,11 @@ use ark_ff::Zero;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use rayon::prelude::*;
 
+use super::layer::{LayerInstance, prove_layer};
 use crate::curve::Fr;
 use crate::error::{Error, VerifyError};
-use crate::mle::{DenseMle, eq_eval, eq_table};
-use crate::sumcheck::{
-    SumOfProducts, SumcheckInstance, SumcheckProof, SumcheckStatement, prove_batch, verify_batch,
-};
+use crate::mle::eq_eval;
+use crate::sumcheck::{SumOfProducts, SumcheckProof, SumcheckStatement, verify_batch};
 use crate::transcript::Transcript;
 
 const PROTOCOL: &str = "lookup gkr";
@@ -113,7 +112,7 @@ impl FractionTree {
     }
 }
 
-fn layer_expr(lambda: Fr) -> SumOfProducts {
+pub(super) fn layer_expr(lambda: Fr) -> SumOfProducts {
     let one = Fr::from(1u64);
     // inputs: 0 = eq, 1 = p_L, 2 = p_R, 3 = q_L, 4 = q_R
     SumOfProducts {
@@ -148,27 +147,23 @@ pub fn prove(
     for d in 0..max_depth {
         let active: Vec<usize> = (0..trees.len()).filter(|i| trees[*i].depth() > d).collect();
         let lambda = transcript.challenge_scalar(b"gkr lambda");
-        let expr = layer_expr(lambda);
-        let mut instances = Vec::with_capacity(active.len());
-        let mut sums = Vec::with_capacity(active.len());
-        for &i in &active {
-            let (p, q) = &trees[i].layers[d + 1];
-            let h = p.len() / 2;
-            let polys = vec![
-                DenseMle::new(eq_table(&claims[i].point)?)?,
-                DenseMle::new(p[..h].to_vec())?,
-                DenseMle::new(p[h..].to_vec())?,
-                DenseMle::new(q[..h].to_vec())?,
-                DenseMle::new(q[h..].to_vec())?,
-            ];
-            instances.push(SumcheckInstance { polys, expr: expr.clone() });
-            sums.push(claims[i].value.numerator + lambda * claims[i].value.denominator);
-        }
-        let out = prove_batch(instances, &sums, transcript)?;
+        let instances: Vec<LayerInstance> = active
+            .iter()
+            .map(|&i| {
+                let (p, q) = &trees[i].layers[d + 1];
+                let h = p.len() / 2;
+                LayerInstance {
+                    point: claims[i].point.clone(),
+                    claim: claims[i].value.numerator + lambda * claims[i].value.denominator,
+                    tables: [p[..h].to_vec(), p[h..].to_vec(), q[..h].to_vec(), q[h..].to_vec()],
+                }
+            })
+            .collect();
+        let out = prove_layer(instances, lambda, transcript)?;
         let halves: Vec<HalfEvals> = out
             .final_evals
             .iter()
-            .map(|e| HalfEvals { p_left: e[1], p_right: e[2], q_left: e[3], q_right: e[4] })
+            .map(|e| HalfEvals { p_left: e[0], p_right: e[1], q_left: e[2], q_right: e[3] })
             .collect();
         transcript.append_serializable(b"gkr halves", &halves);
         let mu = transcript.challenge_scalar(b"gkr mu");

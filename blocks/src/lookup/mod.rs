@@ -54,6 +54,7 @@
 
 pub mod functions;
 pub mod gkr;
+mod layer;
 mod prover;
 pub mod table;
 mod verifier;

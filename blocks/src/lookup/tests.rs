@@ -516,3 +516,49 @@ fn bad_instances_are_typed_errors() {
         Err(VerifyError::Input(Error::Length { .. }))
     ));
 }
+
+/// The dedicated layer prover produces the kernel prover's bytes, challenges and evaluations.
+#[test]
+fn layer_prover_matches_the_generic_sumcheck() {
+    use super::gkr::layer_expr;
+    use super::layer::{LayerInstance, prove_layer};
+    use crate::sumcheck::{SumcheckInstance, prove_batch};
+    let mut rng = StdRng::seed_from_u64(10);
+    let mut rand = |n: usize| -> Vec<Fr> { (0..n).map(|_| Fr::from(rng.r#gen::<u64>())).collect() };
+    for d in 0..6usize {
+        for count in 1..=2usize {
+            let lambda = rand(1)[0];
+            let insts: Vec<LayerInstance> = (0..count)
+                .map(|_| LayerInstance {
+                    point: rand(d),
+                    claim: Fr::zero(),
+                    tables: [rand(1 << d), rand(1 << d), rand(1 << d), rand(1 << d)],
+                })
+                .map(|mut i| {
+                    let generic = generic_instance(&i, lambda);
+                    i.claim = generic.sum().unwrap();
+                    i
+                })
+                .collect();
+            let generic: Vec<SumcheckInstance> =
+                insts.iter().map(|i| generic_instance(i, lambda)).collect();
+            let claims: Vec<Fr> = insts.iter().map(|i| i.claim).collect();
+            let (mut t1, mut t2) = (Transcript::new(b"l"), Transcript::new(b"l"));
+            let want = prove_batch(generic, &claims, &mut t1).unwrap();
+            let got = prove_layer(insts, lambda, &mut t2).unwrap();
+            assert_eq!(got.proof, want.proof, "d = {d}, count = {count}");
+            assert_eq!(got.point, want.point);
+            let evals: Vec<Vec<Fr>> = got.final_evals.iter().map(|e| e.to_vec()).collect();
+            let want_evals: Vec<Vec<Fr>> =
+                want.final_evals.iter().map(|e| e[1..].to_vec()).collect();
+            assert_eq!(evals, want_evals);
+            assert_eq!(t1, t2);
+        }
+    }
+
+    fn generic_instance(i: &LayerInstance, lambda: Fr) -> SumcheckInstance {
+        let mut polys = vec![DenseMle::new(eq_table(&i.point).unwrap()).unwrap()];
+        polys.extend(i.tables.iter().map(|t| DenseMle::new(t.clone()).unwrap()));
+        SumcheckInstance { polys, expr: layer_expr(lambda) }
+    }
+}
