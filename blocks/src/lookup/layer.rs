@@ -28,21 +28,21 @@ const PAR_PAIRS: usize = 1 << 10;
 
 /// One active tree: its claim point `r` (length `d`), claimed sum `P + λQ`, and the halves of the
 /// next layer, `[p_L, p_R, q_L, q_R]`, each of `2^d` entries.
-pub(super) struct LayerInstance {
+pub struct LayerInstance {
     pub point: Vec<Fr>,
     pub claim: Fr,
     pub tables: [Vec<Fr>; 4],
 }
 
 /// The proof, the point `ρ`, and per instance `[p_L, p_R, q_L, q_R](ρ)`.
-pub(super) struct LayerOutput {
+pub struct LayerOutput {
     pub proof: SumcheckProof,
     pub point: Vec<Fr>,
     pub final_evals: Vec<[Fr; 4]>,
 }
 
 /// Proves the layer sumcheck with the kernel's transcript schedule (see the module doc).
-pub(super) fn prove_layer(
+pub fn prove_layer(
     mut instances: Vec<LayerInstance>,
     lambda: Fr,
     transcript: &mut Transcript,
