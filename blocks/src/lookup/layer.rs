@@ -10,11 +10,13 @@
 //!   eq(r_{<t}, ρ_{<t})·eq(r_t, X)·eq(r_{>t}, x')`, so the round polynomial is a known scalar times
 //!   the linear `eq(r_t, X)` times the quadratic `h(X) = Σ_{x'} eq(r_{>t}, x')·g(X, x')`
 //!   (Gruen, "Some improvements for the PIOP for ZeroCheck", ePrint 2024/108, §3);
-//! * `h` needs only `h(0)`, `h(1)` and its leading coefficient, each a sum of three products.
+//! * `h` needs only `h(0)` and its leading coefficient, each a sum of three products: `h(1)`
+//!   follows from the running claim, `claim = c·((1 − r_t)·h(0) + r_t·h(1))` with the known scalar
+//!   `c = eq(r_{<t}, ρ_{<t})` (computed directly instead in the negligible case `c·r_t = 0`).
 //!
 //! The suffix table `eq(r_{>t}, ·)` of the next round is the sum of the two halves of this round's.
 
-use ark_ff::{One, Zero};
+use ark_ff::{Field, One, Zero};
 use rayon::prelude::*;
 
 use crate::curve::Fr;
@@ -72,13 +74,21 @@ pub fn prove_layer(
         .map(|i| eq_table(i.point.get(1..).unwrap_or(&[])))
         .collect::<Result<_, _>>()?;
     let mut prefix = vec![Fr::one(); instances.len()];
+    let mut running: Vec<Fr> = instances.iter().map(|i| i.claim).collect();
+    let mut quadratics = vec![[Fr::zero(); 3]; instances.len()];
     let mut rounds = Vec::with_capacity(d);
     let mut point = Vec::with_capacity(d);
     for t in 0..d {
         let mut s = [Fr::zero(); 3]; // s(0), s(2), s(3)
         for (i, inst) in instances.iter().enumerate() {
-            let [h0, h1, lead] = quadratic(&inst.tables, &suffix[i], lambda);
             let r_t = inst.point[t];
+            let from_claim = (prefix[i] * r_t).inverse();
+            let [h0, mut h1, lead] =
+                quadratic(&inst.tables, &suffix[i], lambda, from_claim.is_none());
+            if let Some(inv) = from_claim {
+                h1 = (running[i] - prefix[i] * (Fr::one() - r_t) * h0) * inv;
+            }
+            quadratics[i] = [h0, h1, lead];
             let c = powers[i] * prefix[i];
             for (slot, x) in s.iter_mut().zip([0u64, 2, 3]) {
                 let x = Fr::from(x);
@@ -93,7 +103,9 @@ pub fn prove_layer(
         let rho = transcript.challenge_scalar(b"sumcheck r");
         for (i, inst) in instances.iter_mut().enumerate() {
             let r_t = inst.point[t];
+            let [h0, h1, lead] = quadratics[i];
             prefix[i] *= (Fr::one() - r_t) * (Fr::one() - rho) + r_t * rho;
+            running[i] = prefix[i] * (h0 + (h1 - h0 - lead) * rho + lead * rho * rho);
             for tab in inst.tables.iter_mut() {
                 *tab = bind_first_slice(tab, rho);
             }
@@ -113,8 +125,9 @@ pub fn prove_layer(
 }
 
 /// `[h(0), h(1), leading coefficient]` of `h(X) = Σ_{x'} e(x')·g(X, x')`, with
-/// `g = p_L q_R + p_R q_L + λ·q_L q_R` and `X` the first variable of the tables.
-fn quadratic(tables: &[Vec<Fr>; 4], e: &[Fr], lambda: Fr) -> [Fr; 3] {
+/// `g = p_L q_R + p_R q_L + λ·q_L q_R` and `X` the first variable of the tables; `h(1)` is left
+/// zero unless `with_one`.
+fn quadratic(tables: &[Vec<Fr>; 4], e: &[Fr], lambda: Fr, with_one: bool) -> [Fr; 3] {
     let [pl, pr, ql, qr] = tables;
     let half = pl.len() / 2;
     // Per pair: [A(0), B(0), A(1), B(1), A_lead, B_lead] with A = p_L q_R + p_R q_L, B = q_L q_R.
@@ -125,8 +138,10 @@ fn quadratic(tables: &[Vec<Fr>; 4], e: &[Fr], lambda: Fr) -> [Fr; 3] {
         let w = e[x];
         acc[0] += w * (a * dd + b * c);
         acc[1] += w * (c * dd);
-        acc[2] += w * (a1 * d1 + b1 * c1);
-        acc[3] += w * (c1 * d1);
+        if with_one {
+            acc[2] += w * (a1 * d1 + b1 * c1);
+            acc[3] += w * (c1 * d1);
+        }
         acc[4] += w * (da * ddd + db * dc);
         acc[5] += w * (dc * ddd);
     };
