@@ -8,6 +8,7 @@ pub mod elementwise;
 pub mod error;
 pub mod hyperkzg;
 pub mod kzg;
+pub mod lookup;
 pub mod matmul;
 pub mod mle;
 pub mod permutation;

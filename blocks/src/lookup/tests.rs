@@ -1,0 +1,396 @@
+use std::sync::OnceLock;
+
+use ark_ff::{One, Zero};
+use ark_std::rand::{Rng, SeedableRng, rngs::StdRng};
+
+use super::gkr::HalfEvals;
+use super::table::{prefix_sums, shape_mask_eval};
+use super::*;
+use crate::curve::fr_from_i64;
+use crate::hyperkzg;
+use crate::mle::{DenseMle, eq_table};
+use crate::testing::{ConformanceCase, Tampering, run_all};
+
+mod soundness;
+
+fn srs() -> &'static Srs {
+    static SRS: OnceLock<Srs> = OnceLock::new();
+    SRS.get_or_init(|| Srs::insecure_dev(7, 12).expect("dev srs"))
+}
+
+const ORACLE: &str = "test oracle";
+
+/// A statement, its witness, and every committed polynomial (the test's opening oracle).
+#[derive(Clone)]
+struct Case {
+    spec: LookupSpec,
+    instance: LookupInstance,
+    witness: LookupWitness,
+    polys: Vec<(Commitment, DenseMle)>,
+}
+
+impl Case {
+    fn new(
+        spec: LookupSpec,
+        inputs: Vec<Vec<IntTensor>>,
+        recs: Vec<(IntTensor, Recomposition)>,
+    ) -> Self {
+        let mut polys = Vec::new();
+        let mut commit = |t: &IntTensor| {
+            let c = commit_tensor(srs(), t).unwrap();
+            polys.push((c, t.to_mle()));
+            c
+        };
+        let looked_up = inputs
+            .iter()
+            .map(|cols| LookedUp {
+                shape: cols[0].shape().to_vec(),
+                columns: cols.iter().map(&mut commit).collect(),
+            })
+            .collect();
+        let mut recompositions = Vec::new();
+        let mut recomposed = Vec::new();
+        for (value, r) in recs {
+            recompositions.push(Recomposition { value: commit(&value), ..r });
+            recomposed.push(value);
+        }
+        if let (Some(c), Some(out)) = (spec.table_commitment, spec.table.output_column()) {
+            polys.push((c, out));
+        }
+        let m = multiplicities(&spec.table, &inputs)
+            .unwrap_or_else(|_| vec![0; 1 << spec.table.num_vars()]);
+        let mc = commit_multiplicities(srs(), &m).unwrap();
+        polys.push((mc, DenseMle::new(m.iter().map(|x| Fr::from(*x)).collect()).unwrap()));
+        let instance = LookupInstance { inputs: looked_up, recompositions, multiplicities: mc };
+        Self {
+            spec,
+            instance,
+            witness: LookupWitness { inputs, recomposed, multiplicities: m },
+            polys,
+        }
+    }
+
+    /// Runs the block verifier, then checks every claim against the committed polynomials.
+    fn verify_and_open(&self, proof: &LookupProof, t: &mut Transcript) -> Result<(), VerifyError> {
+        let claims = Lookup::verify(&self.spec, &self.instance, proof, t)?;
+        for c in &claims.committed {
+            let (_, poly) =
+                self.polys.iter().find(|(k, _)| *k == c.commitment).ok_or(
+                    VerifyError::Mismatch { protocol: ORACLE, what: "unknown commitment" },
+                )?;
+            if poly.evaluate(&c.point)? != c.value {
+                return Err(VerifyError::Mismatch { protocol: ORACLE, what: "claim" });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn tensor(shape: Vec<usize>, data: Vec<i64>) -> IntTensor {
+    IntTensor::new(shape, data).unwrap()
+}
+
+fn tanh_spec() -> LookupSpec {
+    // A non-power-of-two range, so the padding rows are exercised.
+    LookupSpec::setup(srs(), function_table(Function::Tanh, 4, 6, -50, 70).unwrap()).unwrap()
+}
+
+/// Two vectors of `(x, tanh(x))` pairs with different shapes.
+fn function_case(size: usize, seed: u64) -> Case {
+    let spec = tanh_spec();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut pairs = |shape: Vec<usize>| {
+        let n: usize = shape.iter().product();
+        let x: Vec<i64> = (0..n).map(|_| rng.gen_range(-50..70)).collect();
+        let y = x.iter().map(|v| spec.table.apply(*v).unwrap()).collect();
+        vec![tensor(shape.clone(), x), tensor(shape, y)]
+    };
+    let inputs = vec![pairs(vec![size]), pairs(vec![3, size.div_ceil(3)])];
+    Case::new(spec, inputs, vec![])
+}
+
+/// 8-bit range checks plus a 24-bit signed tensor decomposed into three 8-bit limbs.
+fn wide_case(size: usize, seed: u64) -> Case {
+    let spec = LookupSpec::setup(srs(), Table::range(0, 256).unwrap()).unwrap();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let plain = tensor(vec![size], (0..size).map(|_| rng.gen_range(0..256)).collect());
+    let shape = vec![2, size.div_ceil(2)];
+    let n = shape.iter().product();
+    let value = tensor(shape, (0..n).map(|_| rng.gen_range(-(1 << 23)..1 << 23)).collect());
+    let limbs = decompose(&value, 8, 3, 1 << 23).unwrap();
+    let mut inputs = vec![vec![plain]];
+    inputs.extend(limbs.into_iter().map(|l| vec![l]));
+    let rec = Recomposition {
+        value: Commitment::default(),
+        limbs: vec![1, 2, 3],
+        limb_bits: 8,
+        offset: 1 << 23,
+    };
+    Case::new(spec, inputs, vec![(value, rec)])
+}
+
+fn tamperings(proof: &LookupProof) -> Vec<Tampering<LookupProof>> {
+    let gkr_final = VerifyError::SumcheckFinal { protocol: "lookup gkr" };
+    let mismatch = |what| VerifyError::Mismatch { protocol: PROTOCOL, what };
+    let mut out = Vec::new();
+    let mut push = |field: String, p: LookupProof, expected: VerifyError| {
+        out.push(Tampering { field, proof: p, expected })
+    };
+    for i in 0..proof.gkr.roots.len() {
+        let mut p = proof.clone();
+        p.gkr.roots[i].numerator += Fr::one();
+        push(format!("root {i} numerator"), p, gkr_final.clone());
+        let mut p = proof.clone();
+        p.gkr.roots[i].denominator += Fr::one();
+        push(format!("root {i} denominator"), p, gkr_final.clone());
+    }
+    for (d, layer) in proof.gkr.layers.iter().enumerate() {
+        for (r, round) in layer.sumcheck.rounds.iter().enumerate() {
+            for e in 0..round.evals_except_one.len() {
+                let mut p = proof.clone();
+                p.gkr.layers[d].sumcheck.rounds[r].evals_except_one[e] += Fr::one();
+                push(format!("layer {d} round {r} eval {e}"), p, gkr_final.clone());
+            }
+        }
+        for h in 0..layer.halves.len() {
+            let fields: [fn(&mut HalfEvals) -> &mut Fr; 4] =
+                [|h| &mut h.p_left, |h| &mut h.p_right, |h| &mut h.q_left, |h| &mut h.q_right];
+            for (k, f) in fields.iter().enumerate() {
+                let mut p = proof.clone();
+                *f(&mut p.gkr.layers[d].halves[h]) += Fr::one();
+                push(format!("layer {d} halves {h}.{k}"), p, gkr_final.clone());
+            }
+        }
+    }
+    for j in 0..proof.column_evals.len() {
+        for k in 0..proof.column_evals[j].len() {
+            let mut p = proof.clone();
+            p.column_evals[j][k] += Fr::one();
+            push(format!("column eval {j}.{k}"), p, mismatch("lookup leaf denominators"));
+        }
+    }
+    let mut p = proof.clone();
+    p.multiplicity_eval += Fr::one();
+    push("multiplicity eval".into(), p, mismatch("table leaf numerators"));
+    for i in 0..proof.table_output_evals.len() {
+        let mut p = proof.clone();
+        p.table_output_evals[i] += Fr::one();
+        push("table output eval".into(), p, mismatch("table leaf denominators"));
+    }
+    let layers = proof.gkr.layers.len();
+    let mut p = proof.clone();
+    p.gkr.layers.pop();
+    let what = "gkr layers";
+    push(
+        "gkr layers (one dropped)".into(),
+        p,
+        VerifyError::ProofShape { what, expected: layers, got: layers - 1 },
+    );
+    let n = proof.column_evals.len();
+    let mut p = proof.clone();
+    p.column_evals.pop();
+    let what = "lookup column evaluations";
+    push(
+        "column evals (one dropped)".into(),
+        p,
+        VerifyError::ProofShape { what, expected: n, got: n - 1 },
+    );
+    out
+}
+
+macro_rules! conformance_case {
+    ($name:ident, $label:expr, $generate:ident, $corrupt:expr) => {
+        struct $name(Case);
+
+        impl ConformanceCase for $name {
+            type Proof = LookupProof;
+            const NAME: &'static str = $label;
+
+            fn sizes() -> Vec<usize> {
+                vec![1, 2, 5, 64, 300]
+            }
+
+            fn generate(size: usize, seed: u64) -> Self {
+                Self($generate(size, seed))
+            }
+
+            fn check(&self) -> Result<(), RelationError> {
+                Lookup::check(&self.0.spec, &self.0.instance, &self.0.witness)
+            }
+
+            fn corrupt_witness(&mut self) {
+                let corrupt: fn(&mut LookupWitness) = $corrupt;
+                corrupt(&mut self.0.witness);
+            }
+
+            fn prove(&self, t: &mut Transcript) -> LookupProof {
+                Lookup::prove(&self.0.spec, &self.0.instance, &self.0.witness, t).unwrap().0
+            }
+
+            fn verify(&self, proof: &LookupProof, t: &mut Transcript) -> Result<(), VerifyError> {
+                self.0.verify_and_open(proof, t)
+            }
+
+            fn tamperings(&self, proof: &LookupProof) -> Vec<Tampering<LookupProof>> {
+                tamperings(proof)
+            }
+        }
+    };
+}
+
+fn set_entry(t: &mut IntTensor, i: usize, v: i64) {
+    let mut data = t.data().to_vec();
+    data[i] = v;
+    *t = tensor(t.shape().to_vec(), data);
+}
+
+conformance_case!(FunctionConformance, "lookup/tanh", function_case, |w| {
+    let y = w.inputs[1][1].data()[0];
+    set_entry(&mut w.inputs[1][1], 0, y + 1);
+});
+conformance_case!(WideConformance, "lookup/wide-range", wide_case, |w| {
+    let v = w.recomposed[0].data()[0];
+    set_entry(&mut w.recomposed[0], 0, v + 1);
+});
+
+#[test]
+fn conformance_function_table() {
+    run_all::<FunctionConformance>();
+}
+
+#[test]
+fn conformance_wide_range() {
+    run_all::<WideConformance>();
+}
+
+#[test]
+fn prover_and_verifier_hand_on_the_same_claims() {
+    let case = wide_case(50, 6);
+    let (proof, claims) =
+        Lookup::prove(&case.spec, &case.instance, &case.witness, &mut Transcript::new(b"c"))
+            .unwrap();
+    let verified =
+        Lookup::verify(&case.spec, &case.instance, &proof, &mut Transcript::new(b"c")).unwrap();
+    assert_eq!(claims, verified);
+    // 4 vectors · 1 column + multiplicities + 1 recomposed value.
+    assert_eq!(claims.committed.len(), 6);
+}
+
+#[test]
+fn structured_evaluations_match_brute_force() {
+    let mut rng = StdRng::seed_from_u64(8);
+    for k in 0..6usize {
+        let r: Vec<Fr> = (0..k).map(|_| Fr::from(rng.r#gen::<u64>())).collect();
+        let eq = eq_table(&r).unwrap();
+        for len in 0..=(1u64 << k) + 1 {
+            let s: Fr = eq.iter().take(len as usize).sum();
+            let w: Fr = eq
+                .iter()
+                .enumerate()
+                .take(len as usize)
+                .map(|(i, e)| *e * Fr::from(i as u64))
+                .sum();
+            assert_eq!(prefix_sums(&r, len), (s, w), "k = {k}, len = {len}");
+        }
+    }
+    let table = Table::range(-5, 11).unwrap();
+    let odd = Table::range(-5, 8).unwrap();
+    for t in [table, odd] {
+        let r: Vec<Fr> = (0..t.num_vars()).map(|_| Fr::from(rng.r#gen::<u64>())).collect();
+        let brute = DenseMle::new(t.input_column()).unwrap().evaluate(&r).unwrap();
+        assert_eq!(t.input_column_eval(&r).unwrap(), brute);
+    }
+    let shape = vec![3, 5, 1];
+    let mask = tensor(shape.clone(), vec![1; 15]).to_mle();
+    let r: Vec<Fr> = (0..mask.num_vars()).map(|_| Fr::from(rng.r#gen::<u64>())).collect();
+    assert_eq!(shape_mask_eval(&shape, &r).unwrap(), mask.evaluate(&r).unwrap());
+}
+
+#[test]
+fn eval_applies_the_table_and_rejects_outsiders() {
+    let spec = tanh_spec();
+    let x = tensor(vec![3], vec![-16, 0, 16]);
+    let y = Lookup::eval(&spec, &[x]).unwrap();
+    assert_eq!(y[0].data(), &[-49, 0, 49]); // tanh(±1)·64 = ±48.7
+    assert!(matches!(
+        Lookup::eval(&spec, &[tensor(vec![1], vec![70])]),
+        Err(Error::Invalid { .. })
+    ));
+}
+
+#[test]
+fn bad_instances_are_typed_errors() {
+    let case = wide_case(10, 9);
+    let proof =
+        Lookup::prove(&case.spec, &case.instance, &case.witness, &mut Transcript::new(b"x"))
+            .unwrap()
+            .0;
+    let mut no_inputs = case.instance.clone();
+    no_inputs.inputs.clear();
+    assert!(matches!(
+        Lookup::verify(&case.spec, &no_inputs, &proof, &mut Transcript::new(b"x")),
+        Err(VerifyError::Input(Error::Invalid { .. }))
+    ));
+    let mut bad_limb = case.instance.clone();
+    bad_limb.recompositions[0].limbs[0] = 99;
+    assert!(matches!(
+        Lookup::verify(&case.spec, &bad_limb, &proof, &mut Transcript::new(b"x")),
+        Err(VerifyError::Input(Error::Invalid { .. }))
+    ));
+    let mut two_cols = case.instance.clone();
+    two_cols.inputs[0].columns.push(Commitment::default());
+    assert!(matches!(
+        Lookup::verify(&case.spec, &two_cols, &proof, &mut Transcript::new(b"x")),
+        Err(VerifyError::Input(Error::Length { .. }))
+    ));
+}
+
+/// The dedicated layer prover produces the kernel prover's bytes, challenges and evaluations.
+#[test]
+fn layer_prover_matches_the_generic_sumcheck() {
+    use super::gkr::layer_expr;
+    use super::layer::{LayerInstance, prove_layer};
+    use crate::sumcheck::{SumcheckInstance, prove_batch};
+    let mut rng = StdRng::seed_from_u64(10);
+    let mut rand = |n: usize| -> Vec<Fr> { (0..n).map(|_| Fr::from(rng.r#gen::<u64>())).collect() };
+    for d in 0..6usize {
+        for count in 1..=2usize {
+            let lambda = rand(1)[0];
+            let insts: Vec<LayerInstance> = (0..count)
+                .map(|_| LayerInstance {
+                    point: rand(d),
+                    claim: Fr::zero(),
+                    tables: [rand(1 << d), rand(1 << d), rand(1 << d), rand(1 << d)],
+                })
+                .map(|mut i| {
+                    if d > 0 && count == 2 {
+                        // A zero coordinate forces the direct computation of h(1).
+                        i.point[0] = Fr::zero();
+                    }
+                    let generic = generic_instance(&i, lambda);
+                    i.claim = generic.sum().unwrap();
+                    i
+                })
+                .collect();
+            let generic: Vec<SumcheckInstance> =
+                insts.iter().map(|i| generic_instance(i, lambda)).collect();
+            let claims: Vec<Fr> = insts.iter().map(|i| i.claim).collect();
+            let (mut t1, mut t2) = (Transcript::new(b"l"), Transcript::new(b"l"));
+            let want = prove_batch(generic, &claims, &mut t1).unwrap();
+            let got = prove_layer(insts, lambda, &mut t2).unwrap();
+            assert_eq!(got.proof, want.proof, "d = {d}, count = {count}");
+            assert_eq!(got.point, want.point);
+            let evals: Vec<Vec<Fr>> = got.final_evals.iter().map(|e| e.to_vec()).collect();
+            let want_evals: Vec<Vec<Fr>> =
+                want.final_evals.iter().map(|e| e[1..].to_vec()).collect();
+            assert_eq!(evals, want_evals);
+            assert_eq!(t1, t2);
+        }
+    }
+
+    fn generic_instance(i: &LayerInstance, lambda: Fr) -> SumcheckInstance {
+        let mut polys = vec![DenseMle::new(eq_table(&i.point).unwrap()).unwrap()];
+        polys.extend(i.tables.iter().map(|t| DenseMle::new(t.clone()).unwrap()));
+        SumcheckInstance { polys, expr: layer_expr(lambda) }
+    }
+}
