@@ -9,7 +9,7 @@
 
 use ark_ff::{Field, One};
 
-use super::{Instance, absorb_output, check_output_claim, checked, split_point};
+use super::{Instance, absorb_output, check_outputs, checked, single_id, split_point};
 use crate::block::Block;
 use crate::claim::{BlockClaims, TensorClaim};
 use crate::curve::{Fr, fr_from_i64, fr_half};
@@ -128,9 +128,7 @@ impl Block for AxisSum {
         instance: &Instance,
         witness: &Vec<IntTensor>,
     ) -> Result<(), RelationError> {
-        let out = Self::eval(spec, witness)
-            .map_err(|e| RelationError::Violated { relation: "axis sum", detail: e.to_string() })?;
-        check_output_claim("axis sum", &out[0], &instance.output)
+        check_outputs("axis sum", Self::eval(spec, witness), &instance.output)
     }
 
     fn prove(
@@ -264,11 +262,7 @@ impl Block for Broadcast {
         instance: &Instance,
         witness: &Vec<IntTensor>,
     ) -> Result<(), RelationError> {
-        let out = Self::eval(spec, witness).map_err(|e| RelationError::Violated {
-            relation: "broadcast",
-            detail: e.to_string(),
-        })?;
-        check_output_claim("broadcast", &out[0], &instance.output)
+        check_outputs("broadcast", Self::eval(spec, witness), &instance.output)
     }
 
     fn prove(
@@ -277,7 +271,7 @@ impl Block for Broadcast {
         witness: &Vec<IntTensor>,
         t: &mut Transcript,
     ) -> Result<(BroadcastProof, BlockClaims), Error> {
-        let id = single_id(instance)?;
+        let id = single_id(instance, "broadcast inputs")?;
         let [x] = witness.as_slice() else {
             return Err(Error::Length {
                 what: "broadcast inputs",
@@ -299,7 +293,7 @@ impl Block for Broadcast {
         proof: &BroadcastProof,
         t: &mut Transcript,
     ) -> Result<BlockClaims, VerifyError> {
-        let id = single_id(instance)?;
+        let id = single_id(instance, "broadcast inputs")?;
         absorb_output(t, b"broadcast", instance);
         let (point, factor) = spec.split(&instance.output.point)?;
         if factor * proof.input_eval != instance.output.value {
@@ -308,12 +302,5 @@ impl Block for Broadcast {
         t.append_scalar(b"broadcast input eval", &proof.input_eval);
         let claim = TensorClaim { tensor: id, point, value: proof.input_eval };
         Ok(BlockClaims { committed: vec![], tensors: vec![claim] })
-    }
-}
-
-fn single_id(instance: &Instance) -> Result<crate::claim::TensorId, Error> {
-    match instance.inputs.as_slice() {
-        [id] => Ok(*id),
-        other => Err(Error::Length { what: "broadcast inputs", expected: 1, got: other.len() }),
     }
 }

@@ -6,7 +6,7 @@
 
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
-use super::{Instance, absorb_output, check_output_claim, checked, expect_inputs};
+use super::{Instance, absorb_output, check_outputs, checked, expect_inputs};
 use crate::block::Block;
 use crate::claim::{BlockClaims, TensorClaim};
 use crate::error::{Error, RelationError, VerifyError};
@@ -58,9 +58,7 @@ impl Block for Hadamard {
         instance: &Instance,
         witness: &Vec<IntTensor>,
     ) -> Result<(), RelationError> {
-        let out = Self::eval(spec, witness)
-            .map_err(|e| RelationError::Violated { relation: PROTOCOL, detail: e.to_string() })?;
-        check_output_claim(PROTOCOL, &out[0], &instance.output)
+        check_outputs(PROTOCOL, Self::eval(spec, witness), &instance.output)
     }
 
     fn prove(

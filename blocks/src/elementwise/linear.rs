@@ -5,7 +5,7 @@
 
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
-use super::{Instance, absorb_output, check_output_claim, checked, expect_inputs, split_point};
+use super::{Instance, absorb_output, check_outputs, checked, expect_inputs, split_point};
 use crate::block::Block;
 use crate::claim::{BlockClaims, TensorClaim};
 use crate::curve::{Fr, fr_from_i64};
@@ -56,9 +56,7 @@ impl Block for Linear {
         instance: &Instance,
         witness: &Vec<IntTensor>,
     ) -> Result<(), RelationError> {
-        let out = Self::eval(spec, witness)
-            .map_err(|e| RelationError::Violated { relation: PROTOCOL, detail: e.to_string() })?;
-        check_output_claim(PROTOCOL, &out[0], &instance.output)
+        check_outputs(PROTOCOL, Self::eval(spec, witness), &instance.output)
     }
 
     fn prove(

@@ -88,18 +88,41 @@ fn expect_inputs(inputs: &[IntTensor], count: usize, shape: &[usize]) -> Result<
     Ok(())
 }
 
-/// `check` helper: the output claim must be the padded MLE of `output` at the claim's point.
-fn check_output_claim(
+/// `check` helper: `outputs` (from `eval`) must exist and the output claim must be the padded MLE
+/// of the first output at the claim's point.
+pub(crate) fn check_outputs(
     relation: &'static str,
-    output: &IntTensor,
+    outputs: Result<Vec<IntTensor>, Error>,
     claim: &TensorClaim,
 ) -> Result<(), RelationError> {
     let violated = |detail: String| RelationError::Violated { relation, detail };
+    let outputs = outputs.map_err(|e| violated(e.to_string()))?;
+    let output = outputs.first().ok_or_else(|| violated("no output".into()))?;
     let value = output.to_mle().evaluate(&claim.point).map_err(|e| violated(e.to_string()))?;
     if value != claim.value {
         return Err(violated("output claim is not the output tensor's evaluation".into()));
     }
     Ok(())
+}
+
+/// The one input tensor id of a single-input verb.
+pub(crate) fn single_id(instance: &Instance, what: &'static str) -> Result<TensorId, Error> {
+    match instance.inputs.as_slice() {
+        [id] => Ok(*id),
+        other => Err(Error::Length { what, expected: 1, got: other.len() }),
+    }
+}
+
+/// The one input tensor of a single-input verb, of shape `shape`.
+pub(crate) fn single_input<'a>(
+    inputs: &'a [IntTensor],
+    shape: &[usize],
+    what: &'static str,
+) -> Result<&'a IntTensor, Error> {
+    match inputs {
+        [x] if x.shape() == shape => Ok(x),
+        _ => Err(Error::Invalid { what, reason: format!("expects one input of shape {shape:?}") }),
+    }
 }
 
 fn absorb_output(t: &mut Transcript, label: &[u8], instance: &Instance) {

@@ -9,7 +9,7 @@ use super::{AxisMap, MapProof, StructuredMap, StructuredMapSpec};
 use crate::block::Block;
 use crate::claim::{BlockClaims, TensorClaim};
 use crate::curve::Fr;
-use crate::elementwise::Instance;
+use crate::elementwise::{Instance, check_outputs};
 use crate::error::{Error, RelationError, VerifyError};
 use crate::tensor::IntTensor;
 use crate::transcript::Transcript;
@@ -99,14 +99,7 @@ impl Block for Concat {
         instance: &Instance,
         witness: &Vec<IntTensor>,
     ) -> Result<(), RelationError> {
-        let violated = |detail: String| RelationError::Violated { relation: PROTOCOL, detail };
-        let out = Self::eval(spec, witness).map_err(|e| violated(e.to_string()))?;
-        if out[0].to_mle().evaluate(&instance.output.point).map_err(|e| violated(e.to_string()))?
-            != instance.output.value
-        {
-            return Err(violated("output claim is not the concatenation's evaluation".into()));
-        }
-        Ok(())
+        check_outputs(PROTOCOL, Self::eval(spec, witness), &instance.output)
     }
 
     fn prove(

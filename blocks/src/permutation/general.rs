@@ -3,9 +3,9 @@
 
 use super::MapProof;
 use crate::block::Block;
-use crate::claim::{BlockClaims, TensorClaim, TensorId};
+use crate::claim::{BlockClaims, TensorClaim};
 use crate::curve::Fr;
-use crate::elementwise::Instance;
+use crate::elementwise::{Instance, check_outputs, single_id, single_input};
 use crate::error::{Error, RelationError, VerifyError};
 use crate::mle::{DenseMle, eq_table};
 use crate::sumcheck::{
@@ -99,7 +99,7 @@ impl Block for GeneralMap {
 
     fn eval(spec: &GeneralMapSpec, inputs: &[IntTensor]) -> Result<Vec<IntTensor>, Error> {
         spec.validate()?;
-        let x = single_input(spec, inputs)?;
+        let x = single_input(inputs, &spec.in_shape, PROTOCOL)?;
         let data = spec.source.iter().map(|j| j.map_or(0, |j| x.data()[j])).collect();
         Ok(vec![IntTensor::new(spec.out_shape.clone(), data)?])
     }
@@ -109,14 +109,7 @@ impl Block for GeneralMap {
         instance: &Instance,
         witness: &Vec<IntTensor>,
     ) -> Result<(), RelationError> {
-        let violated = |detail: String| RelationError::Violated { relation: PROTOCOL, detail };
-        let out = Self::eval(spec, witness).map_err(|e| violated(e.to_string()))?;
-        if out[0].to_mle().evaluate(&instance.output.point).map_err(|e| violated(e.to_string()))?
-            != instance.output.value
-        {
-            return Err(violated("output claim is not the mapped tensor's evaluation".into()));
-        }
-        Ok(())
+        check_outputs(PROTOCOL, Self::eval(spec, witness), &instance.output)
     }
 
     fn prove(
@@ -126,8 +119,8 @@ impl Block for GeneralMap {
         t: &mut Transcript,
     ) -> Result<(MapProof, BlockClaims), Error> {
         spec.validate()?;
-        let x = single_input(spec, witness)?;
-        let id = single_id(instance)?;
+        let x = single_input(witness, &spec.in_shape, PROTOCOL)?;
+        let id = single_id(instance, "general map inputs")?;
         absorb(t, instance);
         let out_eq = eq_table(&instance.output.point)?;
         let b = x.to_mle();
@@ -169,7 +162,7 @@ impl Block for GeneralMap {
         t: &mut Transcript,
     ) -> Result<BlockClaims, VerifyError> {
         spec.validate()?;
-        let id = single_id(instance)?;
+        let id = single_id(instance, "general map inputs")?;
         let out_vars: usize = axis_vars(&spec.out_shape).iter().sum();
         if instance.output.point.len() != out_vars {
             return Err(Error::Length {
@@ -197,24 +190,4 @@ impl Block for GeneralMap {
 fn absorb(t: &mut Transcript, instance: &Instance) {
     t.append_bytes(b"block", PROTOCOL.as_bytes());
     t.append_serializable(b"output claim", &instance.output);
-}
-
-fn single_input<'a>(
-    spec: &GeneralMapSpec,
-    inputs: &'a [IntTensor],
-) -> Result<&'a IntTensor, Error> {
-    match inputs {
-        [x] if x.shape() == spec.in_shape.as_slice() => Ok(x),
-        _ => Err(Error::Invalid {
-            what: PROTOCOL,
-            reason: format!("expects one input of shape {:?}", spec.in_shape),
-        }),
-    }
-}
-
-fn single_id(instance: &Instance) -> Result<TensorId, Error> {
-    match instance.inputs.as_slice() {
-        [id] => Ok(*id),
-        other => Err(Error::Length { what: "general map inputs", expected: 1, got: other.len() }),
-    }
 }

@@ -4,9 +4,9 @@ use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
 use super::{affine_map_eval, affine_source};
 use crate::block::Block;
-use crate::claim::{BlockClaims, TensorClaim, TensorId};
+use crate::claim::{BlockClaims, TensorClaim};
 use crate::curve::Fr;
-use crate::elementwise::{Instance, split_point};
+use crate::elementwise::{Instance, check_outputs, single_id, single_input, split_point};
 use crate::error::{Error, RelationError, VerifyError};
 use crate::mle::{DenseMle, eq_table};
 use crate::sumcheck::{
@@ -184,7 +184,7 @@ impl Block for StructuredMap {
 
     fn eval(spec: &StructuredMapSpec, inputs: &[IntTensor]) -> Result<Vec<IntTensor>, Error> {
         spec.validate()?;
-        let x = single_input(spec, inputs)?;
+        let x = single_input(inputs, &spec.in_shape, PROTOCOL)?;
         let out_shape = spec.out_shape();
         let len: usize = out_shape.iter().product();
         let data =
@@ -197,14 +197,7 @@ impl Block for StructuredMap {
         instance: &Instance,
         witness: &Vec<IntTensor>,
     ) -> Result<(), RelationError> {
-        let violated = |detail: String| RelationError::Violated { relation: PROTOCOL, detail };
-        let out = Self::eval(spec, witness).map_err(|e| violated(e.to_string()))?;
-        if out[0].to_mle().evaluate(&instance.output.point).map_err(|e| violated(e.to_string()))?
-            != instance.output.value
-        {
-            return Err(violated("output claim is not the mapped tensor's evaluation".into()));
-        }
-        Ok(())
+        check_outputs(PROTOCOL, Self::eval(spec, witness), &instance.output)
     }
 
     fn prove(
@@ -214,8 +207,8 @@ impl Block for StructuredMap {
         t: &mut Transcript,
     ) -> Result<(MapProof, BlockClaims), Error> {
         spec.validate()?;
-        let x = single_input(spec, witness)?;
-        let id = single_id(instance)?;
+        let x = single_input(witness, &spec.in_shape, PROTOCOL)?;
+        let id = single_id(instance, "index map inputs")?;
         let out_shape = spec.out_shape();
         let out_axes = split_point(&instance.output.point, &out_shape)?;
         absorb(t, instance);
@@ -248,7 +241,7 @@ impl Block for StructuredMap {
         t: &mut Transcript,
     ) -> Result<BlockClaims, VerifyError> {
         spec.validate()?;
-        let id = single_id(instance)?;
+        let id = single_id(instance, "index map inputs")?;
         let out_axes = split_point(&instance.output.point, &spec.out_shape())?;
         absorb(t, instance);
         let in_vars = axis_vars(&spec.in_shape);
@@ -346,24 +339,4 @@ fn input_point(spec: &StructuredMapSpec, out_axes: &[&[Fr]], sumcheck_point: &[F
         rest = tail;
     }
     per_src.concat()
-}
-
-fn single_input<'a>(
-    spec: &StructuredMapSpec,
-    inputs: &'a [IntTensor],
-) -> Result<&'a IntTensor, Error> {
-    match inputs {
-        [x] if x.shape() == spec.in_shape.as_slice() => Ok(x),
-        _ => Err(Error::Invalid {
-            what: PROTOCOL,
-            reason: format!("expects one input of shape {:?}", spec.in_shape),
-        }),
-    }
-}
-
-fn single_id(instance: &Instance) -> Result<TensorId, Error> {
-    match instance.inputs.as_slice() {
-        [id] => Ok(*id),
-        other => Err(Error::Length { what: "index map inputs", expected: 1, got: other.len() }),
-    }
 }
