@@ -27,3 +27,14 @@ pub fn fr_half() -> Fr {
     use ark_ff::{One, PrimeField};
     Fr::from(Fr::MODULUS_MINUS_ONE_DIV_TWO) + Fr::one()
 }
+
+/// `1, x, x², …, x^{n−1}`: the coefficients of every random linear combination in Tessera.
+pub fn powers(x: Fr, n: usize) -> Vec<Fr> {
+    let mut out = Vec::with_capacity(n);
+    let mut acc = <Fr as ark_ff::One>::one();
+    for _ in 0..n {
+        out.push(acc);
+        acc *= x;
+    }
+    out
+}

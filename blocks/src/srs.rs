@@ -27,13 +27,13 @@ use std::io::{Read, Write};
 use ark_ec::pairing::Pairing;
 use ark_ec::scalar_mul::ScalarMul;
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup, VariableBaseMSM};
-use ark_ff::{One, PrimeField, Zero};
+use ark_ff::{PrimeField, Zero};
 use ark_serialize::{
     CanonicalDeserialize, CanonicalSerialize, Compress, SerializationError, Valid, Validate,
 };
 use thiserror::Error;
 
-use crate::curve::{Curve, Fr, G1, G1Affine, G2, G2Affine};
+use crate::curve::{Curve, Fr, G1, G1Affine, G2, G2Affine, powers};
 use crate::error::Error;
 use crate::transcript::Transcript;
 
@@ -102,13 +102,7 @@ impl Srs {
         );
         let tau = dev_tau(seed);
         let n = 1usize << log_size;
-        let mut powers = Vec::with_capacity(n);
-        let mut acc = Fr::one();
-        for _ in 0..n {
-            powers.push(acc);
-            acc *= tau;
-        }
-        let powers_g1 = G1::generator().batch_mul(&powers);
+        let powers_g1 = G1::generator().batch_mul(&powers(tau, n));
         let g2 = G2::generator();
         Ok(Self {
             origin: SrsOrigin::InsecureDev { seed },
@@ -254,12 +248,7 @@ impl Srs {
         let mut t = Transcript::new(b"tessera/srs-check");
         t.append_bytes(b"srs", &self.digest());
         let rho = t.challenge_scalar(b"rho");
-        let mut coeffs = Vec::with_capacity(n - 1);
-        let mut acc = Fr::one();
-        for _ in 0..n - 1 {
-            coeffs.push(acc);
-            acc *= rho;
-        }
+        let coeffs = powers(rho, n - 1);
         let low = G1::msm_unchecked(&self.powers_g1[..n - 1], &coeffs);
         let high = G1::msm_unchecked(&self.powers_g1[1..], &coeffs);
         let ok = Curve::multi_pairing([high, -low], [self.g2, self.tau_g2]).is_zero();

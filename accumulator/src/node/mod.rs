@@ -275,16 +275,7 @@ pub(crate) fn absorb_sumcheck_statement(t: &mut Transcript, num_vars: usize, cla
     let _alpha = t.challenge_scalar(b"sumcheck alpha");
 }
 
-/// `1, x, x², …` (`n` terms).
-pub(crate) fn powers(x: Fr, n: usize) -> Vec<Fr> {
-    let mut out = Vec::with_capacity(n);
-    let mut acc = Fr::one();
-    for _ in 0..n {
-        out.push(acc);
-        acc *= x;
-    }
-    out
-}
+pub(crate) use tessera_blocks::curve::powers;
 
 /// `Σ_a w_a·x_a`.
 pub(crate) fn inner_product(w: &[Fr], x: &[Fr]) -> Fr {

@@ -30,11 +30,11 @@
 //! combined as `Σ c^i f_i` with `c` squeezed after all commitments and values are absorbed; their
 //! commitments and values combine the same way.
 
-use ark_ff::{Field, One, Zero};
+use ark_ff::{Field, Zero};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use rayon::prelude::*;
 
-use crate::curve::{Fr, G1Affine};
+use crate::curve::{Fr, G1Affine, powers};
 use crate::error::{Error, VerifyError};
 use crate::kzg::batch::{
     BatchOpeningProof, OpeningQuery, batch_open as shplonk_open, batch_verify as shplonk_verify,
@@ -192,12 +192,10 @@ pub fn batch_open(
     let values: Vec<Fr> = polys.iter().map(|p| p.evaluate(point)).collect::<Result<_, _>>()?;
     let c = batch_challenge(transcript, commitments, point, &values);
     let mut combined = vec![Fr::zero(); 1 << point.len()];
-    let mut scale = Fr::one();
-    for p in polys {
+    for (p, scale) in polys.iter().zip(powers(c, polys.len())) {
         for (acc, e) in combined.iter_mut().zip(p.evals()) {
             *acc += scale * e;
         }
-        scale *= c;
     }
     let combined = DenseMle::new(combined)?;
     let commitment = combine_commitments(commitments, c)?;
@@ -224,12 +222,7 @@ pub fn batch_verify(
     }
     let c = batch_challenge(transcript, commitments, point, values);
     let commitment = combine_commitments(commitments, c)?;
-    let mut value = Fr::zero();
-    let mut scale = Fr::one();
-    for v in values {
-        value += scale * v;
-        scale *= c;
-    }
+    let value: Fr = values.iter().zip(powers(c, values.len())).map(|(v, s)| s * v).sum();
     verify(vk, &commitment, point, value, proof, transcript)
 }
 
@@ -246,13 +239,7 @@ fn batch_challenge(
 }
 
 fn combine_commitments(commitments: &[Commitment], c: Fr) -> Result<Commitment, Error> {
-    let mut coeffs = Vec::with_capacity(commitments.len());
-    let mut scale = Fr::one();
-    for _ in commitments {
-        coeffs.push(scale);
-        scale *= c;
-    }
-    Commitment::linear_combination(commitments, &coeffs)
+    Commitment::linear_combination(commitments, &powers(c, commitments.len()))
 }
 
 fn absorb_statement(t: &mut Transcript, commitment: &Commitment, point: &[Fr], value: Fr) {

@@ -22,7 +22,7 @@ use ark_ff::{One, Zero};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
 use super::{Commitment, PairingClaim, commit};
-use crate::curve::{Fr, G1, G1Affine};
+use crate::curve::{Fr, G1, G1Affine, powers};
 use crate::error::{Error, VerifyError};
 use crate::srs::{Srs, VerifierKey};
 use crate::transcript::Transcript;
@@ -55,7 +55,7 @@ pub fn batch_open(
     let sets: Vec<&[Fr]> = queries.iter().map(|q| q.points.as_slice()).collect();
     let commitments: Vec<Commitment> = queries.iter().map(|q| q.commitment).collect();
     let gamma = statement_challenge(transcript, &commitments, &sets, &evals);
-    let powers = powers_of(gamma, queries.len());
+    let powers = powers(gamma, queries.len());
     let groups = group_by_set(&sets);
     let union = union_of(&sets);
 
@@ -146,7 +146,7 @@ pub fn batch_verify(
     transcript.append_serializable(b"shplonk W'", &proof.final_witness);
 
     let union = union_of(&sets);
-    let powers = powers_of(gamma, commitments.len());
+    let powers = powers(gamma, commitments.len());
     let mut bases: Vec<G1Affine> = Vec::with_capacity(commitments.len() + 3);
     let mut scalars: Vec<Fr> = Vec::with_capacity(commitments.len() + 3);
     let mut constant = Fr::zero();
@@ -176,16 +176,6 @@ pub(crate) fn statement_challenge(
         t.append_scalars(b"shplonk evaluations", e);
     }
     t.challenge_scalar(b"shplonk gamma")
-}
-
-fn powers_of(x: Fr, n: usize) -> Vec<Fr> {
-    let mut out = Vec::with_capacity(n);
-    let mut acc = Fr::one();
-    for _ in 0..n {
-        out.push(acc);
-        acc *= x;
-    }
-    out
 }
 
 /// Distinct point sets, in first-appearance order, with the queries that use each.

@@ -6,10 +6,10 @@
 
 use ark_ec::pairing::Pairing;
 use ark_ec::{CurveGroup, VariableBaseMSM};
-use ark_ff::{One, Zero};
+use ark_ff::Zero;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
-use crate::curve::{Curve, Fr, G1, G1Affine};
+use crate::curve::{Curve, Fr, G1, G1Affine, powers};
 use crate::error::VerifyError;
 use crate::srs::VerifierKey;
 
@@ -34,12 +34,7 @@ impl PairingClaim {
     /// `Σ c^i · claim_i`: holds (up to probability `n/|Fr|` over `c`) iff every claim holds.
     /// `c` must come from a transcript that absorbed every claim.
     pub fn combine(claims: &[PairingClaim], c: Fr) -> PairingClaim {
-        let mut coeffs = Vec::with_capacity(claims.len());
-        let mut acc = Fr::one();
-        for _ in claims {
-            coeffs.push(acc);
-            acc *= c;
-        }
+        let coeffs = powers(c, claims.len());
         let lhs: Vec<G1Affine> = claims.iter().map(|p| p.lhs).collect();
         let rhs: Vec<G1Affine> = claims.iter().map(|p| p.rhs).collect();
         PairingClaim {
