@@ -1,16 +1,13 @@
 //! A general fixed index map `out[i] = in[σ(i)]` from a table, by the sparse-matrix sumcheck of
 //! [`super`]; and reshape, which is a renaming when the padded layouts coincide.
 
-use super::MapProof;
+use super::{MapProof, prove_map_sumcheck, verify_map_sumcheck};
 use crate::block::Block;
 use crate::claim::{BlockClaims, TensorClaim};
 use crate::curve::Fr;
 use crate::elementwise::{Instance, check_outputs, single_id, single_input};
 use crate::error::{Error, RelationError, VerifyError};
-use crate::mle::{DenseMle, eq_table};
-use crate::sumcheck::{
-    SumOfProducts, SumcheckInstance, SumcheckStatement, prove_batch, verify_batch,
-};
+use crate::mle::eq_table;
 use crate::tensor::{IntTensor, axis_vars, padded_position};
 use crate::transcript::Transcript;
 
@@ -138,21 +135,10 @@ impl Block for GeneralMap {
                     out_eq[padded_position(&spec.out_shape, i)];
             }
         }
-        let out = prove_batch(
-            vec![SumcheckInstance {
-                polys: vec![DenseMle::new(a)?, b],
-                expr: SumOfProducts::product(2),
-            }],
-            &[instance.output.value],
-            t,
-        )?;
-        let input_eval = out.final_evals[0][1];
-        t.append_scalar(b"general map input eval", &input_eval);
-        let claim = TensorClaim { tensor: id, point: out.point, value: input_eval };
-        Ok((
-            MapProof { sumcheck: out.proof, input_eval },
-            BlockClaims { committed: vec![], tensors: vec![claim] },
-        ))
+        let (proof, point) =
+            prove_map_sumcheck(a, b, instance.output.value, b"general map input eval", t)?;
+        let claim = TensorClaim { tensor: id, point, value: proof.input_eval };
+        Ok((proof, BlockClaims { committed: vec![], tensors: vec![claim] }))
     }
 
     fn verify(
@@ -174,15 +160,16 @@ impl Block for GeneralMap {
         }
         absorb(t, instance);
         let num_vars = axis_vars(&spec.in_shape).iter().sum();
-        let sub = verify_batch(
-            &[SumcheckStatement { num_vars, degree: 2, claim: instance.output.value }],
-            &proof.sumcheck,
+        let point = verify_map_sumcheck(
+            PROTOCOL,
+            num_vars,
+            instance.output.value,
+            proof,
+            |r| spec.matrix_eval(&instance.output.point, r),
+            b"general map input eval",
             t,
         )?;
-        let m_at = spec.matrix_eval(&instance.output.point, &sub.point)?;
-        sub.check_final(PROTOCOL, &[&SumOfProducts::product(2)], &[vec![m_at, proof.input_eval]])?;
-        t.append_scalar(b"general map input eval", &proof.input_eval);
-        let claim = TensorClaim { tensor: id, point: sub.point, value: proof.input_eval };
+        let claim = TensorClaim { tensor: id, point, value: proof.input_eval };
         Ok(BlockClaims { committed: vec![], tensors: vec![claim] })
     }
 }

@@ -46,5 +46,53 @@ pub use structured::{AxisMap, MapProof, StructuredMap, StructuredMapSpec, Window
 
 use axis_eval::{affine_map_eval, affine_source};
 
+use crate::curve::Fr;
+use crate::error::{Error, VerifyError};
+use crate::mle::DenseMle;
+use crate::sumcheck::{
+    SumOfProducts, SumcheckInstance, SumcheckStatement, prove_batch, verify_batch,
+};
+use crate::transcript::Transcript;
+
+/// Prover side of every map: the degree-2 sumcheck `Σ_j A(j)·ĩn(j) = claim`, then `ĩn(r')` is
+/// absorbed under `eval_label`. Returns the proof and `r'`.
+fn prove_map_sumcheck(
+    a: Vec<Fr>,
+    input: DenseMle,
+    claim: Fr,
+    eval_label: &[u8],
+    t: &mut Transcript,
+) -> Result<(MapProof, Vec<Fr>), Error> {
+    let polys = vec![DenseMle::new(a)?, input];
+    let out = prove_batch(
+        vec![SumcheckInstance { polys, expr: SumOfProducts::product(2) }],
+        &[claim],
+        t,
+    )?;
+    let input_eval = out.final_evals[0][1];
+    t.append_scalar(eval_label, &input_eval);
+    Ok((MapProof { sumcheck: out.proof, input_eval }, out.point))
+}
+
+/// Verifier side: replays the sumcheck over `num_vars` variables, checks its final claim against
+/// `M̃(r') · ĩn(r')` with `M̃(r')` computed by `matrix_at` from the verifier's own spec, absorbs
+/// `ĩn(r')` and returns `r'`.
+fn verify_map_sumcheck(
+    protocol: &'static str,
+    num_vars: usize,
+    claim: Fr,
+    proof: &MapProof,
+    matrix_at: impl FnOnce(&[Fr]) -> Result<Fr, Error>,
+    eval_label: &[u8],
+    t: &mut Transcript,
+) -> Result<Vec<Fr>, VerifyError> {
+    let sub =
+        verify_batch(&[SumcheckStatement { num_vars, degree: 2, claim }], &proof.sumcheck, t)?;
+    let m_at = matrix_at(&sub.point)?;
+    sub.check_final(protocol, &[&SumOfProducts::product(2)], &[vec![m_at, proof.input_eval]])?;
+    t.append_scalar(eval_label, &proof.input_eval);
+    Ok(sub.point)
+}
+
 #[cfg(test)]
 mod tests;

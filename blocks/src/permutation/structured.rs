@@ -2,16 +2,14 @@
 
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
-use super::{affine_map_eval, affine_source};
+use super::{affine_map_eval, affine_source, prove_map_sumcheck, verify_map_sumcheck};
 use crate::block::Block;
 use crate::claim::{BlockClaims, TensorClaim};
 use crate::curve::Fr;
 use crate::elementwise::{Instance, check_outputs, single_id, single_input, split_point};
 use crate::error::{Error, RelationError, VerifyError};
 use crate::mle::{DenseMle, eq_table};
-use crate::sumcheck::{
-    SumOfProducts, SumcheckInstance, SumcheckProof, SumcheckStatement, prove_batch, verify_batch,
-};
+use crate::sumcheck::SumcheckProof;
 use crate::tensor::{IntTensor, axis_vars};
 use crate::transcript::Transcript;
 
@@ -213,25 +211,19 @@ impl Block for StructuredMap {
         let out_axes = split_point(&instance.output.point, &out_shape)?;
         absorb(t, instance);
         let (a_table, b_table) = tables(spec, x, &out_axes)?;
-        let out = prove_batch(
-            vec![SumcheckInstance {
-                polys: vec![DenseMle::new(a_table)?, DenseMle::new(b_table)?],
-                expr: SumOfProducts::product(2),
-            }],
-            &[instance.output.value],
+        let (proof, point) = prove_map_sumcheck(
+            a_table,
+            DenseMle::new(b_table)?,
+            instance.output.value,
+            b"index map input eval",
             t,
         )?;
-        let input_eval = out.final_evals[0][1];
-        t.append_scalar(b"index map input eval", &input_eval);
         let claim = TensorClaim {
             tensor: id,
-            point: input_point(spec, &out_axes, &out.point),
-            value: input_eval,
+            point: input_point(spec, &out_axes, &point),
+            value: proof.input_eval,
         };
-        Ok((
-            MapProof { sumcheck: out.proof, input_eval },
-            BlockClaims { committed: vec![], tensors: vec![claim] },
-        ))
+        Ok((proof, BlockClaims { committed: vec![], tensors: vec![claim] }))
     }
 
     fn verify(
@@ -247,20 +239,28 @@ impl Block for StructuredMap {
         let in_vars = axis_vars(&spec.in_shape);
         let affine = spec.affine_axes();
         let num_vars: usize = affine.iter().map(|x| in_vars[x.1]).sum();
-        let statement = SumcheckStatement { num_vars, degree: 2, claim: instance.output.value };
-        let sub = verify_batch(&[statement], &proof.sumcheck, t)?;
-        let mut m_at = Fr::from(1u64);
-        let mut rest = sub.point.as_slice();
-        for (a, src, start, step, len) in affine {
-            let (r_src, tail) = rest.split_at(in_vars[src]);
-            rest = tail;
-            m_at *= affine_map_eval(out_axes[a], r_src, start, step, len, spec.in_shape[src])?;
-        }
-        sub.check_final(PROTOCOL, &[&SumOfProducts::product(2)], &[vec![m_at, proof.input_eval]])?;
-        t.append_scalar(b"index map input eval", &proof.input_eval);
+        let matrix_at = |r: &[Fr]| {
+            let mut m_at = Fr::from(1u64);
+            let mut rest = r;
+            for (a, src, start, step, len) in affine {
+                let (r_src, tail) = rest.split_at(in_vars[src]);
+                rest = tail;
+                m_at *= affine_map_eval(out_axes[a], r_src, start, step, len, spec.in_shape[src])?;
+            }
+            Ok(m_at)
+        };
+        let point = verify_map_sumcheck(
+            PROTOCOL,
+            num_vars,
+            instance.output.value,
+            proof,
+            matrix_at,
+            b"index map input eval",
+            t,
+        )?;
         let claim = TensorClaim {
             tensor: id,
-            point: input_point(spec, &out_axes, &sub.point),
+            point: input_point(spec, &out_axes, &point),
             value: proof.input_eval,
         };
         Ok(BlockClaims { committed: vec![], tensors: vec![claim] })
