@@ -8,6 +8,7 @@ pub mod kernels;
 pub mod onnx;
 pub mod passes;
 mod pipeline;
+pub mod plan;
 pub mod quant;
 pub mod tensor;
 
@@ -15,4 +16,5 @@ pub use error::{CompileError, EvalError, GraphError, ImportError, QuantError};
 pub use ir::{Graph, Op};
 pub use onnx::{ImportOptions, OnnxModel};
 pub use pipeline::{CompileOptions, Compiled, compile};
+pub use plan::{BlockPlan, LowerOptions, PlanError, lower};
 pub use tensor::Tensor;

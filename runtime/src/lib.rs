@@ -1,1 +1,29 @@
-#![doc = include_str!("../README.md")]
+//! Tessera's runtime: keys, witness generation, the proving schedule, proofs and their files, the
+//! verifier — and the `tessera` command line (in `src/bin/`).
+//!
+//! ```text
+//! BlockPlan ──setup(srs)──▶ ProvingKey, VerifyingKey
+//! ProvingKey + quantized inputs ──prove──▶ outputs, Proof
+//! VerifyingKey + Proof ──verify──▶ Ok(()) | VerifyError
+//! ```
+//!
+//! The schedule ([`schedule`]) is shared by the prover and the verifier, so the two transcripts
+//! agree by construction; its module doc lists what is proved and in which transcript order.
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod files;
+pub mod io;
+mod keys;
+pub mod proof;
+mod prover;
+mod schedule;
+mod statement;
+mod verifier;
+mod witness;
+
+pub use error::{Error, VerifyError};
+pub use keys::{ProvingKey, VerifyingKey, required_srs_size, setup};
+pub use proof::{Proof, PublicTensor, PublicValues};
+pub use prover::{ProveOptions, prove};
+pub use verifier::verify;

@@ -1,0 +1,316 @@
+//! Lowering a quantized graph to a [`BlockPlan`]: roles, steps and the merged range checks.
+
+use tracing::info;
+
+use super::interval::{Interval, Intervals, bits_for};
+use super::{
+    BlockPlan, Lin, PLAN_VERSION, PlanError, RANGE_TABLE_BITS, RangeCheck, Ref, Role, Step,
+};
+use crate::quant::QuantizedModel;
+use crate::quant::qop::{QId, QNode, QOp};
+
+/// Options of [`lower`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LowerOptions {
+    /// Model name recorded in the plan.
+    pub model: String,
+    /// Commit the model inputs instead of making them public.
+    pub private_input: bool,
+}
+
+struct Lowering<'a> {
+    nodes: &'a [QNode],
+    roles: Vec<Role>,
+    steps: Vec<Step>,
+    checks: Vec<RangeCheck>,
+    intervals: Intervals,
+    activation_bits: u32,
+}
+
+/// Lowers `model` (compiled for its batch size) to a block plan.
+pub fn lower(model: &QuantizedModel, options: &LowerOptions) -> Result<BlockPlan, PlanError> {
+    let g = &model.graph;
+    let activation_bits = model.report.activation_bits.clamp(2, 40);
+    let mut l = Lowering {
+        nodes: &g.nodes,
+        roles: Vec::with_capacity(g.nodes.len()),
+        steps: Vec::with_capacity(g.nodes.len()),
+        checks: Vec::new(),
+        intervals: Intervals::default(),
+        activation_bits,
+    };
+    for (id, node) in g.nodes.iter().enumerate() {
+        let (role, step) = l.node(id, node, options.private_input)?;
+        l.roles.push(role);
+        l.steps.push(step);
+    }
+    let batch = g
+        .inputs
+        .first()
+        .and_then(|(_, id, _)| g.nodes.get(*id))
+        .and_then(|n| n.shape.first().copied())
+        .unwrap_or(1);
+    let plan = BlockPlan {
+        version: PLAN_VERSION,
+        model: options.model.clone(),
+        batch,
+        graph: g.clone(),
+        roles: l.roles,
+        steps: l.steps,
+        range_checks: l.checks,
+        range_table_bits: RANGE_TABLE_BITS,
+        activation_bits,
+        scale_bits: model.report.scale_bits,
+        report: model.report.to_string(),
+    };
+    plan.validate()?;
+    info!(
+        nodes = plan.graph.nodes.len(),
+        committed = plan.committed_tensors(),
+        range_checks = plan.range_checks.len(),
+        "lowered"
+    );
+    Ok(plan)
+}
+
+impl Lowering<'_> {
+    fn node(&mut self, id: QId, node: &QNode, private: bool) -> Result<(Role, Step), PlanError> {
+        let unsupported = |reason: &str| PlanError::Unsupported {
+            node: node.name.clone(),
+            op: node.op.name(),
+            reason: reason.to_string(),
+        };
+        let arg =
+            |k: usize| node.inputs.get(k).copied().ok_or_else(|| unsupported("missing input"));
+        let act = Interval::new(
+            -(1i128 << (self.activation_bits - 1)),
+            (1i128 << (self.activation_bits - 1)) - 1,
+        );
+        Ok(match &node.op {
+            QOp::Input { .. } => {
+                if private {
+                    let x = Ref { node: id, slot: 0 };
+                    self.signed_check(id, x);
+                    self.intervals.set(x, act);
+                    (Role::PrivateInput, Step::Input { private: true })
+                } else {
+                    (Role::PublicInput, Step::Input { private: false })
+                }
+            }
+            QOp::Const(t) => match t.data() {
+                [k] => (Role::Scalar(*k), Step::Data),
+                _ => (Role::Weight, Step::Data),
+            },
+            QOp::Gemm { trans_a, trans_b } => {
+                if *trans_a {
+                    return Err(unsupported("a transposed left operand"));
+                }
+                let (x, w) = (arg(0)?, arg(1)?);
+                self.expect_tensor(x, &unsupported)?;
+                if self.roles[w] != Role::Weight || self.nodes[w].shape.len() != 2 {
+                    return Err(unsupported("the right operand must be a constant matrix"));
+                }
+                (Role::Derived, Step::Matmul { input: x, weight: w, trans_weight: *trans_b })
+            }
+            QOp::MatMul => {
+                let (x, w) = (arg(0)?, arg(1)?);
+                self.expect_tensor(x, &unsupported)?;
+                if self.roles[w] != Role::Weight || self.nodes[w].shape.len() != 2 {
+                    return Err(unsupported(
+                        "a product of two computed tensors (attention) is not proved yet",
+                    ));
+                }
+                (Role::Derived, Step::Matmul { input: x, weight: w, trans_weight: false })
+            }
+            QOp::Conv { window, group } => {
+                let (x, w) = (arg(0)?, arg(1)?);
+                self.expect_tensor(x, &unsupported)?;
+                if *group != 1 || window.kernel.len() != 2 || self.roles[w] != Role::Weight {
+                    return Err(unsupported(
+                        "only 2-D convolutions with group 1 and constant weights",
+                    ));
+                }
+                let two = |v: &[usize]| [v[0], v[1]];
+                let step = Step::Conv {
+                    input: x,
+                    weight: w,
+                    kernel: two(&window.kernel),
+                    stride: two(&window.strides),
+                    pads: [
+                        window.pads_begin[0],
+                        window.pads_begin[1],
+                        window.pads_end[0],
+                        window.pads_end[1],
+                    ],
+                    dilation: two(&window.dilations),
+                };
+                (Role::Derived, step)
+            }
+            QOp::Add | QOp::Sub => {
+                let sign = if matches!(node.op, QOp::Add) { 1 } else { -1 };
+                let (a, b) = (arg(0)?, arg(1)?);
+                let same = |j: QId| self.nodes[j].shape == node.shape;
+                let step = match (self.roles[a], self.roles[b]) {
+                    (Role::Scalar(k), _) if self.is_tensor(b) && same(b) => {
+                        Step::Linear { terms: vec![(b, sign)], constant: k }
+                    }
+                    (_, Role::Scalar(k)) if self.is_tensor(a) && same(a) => {
+                        Step::Linear { terms: vec![(a, 1)], constant: sign * k }
+                    }
+                    (Role::Weight, _) if sign == 1 && self.is_tensor(b) && same(b) => {
+                        Step::BiasAdd { input: b, bias: a, sign }
+                    }
+                    (_, Role::Weight) if self.is_tensor(a) && same(a) => {
+                        Step::BiasAdd { input: a, bias: b, sign }
+                    }
+                    _ if self.is_tensor(a) && self.is_tensor(b) && same(a) && same(b) => {
+                        Step::Linear { terms: vec![(a, 1), (b, sign)], constant: 0 }
+                    }
+                    _ => return Err(unsupported("broadcasting between computed tensors")),
+                };
+                (Role::Derived, step)
+            }
+            QOp::Mul => {
+                let (a, b) = (arg(0)?, arg(1)?);
+                let same = |j: QId| self.nodes[j].shape == node.shape;
+                let step = match (self.roles[a], self.roles[b]) {
+                    (Role::Scalar(k), _) if self.is_tensor(b) && same(b) => {
+                        Step::Linear { terms: vec![(b, k)], constant: 0 }
+                    }
+                    (_, Role::Scalar(k)) if self.is_tensor(a) && same(a) => {
+                        Step::Linear { terms: vec![(a, k)], constant: 0 }
+                    }
+                    _ if self.is_tensor(a) && self.is_tensor(b) && same(a) && same(b) => {
+                        Step::Hadamard { left: a, right: b }
+                    }
+                    _ => return Err(unsupported("products with broadcast constants")),
+                };
+                (Role::Derived, step)
+            }
+            QOp::Rescale { shift } => {
+                let x = arg(0)?;
+                self.expect_tensor(x, &unsupported)?;
+                let (y, r) = (Ref { node: id, slot: 0 }, Ref { node: id, slot: 1 });
+                self.signed_check(id, y);
+                self.exact_check(id, Lin::of(r), *shift);
+                self.intervals.set(y, act);
+                self.intervals.set(r, Interval::new(0, (1i128 << shift) - 1));
+                (Role::Committed, Step::Rescale { input: x, shift: *shift })
+            }
+            QOp::Clamp { lo, hi } => {
+                let x = arg(0)?;
+                if lo.is_none() && hi.is_none() {
+                    return Ok((Role::Derived, Step::Linear { terms: vec![(x, 1)], constant: 0 }));
+                }
+                let a = self.affine(x).ok_or_else(|| {
+                    unsupported("its input must be a committed tensor or a linear form of them")
+                })?;
+                let ia = self.intervals.of(&a).ok_or_else(|| unsupported("unbounded input"))?;
+                let z = Ref { node: id, slot: 0 };
+                // Stage 1: w = max(a, lo) (w is slot 1 when a second stage follows).
+                let (w, iw) = match lo {
+                    Some(lo) => {
+                        let w = if hi.is_some() { Ref { node: id, slot: 1 } } else { z };
+                        let lo_i = *lo as i128;
+                        let lin_w = Lin::of(w);
+                        self.loose_check(id, lin_w.combine(1, &a, -1), (lo_i - ia.lo).max(0));
+                        self.loose_check(id, lin_w.clone().plus(-lo), (ia.hi - lo_i).max(0));
+                        let iw = Interval::new(ia.lo.max(lo_i), ia.hi.max(lo_i));
+                        self.intervals.set(w, iw);
+                        (lin_w, iw)
+                    }
+                    None => (a.clone(), ia),
+                };
+                // Stage 2: z = min(w, hi).
+                if let Some(hi) = hi {
+                    let hi_i = *hi as i128;
+                    let lin_z = Lin::of(z);
+                    self.loose_check(id, w.combine(1, &lin_z, -1), (iw.hi - hi_i).max(0));
+                    let hi_minus_z = Lin { terms: vec![(z, -1)], constant: *hi };
+                    self.loose_check(id, hi_minus_z, (hi_i - iw.lo).max(0));
+                    self.intervals.set(z, Interval::new(iw.lo.min(hi_i), iw.hi.min(hi_i)));
+                }
+                (Role::Committed, Step::Clamp { input: a, lo: *lo, hi: *hi })
+            }
+            QOp::MaxPool { window } => {
+                let x = arg(0)?;
+                let simple = window.kernel.len() == 2
+                    && window.pads_begin.iter().chain(&window.pads_end).all(|p| *p == 0)
+                    && window.dilations.iter().all(|d| *d == 1)
+                    && !window.ceil_mode;
+                if !simple {
+                    return Err(unsupported("only 2-D max pooling without padding or dilation"));
+                }
+                let a = self.affine(x).ok_or_else(|| {
+                    unsupported("its input must be a committed tensor or a linear form of them")
+                })?;
+                let ia = self.intervals.of(&a).ok_or_else(|| unsupported("unbounded input"))?;
+                let kernel = [window.kernel[0], window.kernel[1]];
+                self.intervals.set(Ref { node: id, slot: 0 }, ia);
+                for k in 0..kernel[0] * kernel[1] {
+                    let d = Ref { node: id, slot: 1 + k };
+                    self.loose_check(id, Lin::of(d), ia.hi - ia.lo);
+                    self.intervals.set(d, Interval::new(0, ia.hi - ia.lo));
+                }
+                let stride = [window.strides[0], window.strides[1]];
+                (Role::Committed, Step::MaxPool { input: a, kernel, stride })
+            }
+            QOp::Reshape => {
+                let x = arg(0)?;
+                self.expect_tensor(x, &unsupported)?;
+                (Role::Derived, Step::Reshape { input: x })
+            }
+            _ => return Err(unsupported("no proof block for this op yet")),
+        })
+    }
+
+    fn is_tensor(&self, j: QId) -> bool {
+        !matches!(self.roles[j], Role::Scalar(_) | Role::Weight)
+    }
+
+    fn expect_tensor(
+        &self,
+        j: QId,
+        unsupported: &dyn Fn(&str) -> PlanError,
+    ) -> Result<(), PlanError> {
+        if self.is_tensor(j) { Ok(()) } else { Err(unsupported("a constant operand here")) }
+    }
+
+    /// The value of node `j` as a linear form over committed tensors, if it is one.
+    fn affine(&self, j: QId) -> Option<Lin> {
+        match (&self.roles[j], &self.steps[j]) {
+            (Role::Committed | Role::PrivateInput, _) => Some(Lin::of(Ref { node: j, slot: 0 })),
+            (Role::Derived, Step::Linear { terms, constant }) => {
+                let mut acc = Lin { terms: vec![], constant: *constant };
+                for (t, c) in terms {
+                    acc = acc.combine(1, &self.affine(*t)?, *c);
+                }
+                Some(acc)
+            }
+            _ => None,
+        }
+    }
+
+    /// `v ∈ [−2^{A−1}, 2^{A−1})` for a committed `v`.
+    fn signed_check(&mut self, node: QId, v: Ref) {
+        let half = 1i64 << (self.activation_bits - 1);
+        self.exact_check(node, Lin::of(v).plus(half), self.activation_bits);
+    }
+
+    /// `v ∈ [0, 2^bits)` exactly.
+    fn exact_check(&mut self, node: QId, value: Lin, bits: u32) {
+        let t = RANGE_TABLE_BITS;
+        let limbs = bits.div_ceil(t).max(1);
+        if bits < t * limbs {
+            let shift = (1i64 << (t * limbs)) - (1i64 << bits);
+            self.checks.push(RangeCheck { node, value: value.clone().plus(shift), limbs });
+        }
+        self.checks.push(RangeCheck { node, value, limbs });
+    }
+
+    /// `v ∈ [0, 2^{T·L})` for the smallest `L` with `max < 2^{T·L}`: enough to prove `v ≥ 0`.
+    fn loose_check(&mut self, node: QId, value: Lin, max: i128) {
+        let limbs = bits_for(max).div_ceil(RANGE_TABLE_BITS).max(1);
+        self.checks.push(RangeCheck { node, value, limbs });
+    }
+}

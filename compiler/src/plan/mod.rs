@@ -1,0 +1,374 @@
+//! The block plan: a quantized graph lowered to the basic blocks that prove it (DESIGN §4, §6).
+//!
+//! [`lower`] assigns every node of a [`QGraph`] a [`Role`] — what the verifier knows about the
+//! tensor — and a [`Step`] — the block that proves how it is computed:
+//!
+//! | role | meaning | who discharges a claim on it |
+//! |---|---|---|
+//! | [`Role::PublicInput`] | the quantized input travels in the proof | the verifier evaluates it |
+//! | [`Role::PrivateInput`] | committed by the prover, range-checked | the accumulator |
+//! | [`Role::Weight`] | committed at setup, in the verifying key | the accumulator |
+//! | [`Role::Scalar`] | a public quantization constant (zero point, multiplier) | folded into linear ops |
+//! | [`Role::Committed`] | defined by a lookup relation (rescale, clamp, max pool) | the accumulator |
+//! | [`Role::Derived`] | the output of an arithmetic block | the block that produced it |
+//!
+//! Every range check of the whole model — rescale remainders and quotients, the differences that
+//! prove a clamp or a max — is a [`RangeCheck`] into the **one** range table `[0, 2^T)` with
+//! `T = `[`RANGE_TABLE_BITS`], as limbs: all of them form one lookup (same-table merge). A check
+//! `v ∈ [0, 2^b)` with `b` not a multiple of `T` is exact through a second check of
+//! `v + 2^{T·L} − 2^b`.
+//!
+//! A plan is compiled for one batch size (the leading axis), is serializable with a format
+//! version, and has a digest over its public part (everything but the weights' values), which the
+//! verifying key binds.
+
+mod interval;
+mod lower;
+
+use serde::{Deserialize, Serialize};
+
+use crate::quant::qop::{QGraph, QId, QOp};
+use crate::tensor::Tensor;
+
+pub use lower::{LowerOptions, lower};
+
+/// Version of the plan format; files of another version are rejected.
+pub const PLAN_VERSION: u32 = 1;
+
+/// Bits of the range table every range check decomposes into.
+pub const RANGE_TABLE_BITS: u32 = 12;
+
+/// What the verifier knows about a node's tensor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    /// A model input whose quantized values are public.
+    PublicInput,
+    /// A model input the proof commits to instead of revealing.
+    PrivateInput,
+    /// A constant tensor committed in the verifying key (weights, biases).
+    Weight,
+    /// A public single-number constant.
+    Scalar(i64),
+    /// A tensor defined by a lookup relation: committed during proving.
+    Committed,
+    /// The output of an arithmetic block: never committed.
+    Derived,
+}
+
+/// A committed tensor of the proof: slot `slot` of node `node` (slot 0 is the node's value; the
+/// others are the step's helper tensors, see [`Step::committed`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Ref {
+    /// Node.
+    pub node: QId,
+    /// Slot.
+    pub slot: usize,
+}
+
+/// `Σ c_i·t_i + constant` on the unpadded region: a linear form over committed tensors, whose
+/// commitment the verifier derives homomorphically.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lin {
+    /// Committed tensors and their coefficients.
+    pub terms: Vec<(Ref, i64)>,
+    /// Constant added on every real entry.
+    pub constant: i64,
+}
+
+impl Lin {
+    /// The committed value of `r`.
+    pub fn of(r: Ref) -> Self {
+        Self { terms: vec![(r, 1)], constant: 0 }
+    }
+
+    /// `a·self + b·other`.
+    pub fn combine(&self, a: i64, other: &Lin, b: i64) -> Lin {
+        let mut terms: Vec<(Ref, i64)> = Vec::new();
+        for (r, c) in self
+            .terms
+            .iter()
+            .map(|(r, c)| (r, a * c))
+            .chain(other.terms.iter().map(|(r, c)| (r, b * c)))
+        {
+            match terms.iter_mut().find(|(t, _)| *t == *r) {
+                Some((_, acc)) => *acc += c,
+                None => terms.push((*r, c)),
+            }
+        }
+        terms.retain(|(_, c)| *c != 0);
+        Lin { terms, constant: a * self.constant + b * other.constant }
+    }
+
+    /// `self + k`.
+    pub fn plus(mut self, k: i64) -> Lin {
+        self.constant += k;
+        self
+    }
+}
+
+/// `value ∈ [0, 2^{T·limbs})`, proven with `limbs` committed limbs in the range table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RangeCheck {
+    /// The node whose relation needs the check (for error messages).
+    pub node: QId,
+    /// The checked value.
+    pub value: Lin,
+    /// Number of `T`-bit limbs.
+    pub limbs: u32,
+}
+
+/// The block that proves a node.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Step {
+    /// A model input: no relation; a private input is committed (`[x]`).
+    Input {
+        /// Whether the input is committed rather than public.
+        private: bool,
+    },
+    /// A constant: no relation.
+    Data,
+    /// `Y = X·W` (`W` stored transposed when `trans_weight`) with a committed weight.
+    Matmul {
+        /// `X`.
+        input: QId,
+        /// `W`.
+        weight: QId,
+        /// Whether `W` is stored `[cols, inner]`.
+        trans_weight: bool,
+    },
+    /// 2-D convolution (group 1) with a committed weight.
+    Conv {
+        /// `X` `[B, C, H, W]`.
+        input: QId,
+        /// `W` `[O, C, KH, KW]`.
+        weight: QId,
+        /// Kernel `[KH, KW]`.
+        kernel: [usize; 2],
+        /// Strides.
+        stride: [usize; 2],
+        /// Pads `[top, left, bottom, right]`.
+        pads: [usize; 4],
+        /// Dilations.
+        dilation: [usize; 2],
+    },
+    /// `Σ c_i·x_i + constant` of same-shape tensors.
+    Linear {
+        /// Inputs and coefficients.
+        terms: Vec<(QId, i64)>,
+        /// Constant on the real entries.
+        constant: i64,
+    },
+    /// `x + sign·broadcast(bias)` with a committed bias.
+    BiasAdd {
+        /// `x` (same shape as the output).
+        input: QId,
+        /// The bias (a weight that broadcasts to the output).
+        bias: QId,
+        /// `±1`.
+        sign: i64,
+    },
+    /// `x ∘ y`.
+    Hadamard {
+        /// `x`.
+        left: QId,
+        /// `y`.
+        right: QId,
+    },
+    /// Row-major reshape.
+    Reshape {
+        /// Input.
+        input: QId,
+    },
+    /// `x + 2^{s−1} = 2^s·y + r`; commits `[y, r]`.
+    Rescale {
+        /// `x`.
+        input: QId,
+        /// `s`.
+        shift: u32,
+    },
+    /// `z = min(max(a, lo), hi)` with `a` a linear form over committed tensors; commits `[z]`,
+    /// or `[z, w]` with `w = max(a, lo)` when both bounds are set.
+    Clamp {
+        /// `a`.
+        input: Lin,
+        /// Lower bound.
+        lo: Option<i64>,
+        /// Upper bound.
+        hi: Option<i64>,
+    },
+    /// Max over windows of a committed linear form; commits `[y, d_0, …, d_{K−1}]` with
+    /// `d_k = y − x_k` for the `K` window taps.
+    MaxPool {
+        /// Input `[B, C, H, W]`.
+        input: Lin,
+        /// Kernel.
+        kernel: [usize; 2],
+        /// Strides.
+        stride: [usize; 2],
+    },
+}
+
+impl Step {
+    /// How many tensors the prover commits for this step (see each variant).
+    pub fn committed(&self) -> usize {
+        match self {
+            Step::Input { private } => usize::from(*private),
+            Step::Rescale { .. } => 2,
+            Step::Clamp { lo: Some(_), hi: Some(_), .. } => 2,
+            Step::Clamp { .. } => 1,
+            Step::MaxPool { kernel, .. } => 1 + kernel[0] * kernel[1],
+            _ => 0,
+        }
+    }
+}
+
+/// A compiled model, ready for setup.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BlockPlan {
+    /// [`PLAN_VERSION`].
+    pub version: u32,
+    /// Model name (the file stem it was compiled from).
+    pub model: String,
+    /// Batch size: the leading axis of every input.
+    pub batch: usize,
+    /// The quantized graph, with the batch in its shapes.
+    pub graph: QGraph,
+    /// Per node.
+    pub roles: Vec<Role>,
+    /// Per node.
+    pub steps: Vec<Step>,
+    /// Every range check, in proving order (one merged lookup).
+    pub range_checks: Vec<RangeCheck>,
+    /// `T`.
+    pub range_table_bits: u32,
+    /// Bits of an activation (sign included).
+    pub activation_bits: u32,
+    /// Scale bits of float models.
+    pub scale_bits: u32,
+    /// The compile report, as printed.
+    pub report: String,
+}
+
+impl BlockPlan {
+    /// The plan without the weights' values (their shapes stay): what the verifying key holds.
+    pub fn public_part(&self) -> BlockPlan {
+        let mut p = self.clone();
+        for (node, role) in p.graph.nodes.iter_mut().zip(&self.roles) {
+            if *role == Role::Weight {
+                node.op = QOp::Const(Tensor::scalar(0));
+            }
+        }
+        p
+    }
+
+    /// Canonical bytes (JSON of the serde data model: field order is the declaration order).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Parses [`Self::to_bytes`] and checks the version and the internal consistency.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, PlanError> {
+        let plan: BlockPlan =
+            serde_json::from_slice(bytes).map_err(|e| PlanError::Format(e.to_string()))?;
+        if plan.version != PLAN_VERSION {
+            return Err(PlanError::Version { found: plan.version, expected: PLAN_VERSION });
+        }
+        plan.validate()?;
+        Ok(plan)
+    }
+
+    /// BLAKE3 over the public part: what the verifying key's digest starts from.
+    pub fn digest(&self) -> [u8; 32] {
+        let mut h = blake3::Hasher::new();
+        h.update(b"tessera block plan v1");
+        h.update(&self.public_part().to_bytes());
+        *h.finalize().as_bytes()
+    }
+
+    /// Index checks that keep every consumer of a plan from indexing out of bounds.
+    pub fn validate(&self) -> Result<(), PlanError> {
+        let n = self.graph.nodes.len();
+        let bad = |reason: String| Err(PlanError::Inconsistent(reason));
+        if self.roles.len() != n || self.steps.len() != n {
+            return bad(format!(
+                "{n} nodes, {} roles, {} steps",
+                self.roles.len(),
+                self.steps.len()
+            ));
+        }
+        for (i, node) in self.graph.nodes.iter().enumerate() {
+            if node.inputs.iter().any(|&j| j >= i) {
+                return bad(format!("node {i} reads a later node"));
+            }
+        }
+        let refs_ok = |l: &Lin, before: usize| {
+            l.terms.iter().all(|(r, _)| r.node < before && r.slot < self.steps[r.node].committed())
+        };
+        for (i, s) in self.steps.iter().enumerate() {
+            let ids: Vec<QId> = match s {
+                Step::Data | Step::Input { .. } => vec![],
+                Step::Matmul { input, weight, .. } | Step::Conv { input, weight, .. } => {
+                    vec![*input, *weight]
+                }
+                Step::Linear { terms, .. } => terms.iter().map(|t| t.0).collect(),
+                Step::BiasAdd { input, bias, .. } => vec![*input, *bias],
+                Step::Hadamard { left, right } => vec![*left, *right],
+                Step::Reshape { input } | Step::Rescale { input, .. } => vec![*input],
+                Step::Clamp { input, .. } | Step::MaxPool { input, .. } => {
+                    if !refs_ok(input, i) {
+                        return bad(format!("node {i} reads an unknown committed tensor"));
+                    }
+                    vec![]
+                }
+            };
+            if ids.iter().any(|&j| j >= i) {
+                return bad(format!("step {i} reads a later node"));
+            }
+        }
+        for c in &self.range_checks {
+            if c.node >= n || !refs_ok(&c.value, n) || c.limbs == 0 {
+                return bad(format!("range check of node {} is malformed", c.node));
+            }
+        }
+        for (_, id, _) in self.graph.inputs.iter().chain(&self.graph.outputs) {
+            if *id >= n {
+                return bad(format!("graph input or output {id} out of range"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Number of tensors the prover commits (limbs and multiplicities excluded).
+    pub fn committed_tensors(&self) -> usize {
+        self.steps.iter().map(Step::committed).sum::<usize>()
+    }
+}
+
+/// Errors of lowering and of reading a plan.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    /// The prover has no block for this node yet.
+    #[error("node {node} ({op}): not supported by the prover: {reason}")]
+    Unsupported {
+        /// Node name.
+        node: String,
+        /// Op name.
+        op: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// Bytes that are not a plan.
+    #[error("not a block plan: {0}")]
+    Format(String),
+    /// Another plan version.
+    #[error("plan format version {found}, this build reads version {expected}")]
+    Version {
+        /// Found.
+        found: u32,
+        /// Expected.
+        expected: u32,
+    },
+    /// Indices that do not fit together.
+    #[error("inconsistent plan: {0}")]
+    Inconsistent(String),
+}

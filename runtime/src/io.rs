@@ -1,0 +1,1 @@
+//! JSON inputs and outputs.

@@ -1,0 +1,218 @@
+//! The prover: witness, commitments, the shared schedule with a proving [`Side`], the accumulator.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use tessera_accumulator::{Arity, ProverLeaf};
+use tessera_blocks::block::Block;
+use tessera_blocks::claim::BlockClaims;
+use tessera_blocks::lookup::{commit_multiplicities, commit_tensor};
+use tessera_blocks::mle::DenseMle;
+use tessera_blocks::tensor::IntTensor;
+use tessera_blocks::{Fr, Transcript};
+use tessera_compiler::Tensor;
+use tessera_compiler::plan::Lin;
+use tracing::info_span;
+
+use crate::error::Error;
+use crate::keys::{ProvingKey, committed_refs};
+use crate::proof::{BlockProofs, Proof, PublicTensor, PublicValues, Recorded};
+use crate::schedule::{Commitments, Poly, Schedule, Side};
+use crate::statement::{absorb_statement, arity_code, public_maps};
+use crate::witness::{Witness, eval_lin, generate};
+
+/// Options of [`prove`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProveOptions {
+    /// Fold-tree arity.
+    pub arity: Arity,
+}
+
+impl Default for ProveOptions {
+    fn default() -> Self {
+        Self { arity: Arity::AllInOne }
+    }
+}
+
+struct Prover<'w> {
+    t: Transcript,
+    witness: &'w Witness,
+    proofs: BlockProofs,
+}
+
+impl Side for Prover<'_> {
+    type Error = Error;
+
+    fn transcript(&mut self) -> &mut Transcript {
+        &mut self.t
+    }
+
+    fn block<B: Block>(
+        &mut self,
+        at: &str,
+        spec: &B::Spec,
+        instance: &B::Instance,
+        witness: &dyn Fn(&Witness) -> Result<B::Witness, Error>,
+    ) -> Result<BlockClaims, Error>
+    where
+        B::Proof: Recorded,
+    {
+        let w = witness(self.witness)?;
+        let (proof, claims) = B::prove(spec, instance, &w, &mut self.t).map_err(|e| {
+            Error::Witness { node: at.to_string(), reason: format!("{}: {e}", B::Proof::KIND) }
+        })?;
+        B::Proof::list_mut(&mut self.proofs).push(proof);
+        Ok(claims)
+    }
+
+    fn send(
+        &mut self,
+        label: &'static [u8],
+        count: usize,
+        values: &dyn Fn(&Witness) -> Result<Vec<Fr>, Error>,
+    ) -> Result<Vec<Fr>, Error> {
+        let v = values(self.witness)?;
+        if v.len() != count {
+            return Err(Error::Input(format!("{} values sent, {count} expected", v.len())));
+        }
+        self.t.append_scalars(label, &v);
+        self.proofs.evals.extend_from_slice(&v);
+        Ok(v)
+    }
+}
+
+/// Proves one batch: quantized inputs in the plan's input order (batch axis first). Returns the
+/// quantized outputs and the proof.
+pub fn prove(
+    pk: &ProvingKey,
+    inputs: &[Tensor<i64>],
+    options: ProveOptions,
+) -> Result<(Vec<IntTensor>, Proof), Error> {
+    let plan = &pk.plan;
+    let _span = info_span!("prove", model = %plan.model, batch = plan.batch).entered();
+    check_inputs(pk, inputs)?;
+    let witness = generate(plan, inputs)?;
+    let g = &plan.graph;
+    let outputs: Vec<IntTensor> =
+        g.outputs.iter().map(|(_, id, _)| witness.values[*id].clone()).collect();
+    let private = plan
+        .steps
+        .iter()
+        .any(|s| matches!(s, tessera_compiler::plan::Step::Input { private: true }));
+    let public = PublicValues {
+        inputs: if private {
+            Vec::new()
+        } else {
+            g.inputs.iter().map(|(n, id, _)| PublicTensor::new(n, &witness.values[*id])).collect()
+        },
+        outputs: g
+            .outputs
+            .iter()
+            .zip(&outputs)
+            .map(|((n, _, _), t)| PublicTensor::new(n, t))
+            .collect(),
+    };
+
+    let commit_span = info_span!("commit").entered();
+    let refs = committed_refs(plan);
+    let tensors = refs
+        .par_iter()
+        .map(|r| {
+            let t =
+                witness.committed.get(r).ok_or_else(|| Error::Input("missing tensor".into()))?;
+            Ok((*r, commit_tensor(&pk.srs, t)?))
+        })
+        .collect::<Result<BTreeMap<_, _>, Error>>()?;
+    let limbs = witness
+        .limbs
+        .par_iter()
+        .map(|ls| ls.iter().map(|l| commit_tensor(&pk.srs, l)).collect::<Result<Vec<_>, _>>())
+        .collect::<Result<Vec<_>, _>>()?;
+    let multiplicities = commit_multiplicities(&pk.srs, &witness.multiplicities)?;
+    drop(commit_span);
+    let commitments = Commitments { tensors, limbs, multiplicities };
+
+    let mut t = Transcript::new(b"tessera");
+    let flat_limbs: Vec<_> = commitments.limbs.iter().flatten().copied().collect();
+    let ordered: Vec<_> = commitments.tensors.values().copied().collect();
+    absorb_statement(&mut t, &pk.vk, &public, &ordered, &flat_limbs, &multiplicities);
+    let (public_inputs, public_outputs) =
+        public_maps(plan, &public).map_err(|e| Error::Input(e.to_string()))?;
+    let side = Prover { t, witness: &witness, proofs: BlockProofs::default() };
+    let mut schedule =
+        Schedule::new(plan, side, &pk.vk.weights, &commitments, public_inputs, public_outputs);
+    {
+        let _s = info_span!("blocks").entered();
+        schedule.run()?;
+    }
+    let leaves = std::mem::take(&mut schedule.leaves);
+    let Prover { mut t, proofs, .. } = schedule.side;
+
+    let polys = materialize(&witness, plan, &leaves)?;
+    let prover_leaves: Vec<ProverLeaf<'_>> =
+        leaves.iter().map(|(c, p)| ProverLeaf { claim: c.clone(), poly: &polys[p] }).collect();
+    let accumulator = {
+        let _s = info_span!("accumulate", leaves = prover_leaves.len()).entered();
+        tessera_accumulator::prove(&pk.srs, &prover_leaves, options.arity, &mut t)?
+    };
+    let proof = Proof {
+        public,
+        commitments: ordered,
+        limbs: flat_limbs,
+        multiplicities,
+        blocks: proofs,
+        arity: arity_code(options.arity),
+        accumulator,
+    };
+    Ok((outputs, proof))
+}
+
+fn check_inputs(pk: &ProvingKey, inputs: &[Tensor<i64>]) -> Result<(), Error> {
+    let g = &pk.plan.graph;
+    if inputs.len() != g.inputs.len() {
+        return Err(Error::Input(format!(
+            "{} inputs given, the model takes {}",
+            inputs.len(),
+            g.inputs.len()
+        )));
+    }
+    for ((name, id, _), t) in g.inputs.iter().zip(inputs) {
+        let want = &g.nodes[*id].shape;
+        if t.shape() != want.as_slice() {
+            return Err(Error::Input(format!(
+                "input {name} has shape {:?}, the plan expects {want:?}",
+                t.shape()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The polynomial of every leaf, built once per distinct polynomial.
+fn materialize(
+    w: &Witness,
+    plan: &tessera_compiler::BlockPlan,
+    leaves: &[(tessera_blocks::Claim, Poly)],
+) -> Result<BTreeMap<Poly, DenseMle>, Error> {
+    let mut distinct: Vec<&Poly> = leaves.iter().map(|(_, p)| p).collect();
+    distinct.sort();
+    distinct.dedup();
+    distinct
+        .into_par_iter()
+        .map(|p| {
+            let mle = match p {
+                Poly::Lin(terms) => {
+                    let node = terms.first().map(|(r, _)| r.node).unwrap_or(0);
+                    let lin = Lin { terms: terms.clone(), constant: 0 };
+                    eval_lin(&w.committed, &lin, &plan.graph.nodes[node].shape, false)?.to_mle()
+                }
+                Poly::Weight(id) => w.values[*id].to_mle(),
+                Poly::Limb(c, l) => w.limbs[*c][*l].to_mle(),
+                Poly::Multiplicities => {
+                    DenseMle::new(w.multiplicities.iter().map(|m| Fr::from(*m)).collect())?
+                }
+            };
+            Ok((p.clone(), mle))
+        })
+        .collect()
+}

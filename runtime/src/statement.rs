@@ -1,0 +1,90 @@
+//! What both sides absorb before any challenge, and the public values' mapping to plan nodes.
+
+use std::collections::BTreeMap;
+
+use tessera_accumulator::Arity;
+use tessera_blocks::Transcript;
+use tessera_blocks::kzg::Commitment;
+use tessera_blocks::tensor::IntTensor;
+use tessera_compiler::BlockPlan;
+use tessera_compiler::plan::Role;
+use tessera_compiler::quant::qop::QId;
+
+use crate::error::VerifyError;
+use crate::keys::VerifyingKey;
+use crate::proof::PublicValues;
+use crate::schedule::PROTOCOL_VERSION;
+
+/// Protocol version, verifying-key digest, public values, then every commitment (DESIGN §3, §8.2).
+pub(crate) fn absorb_statement(
+    t: &mut Transcript,
+    vk: &VerifyingKey,
+    public: &PublicValues,
+    tensors: &[Commitment],
+    limbs: &[Commitment],
+    multiplicities: &Commitment,
+) {
+    t.append_bytes(b"protocol", PROTOCOL_VERSION);
+    t.append_bytes(b"verifying key digest", &vk.digest());
+    t.append_serializable(b"public values", public);
+    t.append_serializable(b"committed tensors", tensors);
+    t.append_serializable(b"range limbs", limbs);
+    t.append_serializable(b"range multiplicities", multiplicities);
+}
+
+/// Public inputs by node and outputs by position, checked against the plan's shapes.
+pub(crate) fn public_maps(
+    plan: &BlockPlan,
+    public: &PublicValues,
+) -> Result<(BTreeMap<QId, IntTensor>, Vec<IntTensor>), VerifyError> {
+    let g = &plan.graph;
+    let public_ids: Vec<(usize, QId)> = g
+        .inputs
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, id, _))| plan.roles[*id] == Role::PublicInput)
+        .map(|(k, (_, id, _))| (k, *id))
+        .collect();
+    if public.inputs.len() != public_ids.len() {
+        return Err(VerifyError::Malformed(format!(
+            "{} public inputs, the plan has {}",
+            public.inputs.len(),
+            public_ids.len()
+        )));
+    }
+    let mut inputs = BTreeMap::new();
+    for ((_, id), t) in public_ids.iter().zip(&public.inputs) {
+        inputs.insert(*id, t.to_tensor(&g.nodes[*id].shape)?);
+    }
+    if public.outputs.len() != g.outputs.len() {
+        return Err(VerifyError::Malformed(format!(
+            "{} public outputs, the plan has {}",
+            public.outputs.len(),
+            g.outputs.len()
+        )));
+    }
+    let outputs = g
+        .outputs
+        .iter()
+        .zip(&public.outputs)
+        .map(|((_, id, _), t)| t.to_tensor(&g.nodes[*id].shape))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((inputs, outputs))
+}
+
+/// 0 for one node over all leaves, else the arity.
+pub(crate) fn arity_code(a: Arity) -> u32 {
+    match a {
+        Arity::AllInOne => 0,
+        Arity::Fixed(k) => k as u32,
+    }
+}
+
+/// Inverse of [`arity_code`].
+pub(crate) fn arity_from_code(code: u32) -> Result<Arity, VerifyError> {
+    match code {
+        0 => Ok(Arity::AllInOne),
+        k if (2..=1 << 16).contains(&k) => Ok(Arity::Fixed(k as usize)),
+        k => Err(VerifyError::Malformed(format!("fold arity {k}"))),
+    }
+}

@@ -1,0 +1,130 @@
+//! The verifier: replays the shared schedule against the proof, then the accumulator and its one
+//! multi-pairing. Every malformed or inconsistent input is a typed [`VerifyError`], never a panic.
+
+use std::collections::BTreeMap;
+
+use tessera_blocks::block::Block;
+use tessera_blocks::claim::BlockClaims;
+use tessera_blocks::{Fr, Transcript};
+use tracing::info_span;
+
+use crate::error::{Error, VerifyError};
+use crate::keys::{VerifyingKey, committed_refs};
+use crate::proof::{BlockProofs, Proof, Recorded};
+use crate::schedule::{Commitments, Schedule, Side};
+use crate::statement::{absorb_statement, arity_from_code, public_maps};
+use crate::witness::Witness;
+
+struct Verifier<'p> {
+    t: Transcript,
+    proofs: &'p BlockProofs,
+    cursor: BTreeMap<&'static str, usize>,
+    evals: usize,
+}
+
+impl Side for Verifier<'_> {
+    type Error = VerifyError;
+
+    fn transcript(&mut self) -> &mut Transcript {
+        &mut self.t
+    }
+
+    fn block<B: Block>(
+        &mut self,
+        at: &str,
+        spec: &B::Spec,
+        instance: &B::Instance,
+        _witness: &dyn Fn(&Witness) -> Result<B::Witness, Error>,
+    ) -> Result<BlockClaims, VerifyError>
+    where
+        B::Proof: Recorded,
+    {
+        let i = self.cursor.entry(B::Proof::KIND).or_insert(0);
+        let proof = B::Proof::list(self.proofs).get(*i).ok_or_else(|| {
+            VerifyError::Malformed(format!("the proof has too few {} proofs", B::Proof::KIND))
+        })?;
+        *i += 1;
+        B::verify(spec, instance, proof, &mut self.t).map_err(|source| VerifyError::Block {
+            at: format!("{at} ({})", B::Proof::KIND),
+            source,
+        })
+    }
+
+    fn send(
+        &mut self,
+        label: &'static [u8],
+        count: usize,
+        _values: &dyn Fn(&Witness) -> Result<Vec<Fr>, Error>,
+    ) -> Result<Vec<Fr>, VerifyError> {
+        let v = self
+            .proofs
+            .evals
+            .get(self.evals..self.evals + count)
+            .ok_or_else(|| VerifyError::Malformed("the proof has too few evaluations".into()))?
+            .to_vec();
+        self.evals += count;
+        self.t.append_scalars(label, &v);
+        Ok(v)
+    }
+}
+
+/// Verifies `proof` against `vk`. On success the proof's public values are what the model
+/// computes on its public inputs (or on the committed private ones).
+pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), VerifyError> {
+    let plan = &vk.plan;
+    let _span = info_span!("verify", model = %plan.model).entered();
+    let (public_inputs, public_outputs) = public_maps(plan, &proof.public)?;
+    let arity = arity_from_code(proof.arity)?;
+
+    let refs = committed_refs(plan);
+    if proof.commitments.len() != refs.len() {
+        return Err(VerifyError::Malformed(format!(
+            "{} tensor commitments, the plan commits {}",
+            proof.commitments.len(),
+            refs.len()
+        )));
+    }
+    let limb_counts: Vec<usize> = plan.range_checks.iter().map(|c| c.limbs as usize).collect();
+    if proof.limbs.len() != limb_counts.iter().sum::<usize>() {
+        return Err(VerifyError::Malformed(format!(
+            "{} limb commitments, the plan has {}",
+            proof.limbs.len(),
+            limb_counts.iter().sum::<usize>()
+        )));
+    }
+    let mut limbs = Vec::with_capacity(limb_counts.len());
+    let mut at = 0;
+    for n in limb_counts {
+        limbs.push(proof.limbs[at..at + n].to_vec());
+        at += n;
+    }
+    let commitments = Commitments {
+        tensors: refs.into_iter().zip(proof.commitments.iter().copied()).collect(),
+        limbs,
+        multiplicities: proof.multiplicities,
+    };
+
+    let mut t = Transcript::new(b"tessera");
+    absorb_statement(
+        &mut t,
+        vk,
+        &proof.public,
+        &proof.commitments,
+        &proof.limbs,
+        &proof.multiplicities,
+    );
+    let side = Verifier { t, proofs: &proof.blocks, cursor: BTreeMap::new(), evals: 0 };
+    let mut schedule =
+        Schedule::new(plan, side, &vk.weights, &commitments, public_inputs, public_outputs);
+    schedule.run()?;
+    let leaves: Vec<_> = schedule.leaves.iter().map(|(c, _)| c.clone()).collect();
+    let Verifier { mut t, cursor, evals, .. } = schedule.side;
+    for (kind, count) in proof.blocks.counts() {
+        let used = if kind == "evals" { evals } else { cursor.get(kind).copied().unwrap_or(0) };
+        if used != count {
+            return Err(VerifyError::Malformed(format!("{count} {kind} entries, {used} expected")));
+        }
+    }
+    tessera_accumulator::verify_and_decide(&vk.srs, &leaves, arity, &proof.accumulator, &mut t)?;
+    Ok(())
+}

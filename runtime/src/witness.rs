@@ -1,0 +1,161 @@
+//! Witness generation: every node's value from the reference interpreter, then the tensors the
+//! prover commits (rescale remainders, clamp stages, max-pool differences), the limbs of every
+//! range check and the range table's multiplicities.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use tessera_blocks::block::Block;
+use tessera_blocks::lookup::{self, Table};
+use tessera_blocks::permutation::{StructuredMap, StructuredMapSpec, WindowAxis};
+use tessera_blocks::tensor::IntTensor;
+use tessera_compiler::Tensor;
+use tessera_compiler::plan::{BlockPlan, Lin, Ref, Step};
+use tessera_compiler::quant::run_quantized;
+
+use crate::error::Error;
+
+/// Everything the prover knows.
+pub(crate) struct Witness {
+    /// Per node.
+    pub values: Vec<IntTensor>,
+    /// Committed tensors by reference.
+    pub committed: BTreeMap<Ref, IntTensor>,
+    /// Per range check, its limbs (least significant first).
+    pub limbs: Vec<Vec<IntTensor>>,
+    /// How often each range-table row is looked up.
+    pub multiplicities: Vec<u64>,
+}
+
+pub(crate) fn to_int(t: &Tensor<i64>) -> Result<IntTensor, Error> {
+    Ok(IntTensor::new(t.shape().to_vec(), t.data().to_vec())?)
+}
+
+/// `Σ c_i·t_i + constant` entrywise.
+pub(crate) fn eval_lin(
+    committed: &BTreeMap<Ref, IntTensor>,
+    lin: &Lin,
+    shape: &[usize],
+    with_constant: bool,
+) -> Result<IntTensor, Error> {
+    let len: usize = shape.iter().product();
+    let k = if with_constant { lin.constant } else { 0 };
+    let mut out = vec![k; len];
+    for (r, c) in &lin.terms {
+        let t = committed.get(r).ok_or_else(|| Error::Witness {
+            node: format!("#{}", r.node),
+            reason: format!("committed slot {} is missing", r.slot),
+        })?;
+        if t.data().len() != len {
+            return Err(Error::Witness {
+                node: format!("#{}", r.node),
+                reason: "a linear form mixes shapes".into(),
+            });
+        }
+        for (o, x) in out.iter_mut().zip(t.data()) {
+            *o += c * x;
+        }
+    }
+    Ok(IntTensor::new(shape.to_vec(), out)?)
+}
+
+/// The view of tap `k` of a `kernel` window with `stride` over `[B, C, H, W]`.
+pub(crate) fn pool_tap(
+    in_shape: &[usize],
+    out_shape: &[usize],
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    k: usize,
+) -> StructuredMapSpec {
+    let (ky, kx) = (k / kernel[1], k % kernel[1]);
+    let axis = |axis: usize, offset: usize| WindowAxis {
+        axis,
+        offset,
+        stride: stride[axis - 2],
+        dilation: 1,
+        pad_before: 0,
+        out_len: out_shape[axis],
+    };
+    StructuredMapSpec::window(in_shape, &[axis(2, ky), axis(3, kx)])
+}
+
+/// The range table `[0, 2^T)`.
+pub(crate) fn range_table(plan: &BlockPlan) -> Result<Table, Error> {
+    Ok(Table::range(0, 1i64 << plan.range_table_bits)?)
+}
+
+/// Runs the plan on quantized inputs and derives every committed tensor.
+pub(crate) fn generate(plan: &BlockPlan, inputs: &[Tensor<i64>]) -> Result<Witness, Error> {
+    let _span = tracing::info_span!("witness").entered();
+    let values = run_quantized(&plan.graph, inputs, None)
+        .map_err(|e| Error::Input(e.to_string()))?
+        .iter()
+        .map(to_int)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut committed = BTreeMap::new();
+    for (id, step) in plan.steps.iter().enumerate() {
+        let node = &plan.graph.nodes[id];
+        let bad = |reason: String| Error::Witness { node: node.name.clone(), reason };
+        let at = |slot| Ref { node: id, slot };
+        match step {
+            Step::Input { private: true } => {
+                committed.insert(at(0), values[id].clone());
+            }
+            Step::Rescale { input, shift } => {
+                let (x, y) = (&values[*input], &values[id]);
+                let half = 1i64 << (shift - 1);
+                let r: Vec<i64> =
+                    x.data().iter().zip(y.data()).map(|(x, y)| x + half - (y << shift)).collect();
+                if let Some(bad_r) = r.iter().find(|r| **r < 0 || **r >= 1i64 << shift) {
+                    return Err(bad(format!("rescale remainder {bad_r} outside [0, 2^{shift})")));
+                }
+                committed.insert(at(0), y.clone());
+                committed.insert(at(1), IntTensor::new(node.shape.clone(), r)?);
+            }
+            Step::Clamp { input, lo, hi } => {
+                committed.insert(at(0), values[id].clone());
+                if let (Some(lo), Some(_)) = (lo, hi) {
+                    let a = eval_lin(&committed, input, &node.shape, true)?;
+                    let w = a.data().iter().map(|v| (*v).max(*lo)).collect();
+                    committed.insert(at(1), IntTensor::new(node.shape.clone(), w)?);
+                }
+            }
+            Step::MaxPool { input, kernel, stride } => {
+                let in_shape = plan.graph.nodes[node.inputs[0]].shape.clone();
+                let a = eval_lin(&committed, input, &in_shape, true)?;
+                let y = values[id].clone();
+                for k in 0..kernel[0] * kernel[1] {
+                    let spec = pool_tap(&in_shape, &node.shape, *kernel, *stride, k);
+                    let view = StructuredMap::eval(&spec, std::slice::from_ref(&a))?;
+                    let d = y.data().iter().zip(view[0].data()).map(|(y, x)| y - x).collect();
+                    committed.insert(at(1 + k), IntTensor::new(node.shape.clone(), d)?);
+                }
+                committed.insert(at(0), y);
+            }
+            _ => {}
+        }
+    }
+    let t = plan.range_table_bits;
+    let limbs = plan
+        .range_checks
+        .par_iter()
+        .map(|c| {
+            let shape = &plan.graph.nodes[c.node].shape;
+            let v = eval_lin(&committed, &c.value, shape, true)?;
+            lookup::decompose(&v, t, c.limbs as usize, 0).map_err(|e| Error::Witness {
+                node: plan.graph.nodes[c.node].name.clone(),
+                reason: format!("range check: {e}"),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let table = range_table(plan)?;
+    let multiplicities = if limbs.is_empty() {
+        vec![0; 1 << table.num_vars()]
+    } else {
+        let vectors: Vec<Vec<IntTensor>> =
+            limbs.iter().flatten().map(|l| vec![l.clone()]).collect();
+        lookup::multiplicities(&table, &vectors)
+            .map_err(|e| Error::Witness { node: "range lookup".into(), reason: e.to_string() })?
+    };
+    Ok(Witness { values, committed, limbs, multiplicities })
+}
