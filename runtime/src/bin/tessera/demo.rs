@@ -1,76 +1,105 @@
-//! Kernel smoke demo: exercises every kernel piece end to end on one quantized tensor and prints
-//! timings and sizes.
+//! `tessera demo`: the whole pipeline on one model folder, with the test set as the batch.
 
 use std::time::Instant;
 
-use anyhow::{Context, Result, ensure};
-use ark_serialize::CanonicalSerialize;
-use ark_std::UniformRand;
-use ark_std::rand::{Rng, SeedableRng, rngs::StdRng};
-use tessera_blocks::curve::fr_from_i64;
-use tessera_blocks::hyperkzg;
-use tessera_blocks::mle::{DenseMle, eq_eval, eq_table};
-use tessera_blocks::sumcheck::{
-    SumOfProducts, SumcheckInstance, SumcheckStatement, prove_batch, verify_batch,
-};
-use tessera_blocks::{Fr, Srs, Transcript};
+use anyhow::{Context, anyhow};
+use tessera_runtime::{ProveOptions, files, io};
 
-pub fn run(log_size: usize) -> Result<()> {
-    let n = 1usize << log_size;
-    println!("Tessera kernel demo: a {n}-entry int8 tensor (2^{log_size}) on BLS12-381");
-    println!("(uses the INSECURE development SRS: fine for a demo, never for real proofs)\n");
-    let mut rng = StdRng::seed_from_u64(2026);
+use crate::commands::{compile_plan, hex, load_srs};
+use crate::progress::step;
+use crate::{CompileArgs, DemoArgs, Failure, SetupArgs};
 
-    let t = Instant::now();
-    let srs = Srs::insecure_dev(1, log_size).context("building the dev SRS")?;
-    let vk = srs.verifier_key();
-    row("dev SRS (G1 powers)", t, format!("{} points", srs.len()));
+pub fn run(args: &DemoArgs) -> Result<(), Failure> {
+    let dir = &args.model_dir;
+    let model = dir.join("model.onnx");
+    let examples = io::read_test_set(&dir.join("test_set.json"))
+        .with_context(|| format!("{}: a model folder needs test_set.json", dir.display()))?;
+    let batch = args.batch.min(examples.len()).max(1);
+    println!("Tessera demo: {} — one proof for {batch} test inputs", dir.display());
+    println!("(INSECURE development SRS: fine for a demo, never for real proofs)\n");
+    let total = Instant::now();
 
-    let x = DenseMle::new((0..n).map(|_| fr_from_i64(rng.gen_range(-128..128))).collect())?;
-    let y = DenseMle::new((0..n).map(|_| fr_from_i64(rng.gen_range(-128..128))).collect())?;
-    let t = Instant::now();
-    let cx = hyperkzg::commit(&srs, &x)?;
-    row("commit (8-bit entries)", t, "one small-scalar MSM".into());
+    let compile = CompileArgs {
+        model,
+        out: dir.clone(),
+        batch: Some(batch),
+        calibration: None,
+        scale_bits: None,
+        private_input: false,
+    };
+    let (plan, t) = step("compiling", || compile_plan(&compile));
+    let plan = plan?;
+    row(
+        "compile",
+        t,
+        format!("{} nodes, {} range checks", plan.graph.nodes.len(), plan.range_checks.len()),
+    );
 
-    // Hadamard-style sumcheck: Σ_b eq(r, b)·x(b)·y(b) = (x∘y)~(r).
-    let r: Vec<Fr> = (0..log_size).map(|_| Fr::rand(&mut rng)).collect();
-    let z: Vec<Fr> = x.evals().iter().zip(y.evals()).map(|(a, b)| *a * b).collect();
-    let claim = DenseMle::new(z)?.evaluate(&r)?;
-    let eq = DenseMle::new(eq_table(&r)?)?;
-    let t = Instant::now();
-    let mut pt = Transcript::new(b"tessera demo");
-    let out = prove_batch(
-        vec![SumcheckInstance {
-            polys: vec![eq, x.clone(), y.clone()],
-            expr: SumOfProducts::product(3),
-        }],
-        &[claim],
-        &mut pt,
-    )?;
-    row("sumcheck prove (degree 3)", t, format!("{} bytes", out.proof.compressed_size()));
+    let srs_args = SetupArgs { dir: dir.clone(), srs: None, insecure_dev_srs: true };
+    let (keys, t) = step("setup", || -> anyhow::Result<_> {
+        let srs = load_srs(&srs_args, &plan)?;
+        let keys = tessera_runtime::setup(&plan, &srs)?;
+        Ok((srs, keys))
+    });
+    let (srs, (pk, vk)) = keys?;
+    row(
+        "setup (dev SRS, weight commitments)",
+        t,
+        format!("{} SRS powers, vk {}", srs.len(), &hex(&vk.digest())[..16]),
+    );
 
-    let t = Instant::now();
-    let x_at = out.final_evals[0][1];
-    let (_, opening) = hyperkzg::open(&srs, &x, &cx, &out.point, &mut pt)?;
-    row("HyperKZG open x(r')", t, format!("{} bytes", opening.compressed_size()));
+    let specs = io::input_specs(&plan);
+    let [(_, shape)] = specs.as_slice() else {
+        return Err(Failure::Error(anyhow!("the demo needs a model with one input")));
+    };
+    let input = io::batch_of(&examples[..batch], shape).map_err(|e| anyhow!(e))?;
+    let quantized = io::quantize_inputs(&plan, std::slice::from_ref(&input));
+    let (result, t) =
+        step("proving", || tessera_runtime::prove(&pk, &quantized, ProveOptions::default()));
+    let (outputs, proof) = result?;
+    let bytes = files::proof_to_bytes(&proof);
+    row("prove", t, format!("proof {} bytes", bytes.len()));
 
-    let t = Instant::now();
-    let mut vt = Transcript::new(b"tessera demo");
-    let statement = SumcheckStatement { num_vars: log_size, degree: 3, claim };
-    let sub = verify_batch(&[statement], &out.proof, &mut vt)?;
-    // The verifier evaluates eq itself; x(r') is opened against the commitment; y(r') would be
-    // reduced further by y's producer in a real plan.
-    let eq_at = eq_eval(&r, &sub.point)?;
-    let expr = SumOfProducts::product(3);
-    sub.check_final("demo", &[&expr], &[vec![eq_at, x_at, out.final_evals[0][2]]])?;
-    let pairing = hyperkzg::verify(&vk, &cx, &sub.point, x_at, &opening, &mut vt)?;
-    pairing.check(&vk)?;
-    row("verify (sumcheck + opening + pairing)", t, "ok".into());
-    ensure!(pt.state_digest() == vt.state_digest(), "prover and verifier transcripts diverged");
-    println!("\nverified: prover and verifier transcripts agree");
+    let (verdict, t) = step("verifying", || {
+        let parsed = files::proof_from_bytes(std::path::Path::new("demo proof"), &bytes);
+        parsed.map(|p| tessera_runtime::verify(&vk, &p))
+    });
+    verdict?.map_err(|e| Failure::Rejected(e.to_string()))?;
+    row("verify", t, "accepted".into());
+
+    let logits = io::dequantize_output(&plan, 0, &outputs[0]);
+    let classes = logits.len() / batch;
+    let (mut correct, mut labelled, mut agree, mut max_err) = (0, 0, 0, 0f64);
+    for (b, e) in examples[..batch].iter().enumerate() {
+        let row = &logits[b * classes..(b + 1) * classes];
+        let ours = argmax(row);
+        if let Some(l) = e.label {
+            labelled += 1;
+            correct += usize::from(ours == l);
+        }
+        agree += usize::from(ours == argmax(&e.reference));
+        for (a, r) in row.iter().zip(&e.reference) {
+            max_err = max_err.max((a - r).abs());
+        }
+    }
+    println!();
+    if labelled > 0 {
+        println!(
+            "accuracy against labels: {correct}/{labelled} = {:.1} %",
+            100.0 * correct as f64 / labelled as f64
+        );
+    }
+    println!(
+        "argmax agrees with the float reference (onnxruntime): {agree}/{batch}; max |Δ| {max_err:.4}"
+    );
+    println!("proof: {} bytes for {batch} inputs; total {:.2?}", bytes.len(), total.elapsed());
     Ok(())
 }
 
-fn row(step: &str, since: Instant, note: String) {
-    println!("  {step:<40} {:>9.1} ms   {note}", since.elapsed().as_secs_f64() * 1e3);
+fn argmax(xs: &[f64]) -> usize {
+    xs.iter().enumerate().fold(0, |best, (i, x)| if *x > xs[best] { i } else { best })
+}
+
+fn row(what: &str, took: std::time::Duration, detail: String) {
+    println!("  {what:<38} {:>9.2?}   {detail}", took);
 }
