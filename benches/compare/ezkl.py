@@ -508,7 +508,7 @@ def cell(value, fmt):
 def ratio_cell(configs, summaries, config, step):
     """For a Tessera column, ezkl's median time of `step` on the same model over Tessera's."""
     system, path, _ = config
-    ezkl_config = (("ezkl", path, 1))
+    ezkl_config = ("ezkl", path, 1)
     if system == "ezkl" or ezkl_config not in summaries:
         return "—"
     return ratio(summaries[ezkl_config]["steps"][step], summaries[config]["steps"][step])
