@@ -31,6 +31,7 @@ use ark_ff::{PrimeField, Zero};
 use ark_serialize::{
     CanonicalDeserialize, CanonicalSerialize, Compress, SerializationError, Valid, Validate,
 };
+use rayon::prelude::*;
 use thiserror::Error;
 
 use crate::curve::{Curve, Fr, G1, G1Affine, G2, G2Affine, powers};
@@ -38,6 +39,8 @@ use crate::error::Error;
 use crate::transcript::Transcript;
 
 const MAGIC: &[u8; 4] = b"TSRS";
+/// Magic of the prover's uncompressed copy ([`Srs::write_prover_copy`]).
+const PROVER_COPY_MAGIC: &[u8; 4] = b"TSRU";
 const FORMAT_VERSION: u32 = 1;
 /// The largest dev SRS we agree to build (2^28 G1 points is 12 GiB).
 pub const MAX_DEV_LOG_SIZE: usize = 28;
@@ -168,7 +171,24 @@ impl Srs {
 
     /// Writes the file format of the module doc.
     pub fn write<W: Write>(&self, mut w: W) -> Result<(), SrsError> {
-        w.write_all(MAGIC)?;
+        self.write_header(&mut w, MAGIC)?;
+        let ser = |e| SrsError::Malformed { field: "points", source: e };
+        self.powers_g1.serialize_compressed(&mut w).map_err(ser)?;
+        Ok(())
+    }
+
+    /// The prover's copy (inside a proving key): the same header under the magic `TSRU`, then the
+    /// G1 powers **uncompressed**, so loading needs no square roots. Read it with
+    /// [`Srs::read_prover_copy`].
+    pub fn write_prover_copy<W: Write>(&self, mut w: W) -> Result<(), SrsError> {
+        self.write_header(&mut w, PROVER_COPY_MAGIC)?;
+        let ser = |e| SrsError::Malformed { field: "points", source: e };
+        self.powers_g1.serialize_uncompressed(&mut w).map_err(ser)?;
+        Ok(())
+    }
+
+    fn write_header<W: Write>(&self, w: &mut W, magic: &[u8; 4]) -> Result<(), SrsError> {
+        w.write_all(magic)?;
         w.write_all(&FORMAT_VERSION.to_le_bytes())?;
         match &self.origin {
             SrsOrigin::InsecureDev { seed } => {
@@ -182,56 +202,33 @@ impl Srs {
             }
         }
         let ser = |e| SrsError::Malformed { field: "points", source: e };
-        self.g2.serialize_compressed(&mut w).map_err(ser)?;
-        self.tau_g2.serialize_compressed(&mut w).map_err(ser)?;
-        self.powers_g1.serialize_compressed(&mut w).map_err(ser)?;
+        self.g2.serialize_compressed(&mut *w).map_err(ser)?;
+        self.tau_g2.serialize_compressed(&mut *w).map_err(ser)?;
         Ok(())
+    }
+
+    /// Reads [`Srs::write_prover_copy`]'s format. Every point is checked to be on its curve, the
+    /// G2 points to be in their subgroup, and `[τ]_1` against `[τ]_2` by a pairing; the G1
+    /// powers' subgroup checks (≈ 0.1 ms each, seconds for a proving key) are skipped: this copy
+    /// only ever feeds its owner's prover, where a bad point can only make the owner's proofs
+    /// fail — verifiers use the verifying key, whose points are fully checked.
+    pub fn read_prover_copy<R: Read>(mut r: R) -> Result<Self, SrsError> {
+        let (origin, g2, tau_g2) = read_header(&mut r, PROVER_COPY_MAGIC)?;
+        let malformed = |source| SrsError::Malformed { field: "G1 powers", source };
+        let powers_g1 = Vec::<G1Affine>::deserialize_with_mode(&mut r, Compress::No, Validate::No)
+            .map_err(malformed)?;
+        if !powers_g1.par_iter().all(|p| p.is_on_curve()) {
+            return Err(SrsError::Inconsistent("a G1 power is not on the curve"));
+        }
+        let srs = Self { origin, powers_g1, g2, tau_g2 };
+        srs.check_generators()?;
+        Ok(srs)
     }
 
     /// Reads the file format with full validation (on-curve and subgroup checks on every point).
     pub fn read<R: Read>(mut r: R) -> Result<Self, SrsError> {
-        let mut magic = [0u8; 4];
-        r.read_exact(&mut magic)?;
-        if &magic != MAGIC {
-            return Err(SrsError::BadMagic);
-        }
-        let mut word = [0u8; 4];
-        r.read_exact(&mut word)?;
-        let found = u32::from_le_bytes(word);
-        if found != FORMAT_VERSION {
-            return Err(SrsError::UnsupportedVersion { found });
-        }
-        let mut tag = [0u8; 1];
-        r.read_exact(&mut tag)?;
-        let mut long = [0u8; 8];
-        let origin = match tag[0] {
-            0 => {
-                r.read_exact(&mut long)?;
-                SrsOrigin::InsecureDev { seed: u64::from_le_bytes(long) }
-            }
-            1 => {
-                r.read_exact(&mut long)?;
-                let len = u64::from_le_bytes(long);
-                let mut name = Vec::new();
-                (&mut r).take(len).read_to_end(&mut name)?;
-                if name.len() as u64 != len {
-                    return Err(SrsError::Io(std::io::ErrorKind::UnexpectedEof.into()));
-                }
-                let name = String::from_utf8(name)
-                    .map_err(|_| SrsError::Inconsistent("ceremony name is not UTF-8"))?;
-                SrsOrigin::Ceremony { name }
-            }
-            other => return Err(SrsError::UnknownOrigin(other)),
-        };
-        let read_g2 = |r: &mut R, field| {
-            G2Affine::deserialize_with_mode(r, Compress::Yes, Validate::Yes)
-                .map_err(|source| SrsError::Malformed { field, source })
-        };
-        let g2 = read_g2(&mut r, "[1]_2")?;
-        let tau_g2 = read_g2(&mut r, "[tau]_2")?;
-        let powers_g1 =
-            Vec::<G1Affine>::deserialize_with_mode(&mut r, Compress::Yes, Validate::Yes)
-                .map_err(|source| SrsError::Malformed { field: "G1 powers", source })?;
+        let (origin, g2, tau_g2) = read_header(&mut r, MAGIC)?;
+        let powers_g1 = read_g1_powers(&mut r)?;
         let srs = Self { origin, powers_g1, g2, tau_g2 };
         srs.check_shape()?;
         Ok(srs)
@@ -256,13 +253,22 @@ impl Srs {
     }
 
     fn check_shape(&self) -> Result<(), SrsError> {
+        // On the curve and in the subgroup, in parallel (≈ 0.1 ms a point).
+        self.powers_g1
+            .par_iter()
+            .try_for_each(|p| p.check())
+            .map_err(|source| SrsError::Malformed { field: "G1 powers", source })?;
+        self.check_generators()
+    }
+
+    /// Non-zero generators, valid G2 points, and `e([τ]_1, [1]_2) = e([1]_1, [τ]_2)`.
+    fn check_generators(&self) -> Result<(), SrsError> {
         let first = self.powers_g1.first().ok_or(SrsError::Inconsistent("no G1 powers"))?;
         if first.is_zero() || self.g2.is_zero() || self.tau_g2.is_zero() {
             return Err(SrsError::Inconsistent("identity point among the generators"));
         }
-        self.powers_g1
+        self.g2
             .check()
-            .and_then(|_| self.g2.check())
             .and_then(|_| self.tau_g2.check())
             .map_err(|source| SrsError::Malformed { field: "points", source })?;
         if let Some(tau_g1) = self.powers_g1.get(1) {
@@ -299,3 +305,73 @@ impl Write for HashWriter<'_> {
 
 #[cfg(test)]
 mod tests;
+
+/// Reads the compressed G1 powers (a `u64` count, then 48 bytes a point) and decompresses them in
+/// parallel; [`Srs::check_shape`] then checks each is on the curve and in the subgroup (also in
+/// parallel). One by one, these steps dominated loading a proving key.
+fn read_g1_powers<R: Read>(r: &mut R) -> Result<Vec<G1Affine>, SrsError> {
+    let malformed = |source| SrsError::Malformed { field: "G1 powers", source };
+    let count =
+        u64::deserialize_with_mode(&mut *r, Compress::Yes, Validate::Yes).map_err(malformed)?;
+    if count > 1u64 << MAX_DEV_LOG_SIZE {
+        return Err(SrsError::Inconsistent("more G1 powers than any supported SRS"));
+    }
+    let width = G1Affine::default().compressed_size();
+    let mut bytes = Vec::new();
+    let want = count as usize * width;
+    r.take(want as u64).read_to_end(&mut bytes)?;
+    if bytes.len() != want {
+        return Err(SrsError::Io(std::io::ErrorKind::UnexpectedEof.into()));
+    }
+    bytes
+        .par_chunks(width)
+        .map(|c| G1Affine::deserialize_with_mode(c, Compress::Yes, Validate::No).map_err(malformed))
+        .collect()
+}
+
+/// The header shared by both encodings: magic, version, origin, `[1]_2`, `[τ]_2` (validated).
+fn read_header<R: Read>(
+    mut r: R,
+    expected: &[u8; 4],
+) -> Result<(SrsOrigin, G2Affine, G2Affine), SrsError> {
+    let mut magic = [0u8; 4];
+    r.read_exact(&mut magic)?;
+    if &magic != expected {
+        return Err(SrsError::BadMagic);
+    }
+    let mut word = [0u8; 4];
+    r.read_exact(&mut word)?;
+    let found = u32::from_le_bytes(word);
+    if found != FORMAT_VERSION {
+        return Err(SrsError::UnsupportedVersion { found });
+    }
+    let mut tag = [0u8; 1];
+    r.read_exact(&mut tag)?;
+    let mut long = [0u8; 8];
+    let origin = match tag[0] {
+        0 => {
+            r.read_exact(&mut long)?;
+            SrsOrigin::InsecureDev { seed: u64::from_le_bytes(long) }
+        }
+        1 => {
+            r.read_exact(&mut long)?;
+            let len = u64::from_le_bytes(long);
+            let mut name = Vec::new();
+            (&mut r).take(len).read_to_end(&mut name)?;
+            if name.len() as u64 != len {
+                return Err(SrsError::Io(std::io::ErrorKind::UnexpectedEof.into()));
+            }
+            let name = String::from_utf8(name)
+                .map_err(|_| SrsError::Inconsistent("ceremony name is not UTF-8"))?;
+            SrsOrigin::Ceremony { name }
+        }
+        other => return Err(SrsError::UnknownOrigin(other)),
+    };
+    let read_g2 = |r: &mut R, field| {
+        G2Affine::deserialize_with_mode(r, Compress::Yes, Validate::Yes)
+            .map_err(|source| SrsError::Malformed { field, source })
+    };
+    let g2 = read_g2(&mut r, "[1]_2")?;
+    let tau_g2 = read_g2(&mut r, "[tau]_2")?;
+    Ok((origin, g2, tau_g2))
+}

@@ -162,7 +162,7 @@ impl ProvingKey {
     /// Canonical bytes: the plan, the SRS file, the verifying key.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
         let mut srs = Vec::new();
-        self.srs.write(&mut srs).map_err(|e| Error::Srs(e.to_string()))?;
+        self.srs.write_prover_copy(&mut srs).map_err(|e| Error::Srs(e.to_string()))?;
         let mut bytes = Vec::new();
         let _ = (self.plan.to_bytes(), srs, self.vk.to_bytes()).serialize_compressed(&mut bytes);
         Ok(bytes)
@@ -177,7 +177,7 @@ impl ProvingKey {
             return Err(format!("{} trailing bytes", reader.len()));
         }
         let plan = BlockPlan::from_bytes(&plan).map_err(|e| e.to_string())?;
-        let srs = Srs::read(srs.as_slice()).map_err(|e| e.to_string())?;
+        let srs = Srs::read_prover_copy(srs.as_slice()).map_err(|e| e.to_string())?;
         let vk = VerifyingKey::from_bytes(&vk)?;
         if vk.plan != plan.public_part() {
             return Err("the verifying key belongs to another plan".into());

@@ -126,3 +126,22 @@ fn committer_powers_reports_size() {
         Err(Error::SrsTooSmall { what: "t", needed: 5, available: 4 })
     );
 }
+
+#[test]
+fn prover_copy_round_trips_and_checks_curve_points() {
+    let srs = Srs::insecure_dev(5, 4).unwrap();
+    let mut copy = Vec::new();
+    srs.write_prover_copy(&mut copy).unwrap();
+    assert_eq!(Srs::read_prover_copy(copy.as_slice()).unwrap(), srs);
+    // The two encodings are not interchangeable.
+    assert!(matches!(Srs::read(copy.as_slice()), Err(SrsError::BadMagic)));
+    assert!(matches!(Srs::read_prover_copy(bytes(&srs).as_slice()), Err(SrsError::BadMagic)));
+    for cut in [0, 5, 20, copy.len() / 2, copy.len() - 1] {
+        assert!(Srs::read_prover_copy(&copy[..cut]).is_err(), "prefix of {cut} bytes accepted");
+    }
+    // A coordinate changed: the point leaves the curve.
+    let mut bad = copy.clone();
+    let last = bad.len() - 7;
+    bad[last] ^= 0x01;
+    assert!(Srs::read_prover_copy(bad.as_slice()).is_err());
+}
