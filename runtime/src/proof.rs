@@ -83,6 +83,21 @@ pub struct BlockProofs {
 }
 
 impl BlockProofs {
+    /// Compressed bytes of each kind's proofs (for `inspect`).
+    pub fn sizes(&self) -> [(&'static str, usize); 9] {
+        [
+            ("lookup", self.lookup.compressed_size()),
+            ("padding", self.padding.compressed_size()),
+            ("matmul", self.matmul.compressed_size()),
+            ("conv", self.conv.compressed_size()),
+            ("linear", self.linear.compressed_size()),
+            ("broadcast", self.broadcast.compressed_size()),
+            ("hadamard", self.hadamard.compressed_size()),
+            ("maps", self.maps.compressed_size()),
+            ("evals", self.evals.compressed_size()),
+        ]
+    }
+
     /// How many proofs of each kind (for `inspect` and the consumed-everything check).
     pub fn counts(&self) -> [(&'static str, usize); 9] {
         [
@@ -122,6 +137,12 @@ impl Proof {
     /// Compressed size in bytes.
     pub fn size_in_bytes(&self) -> usize {
         self.compressed_size()
+    }
+
+    /// Bytes of the public inputs and outputs it carries (data the verifier needs anyway, part of
+    /// [`Self::size_in_bytes`]).
+    pub fn public_size_in_bytes(&self) -> usize {
+        self.public.compressed_size()
     }
 }
 

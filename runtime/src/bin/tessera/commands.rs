@@ -198,13 +198,25 @@ pub fn inspect(path: &PathBuf) -> Result<(), Failure> {
                 println!("  inputs: private (committed)");
             }
             println!(
+                "  public values: {} B; the rest of the proof: {} B",
+                proof.public_size_in_bytes(),
+                proof.size_in_bytes() - proof.public_size_in_bytes()
+            );
+            println!(
                 "  commitments: {} tensors, {} range limbs, 1 multiplicity vector",
                 proof.commitments.len(),
                 proof.limbs.len()
             );
-            let counts: Vec<String> =
-                proof.blocks.counts().iter().map(|(k, n)| format!("{k} {n}")).collect();
+            let counts: Vec<String> = proof
+                .blocks
+                .counts()
+                .iter()
+                .zip(proof.blocks.sizes())
+                .filter(|((_, n), _)| *n > 0)
+                .map(|((k, n), (_, bytes))| format!("{k} {n} ({bytes} B)"))
+                .collect();
             println!("  block proofs: {}", counts.join(", "));
+            println!("  commitments: {} B", 48 * (proof.commitments.len() + proof.limbs.len() + 1));
             println!("  accumulator: {} bytes", proof.accumulator.size_in_bytes());
             println!("  proof digest: {}", hex(blake3::hash(&bytes).as_bytes()));
         }

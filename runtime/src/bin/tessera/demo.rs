@@ -58,7 +58,12 @@ pub fn run(args: &DemoArgs) -> Result<(), Failure> {
         step("proving", || tessera_runtime::prove(&pk, &quantized, ProveOptions::default()));
     let (outputs, proof) = result?;
     let bytes = files::proof_to_bytes(&proof);
-    row("prove", t, format!("proof {} bytes", bytes.len()));
+    let public = proof.public_size_in_bytes();
+    row(
+        "prove",
+        t,
+        format!("proof {} bytes ({public} of them public inputs and outputs)", bytes.len()),
+    );
 
     let (verdict, t) = step("verifying", || {
         let parsed = files::proof_from_bytes(std::path::Path::new("demo proof"), &bytes);
