@@ -99,6 +99,57 @@ fn public_values_of_the_wrong_shape_are_malformed() {
 }
 
 #[test]
+fn renamed_public_values_are_rejected() {
+    let f = fixture();
+    let mut bad = f.proof.clone();
+    bad.public.outputs[0].name = "evil".into();
+    let e = rejected(&f.vk, &bad);
+    assert!(matches!(e, VerifyError::Block { .. } | VerifyError::Mismatch { .. }), "{e:?}");
+    let mut bad = f.proof.clone();
+    bad.public.inputs[0].name = "evil".into();
+    let e = rejected(&f.vk, &bad);
+    assert!(matches!(e, VerifyError::Block { .. } | VerifyError::Mismatch { .. }), "{e:?}");
+}
+
+#[test]
+fn another_fold_arity_or_extra_and_missing_block_proofs_are_rejected() {
+    let f = fixture();
+    for arity in 0..8u32 {
+        if arity == f.proof.arity {
+            continue;
+        }
+        let mut bad = f.proof.clone();
+        bad.arity = arity;
+        let e = rejected(&f.vk, &bad);
+        assert!(
+            matches!(e, VerifyError::Malformed(_) | VerifyError::Accumulator(_)),
+            "arity {arity}: {e:?}"
+        );
+    }
+    let mut bad = f.proof.clone();
+    bad.blocks.evals.push(Default::default());
+    let e = rejected(&f.vk, &bad);
+    assert!(matches!(&e, VerifyError::Malformed(m) if m.contains("evals")), "{e:?}");
+    let mut bad = f.proof.clone();
+    bad.blocks.matmul.pop();
+    let e = rejected(&f.vk, &bad);
+    assert!(matches!(&e, VerifyError::Malformed(m) if m.contains("matmul")), "{e:?}");
+    let mut bad = f.proof.clone();
+    let extra = bad.blocks.matmul[0].clone();
+    bad.blocks.matmul.push(extra);
+    let e = rejected(&f.vk, &bad);
+    assert!(matches!(&e, VerifyError::Malformed(m) if m.contains("matmul")), "{e:?}");
+    let mut bad = f.proof.clone();
+    bad.commitments.pop();
+    let e = rejected(&f.vk, &bad);
+    assert!(matches!(&e, VerifyError::Malformed(m) if m.contains("commitments")), "{e:?}");
+    let mut bad = f.proof.clone();
+    bad.limbs.pop();
+    let e = rejected(&f.vk, &bad);
+    assert!(matches!(&e, VerifyError::Malformed(m) if m.contains("limb")), "{e:?}");
+}
+
+#[test]
 fn swapped_commitments_are_rejected() {
     let f = fixture();
     let n = f.proof.commitments.len();
@@ -309,10 +360,58 @@ fn prover_refuses_a_witness_out_of_range() {
         );
     }
 
+    // A public input is not range-checked itself, but far outside the activation range it
+    // drives a rescale out of its range check.
+    for value in [1 << 40, -(1 << 40)] {
+        let inputs = constant_inputs(&f.plan, value);
+        let result =
+            catch_unwind(AssertUnwindSafe(|| prove(&f.pk, &inputs, ProveOptions::default())))
+                .unwrap_or_else(|_| panic!("prove panicked on a public input of {value}"));
+        let e = result.err().unwrap_or_else(|| panic!("proved a public input of {value}"));
+        assert!(
+            matches!(&e, Error::Witness { reason, .. } if reason.contains("range check")),
+            "public input {value}: {e:?}"
+        );
+    }
+
     // Inputs of the wrong shape are typed input errors.
     let e = prove(&f.pk, &[], ProveOptions::default()).expect_err("no inputs");
     assert!(matches!(e, Error::Input(_)), "{e:?}");
     let wrong = vec![Tensor::new(vec![1, 64], vec![0i64; 64]).expect("shape")];
     let e = prove(&f.pk, &wrong, ProveOptions::default()).expect_err("batch 1 for a batch-2 plan");
     assert!(matches!(&e, Error::Input(m) if m.contains("shape")), "{e:?}");
+}
+
+#[test]
+fn private_input_proofs_hide_the_input_and_stay_bound_to_it() {
+    let dir = mlp_dir();
+    let plan = lower(&dir, &compile_at(&dir, BATCH), true).expect("private-input MLP lowers");
+    let (pk, vk) = keys(&plan, 1);
+    let inputs = quantized_batch(&plan, &test_set(&dir)[..BATCH]);
+    let (outputs, proof) = prove(&pk, &inputs, ProveOptions::default()).expect("honest proof");
+    verify(&vk, &proof).expect("the honest private-input proof verifies");
+    assert!(proof.public.inputs.is_empty(), "the input is not shown");
+    assert_eq!(proof.public.outputs[0].data.as_slice(), outputs[0].data());
+
+    // Other outputs for the same committed input: rejected.
+    let mut bad = proof.clone();
+    bad.public.outputs[0].data[3] -= 1;
+    let e = rejected(&vk, &bad);
+    assert!(matches!(e, VerifyError::Block { .. } | VerifyError::Mismatch { .. }), "{e:?}");
+    // Another input's commitment in place of the input's: rejected.
+    let (_, other) = prove(&pk, &constant_inputs(&plan, 0), ProveOptions::default()).expect("ok");
+    let mut bad = proof.clone();
+    bad.commitments = other.commitments.clone();
+    let e = rejected(&vk, &bad);
+    assert!(matches!(e, VerifyError::Block { .. } | VerifyError::Accumulator(_)), "{e:?}");
+    // Revealing an input the plan keeps private: malformed.
+    let mut bad = proof.clone();
+    bad.public.inputs = fixture().proof.public.inputs.clone();
+    let e = rejected(&vk, &bad);
+    assert!(matches!(&e, VerifyError::Malformed(m) if m.contains("public inputs")), "{e:?}");
+    // A public-input proof against the private-input key, and the reverse.
+    let e = rejected(&vk, &fixture().proof);
+    assert!(matches!(&e, VerifyError::Malformed(m) if m.contains("public inputs")), "{e:?}");
+    let e = rejected(&fixture().vk, &proof);
+    assert!(matches!(&e, VerifyError::Malformed(m) if m.contains("public inputs")), "{e:?}");
 }
