@@ -296,6 +296,32 @@ fn workflow_and_its_error_paths() {
     assert!(verdict_line(&text).starts_with("rejected: "), "{text}");
 }
 
+#[test]
+fn private_input_workflow() {
+    let t = TempDir::new("private");
+    let dir = t.join("mlp");
+    let model = mlp().join("model.onnx");
+    expect(
+        &["compile", p(&model), "--out", p(&dir), "--batch", "2", "--private-input"],
+        0,
+        &["plan.bin"],
+    );
+    expect(&["setup", p(&dir), "--insecure-dev-srs"], 0, &["vk.bin"]);
+    let input = t.join("in.json");
+    write_json(&input, &input_json());
+    let proof = t.join("proof.bin");
+    expect(&["prove", p(&dir), "--input", p(&input), "--proof", p(&proof)], 0, &["proof.bin"]);
+    let vk = dir.join("vk.bin");
+    expect(&["verify", "--vk", p(&vk), "--proof", p(&proof)], 0, &["proof verified"]);
+    expect(&["inspect", p(&proof)], 0, &["Tessera proof", "inputs: private"]);
+    // There is no public input to compare a claimed input with: an error, naming the file.
+    expect(
+        &["verify", "--vk", p(&vk), "--proof", p(&proof), "--input", p(&input)],
+        2,
+        &["in.json: the proof's inputs are private"],
+    );
+}
+
 /// Encodes a minimal ONNX model (opset 13): `y = op(x)` on a float `[1, 4]` tensor.
 fn tiny_onnx(op: &str) -> Vec<u8> {
     fn varint(mut v: u64, out: &mut Vec<u8>) {
