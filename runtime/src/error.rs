@@ -13,9 +13,9 @@ pub enum Error {
     #[error("{0}")]
     Kernel(#[from] tessera_blocks::Error),
     /// The witness does not satisfy a relation (e.g. a value outside the activation range).
-    #[error("node {node}: {reason}")]
+    #[error("{node}: {reason}")]
     Witness {
-        /// Node name.
+        /// Where: `node <name>`, or a plan-wide step such as the range lookup.
         node: String,
         /// What is wrong.
         reason: String,

@@ -67,8 +67,8 @@ impl fmt::Display for FileKind {
 /// Why a file could not be read or written.
 #[derive(Debug, Error)]
 pub enum FileError {
-    /// The operating system refused.
-    #[error("{path}: {source}")]
+    /// The operating system refused (the reason is the error's source).
+    #[error("{path}")]
     Io {
         /// The file.
         path: PathBuf,
@@ -159,7 +159,12 @@ fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
 }
 
 fn corrupt(path: &Path, kind: FileKind, reason: impl ToString) -> FileError {
-    FileError::Corrupt { path: path.to_path_buf(), kind, reason: reason.to_string() }
+    FileError::Corrupt { path: path.to_path_buf(), kind, reason: plain(reason.to_string()) }
+}
+
+/// Arkworks reports a short read as `I/O error: Error { kind: UnexpectedEof, … }`: say it plainly.
+fn plain(reason: String) -> String {
+    if reason.contains("UnexpectedEof") { "the file is truncated".into() } else { reason }
 }
 
 /// Writes a plan.

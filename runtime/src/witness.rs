@@ -43,12 +43,12 @@ pub(crate) fn eval_lin(
     let mut out = vec![k; len];
     for (r, c) in &lin.terms {
         let t = committed.get(r).ok_or_else(|| Error::Witness {
-            node: format!("#{}", r.node),
+            node: format!("node #{}", r.node),
             reason: format!("committed slot {} is missing", r.slot),
         })?;
         if t.data().len() != len {
             return Err(Error::Witness {
-                node: format!("#{}", r.node),
+                node: format!("node #{}", r.node),
                 reason: "a linear form mixes shapes".into(),
             });
         }
@@ -95,7 +95,7 @@ pub(crate) fn generate(plan: &BlockPlan, inputs: &[Tensor<i64>]) -> Result<Witne
     let mut committed = BTreeMap::new();
     for (id, step) in plan.steps.iter().enumerate() {
         let node = &plan.graph.nodes[id];
-        let bad = |reason: String| Error::Witness { node: node.name.clone(), reason };
+        let bad = |reason: String| Error::Witness { node: format!("node {}", node.name), reason };
         let at = |slot| Ref { node: id, slot };
         match step {
             Step::Input { private: true } => {
@@ -143,7 +143,7 @@ pub(crate) fn generate(plan: &BlockPlan, inputs: &[Tensor<i64>]) -> Result<Witne
             let shape = &plan.graph.nodes[c.node].shape;
             let v = eval_lin(&committed, &c.value, shape, true)?;
             lookup::decompose(&v, t, c.limbs as usize, 0).map_err(|e| Error::Witness {
-                node: plan.graph.nodes[c.node].name.clone(),
+                node: format!("node {}", plan.graph.nodes[c.node].name),
                 reason: format!("range check: {e}"),
             })
         })

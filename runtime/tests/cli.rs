@@ -410,7 +410,7 @@ fn unsupported_and_corrupt_models_are_format_errors() {
 }
 
 #[test]
-#[ignore = "bug: `tessera compile` on a corrupt .onnx prints `error: corrupt onnx model: Incorrect tag` without naming the file (ImportError::Corrupt has no path and compile_plan adds no context)"]
+
 fn a_corrupt_onnx_file_is_named_in_the_error() {
     let t = TempDir::new("corrupt");
     let corrupt = t.join("corrupt.onnx");
@@ -451,7 +451,7 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-#[ignore = "bug: `tessera compile --batch 0` exits 0 and writes a batch-0 plan; setup accepts it and prove then fails with `node node /fc3/Gemm: matmul: matmul spec: empty axis …` (exit 2) — batch 0 should be refused at compile (exit 2, naming --batch)"]
+
 fn batch_zero_is_refused_at_compile() {
     let t = TempDir::new("batch0");
     let model = mlp().join("model.onnx");
@@ -462,7 +462,7 @@ fn batch_zero_is_refused_at_compile() {
 }
 
 #[test]
-#[ignore = "bug: FileError::Io both prints its io::Error in its message and returns it as #[source], so the CLI's `{:#}` shows it twice: `error: missing.bin: No such file or directory (os error 2): No such file or directory (os error 2)`"]
+
 fn os_errors_are_stated_once() {
     let t = TempDir::new("oserror");
     let missing = t.join("missing.bin");

@@ -300,6 +300,12 @@ impl BlockPlan {
             if node.inputs.iter().any(|&j| j >= i) {
                 return bad(format!("node {i} reads a later node"));
             }
+            if node.shape.contains(&0) {
+                return bad(format!("node {} has an empty axis: {:?}", node.name, node.shape));
+            }
+        }
+        if self.batch == 0 {
+            return bad("batch 0".into());
         }
         let refs_ok = |l: &Lin, before: usize| {
             l.terms.iter().all(|(r, _)| r.node < before && r.slot < self.steps[r.node].committed())

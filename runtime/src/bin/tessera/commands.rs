@@ -17,7 +17,12 @@ use crate::{CompileArgs, Failure, ProveArgs, SetupArgs, VerifyArgs};
 /// Compiles a model with the CLI's options (shared with the demo).
 pub fn compile_plan(args: &CompileArgs) -> anyhow::Result<BlockPlan> {
     let model = &args.model;
-    let graph = OnnxModel::load(model)?.into_ir(ImportOptions { batch: args.batch })?;
+    if args.batch == Some(0) {
+        bail!("--batch must be at least 1");
+    }
+    let graph = OnnxModel::load(model)
+        .and_then(|m| m.into_ir(ImportOptions { batch: args.batch }))
+        .with_context(|| format!("{}", model.display()))?;
     let graph = optimized(&graph, &Pass::DEFAULT)?;
     let mut config = QuantConfig::default();
     if let Some(path) = &args.calibration {
