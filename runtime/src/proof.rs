@@ -7,8 +7,8 @@ use tessera_blocks::Fr;
 use tessera_blocks::elementwise::{BroadcastProof, HadamardProof, LinearProof, PaddingCheckProof};
 use tessera_blocks::kzg::Commitment;
 use tessera_blocks::lookup::LookupProof;
-use tessera_blocks::matmul::MatmulProof;
 use tessera_blocks::matmul::conv::ConvProof;
+use tessera_blocks::matmul::{BatchedProof, MatmulProof};
 use tessera_blocks::permutation::MapProof;
 use tessera_blocks::tensor::IntTensor;
 
@@ -78,13 +78,15 @@ pub struct BlockProofs {
     pub hadamard: Vec<HadamardProof>,
     /// Index maps (reshapes, pooling windows).
     pub maps: Vec<MapProof>,
+    /// Products of two computed tensors (attention).
+    pub batched: Vec<BatchedProof>,
     /// Evaluations the prover sends between blocks.
     pub evals: Vec<Fr>,
 }
 
 impl BlockProofs {
     /// How many proofs of each kind (for `inspect` and the consumed-everything check).
-    pub fn counts(&self) -> [(&'static str, usize); 9] {
+    pub fn counts(&self) -> [(&'static str, usize); 10] {
         [
             ("lookup", self.lookup.len()),
             ("padding", self.padding.len()),
@@ -94,6 +96,7 @@ impl BlockProofs {
             ("broadcast", self.broadcast.len()),
             ("hadamard", self.hadamard.len()),
             ("maps", self.maps.len()),
+            ("batched", self.batched.len()),
             ("evals", self.evals.len()),
         ]
     }
@@ -154,3 +157,4 @@ recorded!(LinearProof, linear);
 recorded!(BroadcastProof, broadcast);
 recorded!(HadamardProof, hadamard);
 recorded!(MapProof, maps);
+recorded!(BatchedProof, batched);
