@@ -19,7 +19,7 @@ use crate::keys::{ProvingKey, committed_refs};
 use crate::proof::{BlockProofs, Proof, PublicTensor, PublicValues, Recorded};
 use crate::schedule::{Commitments, Poly, Schedule, Side};
 use crate::statement::{absorb_statement, arity_code, public_maps};
-use crate::witness::{Witness, eval_lin, function_table, generate};
+use crate::witness::{Witness, eval_lin, function_table, generate, range_witness};
 
 /// Options of [`prove`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,10 +88,26 @@ pub fn prove(
     inputs: &[Tensor<i64>],
     options: ProveOptions,
 ) -> Result<(Vec<IntTensor>, Proof), Error> {
+    prove_with(pk, inputs, options, None)
+}
+
+/// [`prove`] with a hook that alters the witness before anything is committed (the soundness
+/// tests' cheating provers); the range limbs are then recomputed from the altered tensors.
+pub(crate) fn prove_with(
+    pk: &ProvingKey,
+    inputs: &[Tensor<i64>],
+    options: ProveOptions,
+    tamper: Option<&dyn Fn(&mut Witness)>,
+) -> Result<(Vec<IntTensor>, Proof), Error> {
     let plan = &pk.plan;
     let _span = info_span!("prove", model = %plan.model, batch = plan.batch).entered();
     check_inputs(pk, inputs)?;
-    let witness = generate(plan, inputs)?;
+    let mut witness = generate(plan, inputs)?;
+    if let Some(tamper) = tamper {
+        tamper(&mut witness);
+        range_witness(plan, &mut witness)?;
+    }
+    let witness = witness;
     let g = &plan.graph;
     let outputs: Vec<IntTensor> =
         g.outputs.iter().map(|(_, id, _)| witness.values[*id].clone()).collect();

@@ -231,13 +231,21 @@ pub(crate) fn generate(plan: &BlockPlan, inputs: &[Tensor<i64>]) -> Result<Witne
             _ => {}
         }
     }
+    let mut w = Witness { values, committed, limbs: Vec::new(), multiplicities: Vec::new() };
+    range_witness(plan, &mut w)?;
+    Ok(w)
+}
+
+/// The limbs of every range check and the range table's multiplicities, from `w.committed`.
+pub(crate) fn range_witness(plan: &BlockPlan, w: &mut Witness) -> Result<(), Error> {
+    let committed = &w.committed;
     let t = plan.range_table_bits;
     let limbs = plan
         .range_checks
         .par_iter()
         .map(|c| {
             let shape = plan.lin_shape(&c.value, c.node);
-            let v = eval_lin(&committed, &c.value, &shape, true)?;
+            let v = eval_lin(committed, &c.value, &shape, true)?;
             lookup::decompose(&v, t, c.limbs as usize, 0).map_err(|e| Error::Witness {
                 node: plan.graph.nodes[c.node].name.clone(),
                 reason: format!("range check: {e}"),
@@ -253,5 +261,7 @@ pub(crate) fn generate(plan: &BlockPlan, inputs: &[Tensor<i64>]) -> Result<Witne
         lookup::multiplicities(&table, &vectors)
             .map_err(|e| Error::Witness { node: "range lookup".into(), reason: e.to_string() })?
     };
-    Ok(Witness { values, committed, limbs, multiplicities })
+    w.limbs = limbs;
+    w.multiplicities = multiplicities;
+    Ok(())
 }
