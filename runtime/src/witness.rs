@@ -163,10 +163,14 @@ pub(crate) fn generate(plan: &BlockPlan, inputs: &[Tensor<i64>]) -> Result<Witne
             }
             Step::DivConst { input, divisor } => {
                 let (x, y, d) = (&values[*input], &values[id], *divisor);
-                let r: Vec<i64> =
-                    x.data().iter().zip(y.data()).map(|(x, y)| x + d / 2 - d * y).collect();
-                if let Some(bad_r) = r.iter().find(|r| **r < 0 || **r >= d) {
-                    return Err(bad(format!("remainder {bad_r} outside [0, {d})")));
+                let mut r = Vec::with_capacity(x.data().len());
+                for (x, y) in x.data().iter().zip(y.data()) {
+                    // In i128: the remainder of a saturated quotient may not fit.
+                    let v = *x as i128 + (d / 2) as i128 - d as i128 * *y as i128;
+                    if v < 0 || v >= d as i128 {
+                        return Err(bad(format!("remainder {v} outside [0, {d})")));
+                    }
+                    r.push(v as i64);
                 }
                 committed.insert(at(0), y.clone());
                 committed.insert(at(1), IntTensor::new(node.shape.clone(), r)?);

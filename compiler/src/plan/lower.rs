@@ -1,4 +1,17 @@
 //! Lowering a quantized graph to a [`BlockPlan`]: roles, steps and the merged range checks.
+//!
+//! | op | step | range checks (limbs of `T` bits) |
+//! |---|---|---|
+//! | `Rescale`, `DivConst` | committed `[y, r]` | `y` signed; `0 ≤ r < d` exactly (`r ≥ 0` and `d − 1 − r ≥ 0` unless `d` is a power of two) |
+//! | `DivRound` | committed `[y, r, d̄]` | `y` signed; `r ≥ 0`; `2d̄ − 1 − r ≥ 0` |
+//! | `Sqrt` | committed `[y, e]` | `y` signed; `e ≥ 0`; `2y − e ≥ 0` |
+//! | `ReduceMax` (last axis) | committed `[y, D, S]` | `D ≥ 0` (`S` binary by a zero check) |
+//! | `Lookup` | committed `[y, m]` | none: the function lookup itself |
+//! | `Clamp`, `MaxPool` | committed | the differences |
+//! | `ReduceSum`, `Slice`, `Transpose`, `Reshape`, two-tensor `MatMul`, broadcasting `Add`/`Sub`/`Mul` | derived | none |
+//!
+//! `x − broadcast(max(x))` is the linear form `−D` of the max's relation, so the clamp that
+//! follows it in a softmax reads committed tensors only.
 
 use tracing::info;
 

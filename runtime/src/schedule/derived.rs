@@ -183,11 +183,15 @@ impl<S: Side> Schedule<'_, S> {
                 let chunks = split_point(&claim.point, &out_shape)?;
                 let mut point = Vec::with_capacity(claim.point.len());
                 for j in 0..perm.len() {
-                    let a = perm.iter().position(|p| *p == j).ok_or_else(|| Reject {
+                    let chunk = perm.iter().position(|p| *p == j).and_then(|a| chunks.get(a));
+                    let chunk = chunk.ok_or_else(|| Reject {
                         at: at.clone(),
                         what: "not a permutation".into(),
                     })?;
-                    point.extend_from_slice(chunks[a]);
+                    point.extend_from_slice(chunk);
+                }
+                if point.len() != claim.point.len() {
+                    return Err(Reject { at, what: "not a permutation".into() }.into());
                 }
                 self.route(input, point, claim.value);
                 Ok(())

@@ -7,8 +7,9 @@
 //! tensor, consistent with `c`'s commitments and the verifying key's weights, that satisfy every
 //! node's relation, and evaluate to `y` on `x`.
 //!
-//! **Transcript order.** Protocol version; verifying-key digest (plan, weights, SRS); public
-//! inputs and outputs; every commitment (committed tensors in plan order, range limbs, range
+//! **Transcript order.** Protocol version; verifying-key digest (plan, weights, function-table
+//! output columns, SRS); public inputs and outputs; every commitment (committed tensors in plan
+//! order — values and helper slots, function-lookup multiplicities included — range limbs, range
 //! multiplicities). Then, in this order:
 //! 1. the merged range lookup (all range checks of the model into `[0, 2^T)`);
 //! 2. one zero-padding check per committed tensor whose shape is not a power of two per axis;
@@ -20,8 +21,9 @@
 //!    axis, function lookups); derived nodes are listed in [`derived`];
 //! 5. the accumulator folds every leaf claim into one opening (its own transcript order).
 //!
-//! Claims on public inputs are checked by the verifier directly; claims on committed tensors and
-//! weights become accumulator leaves; every other claim is reduced by the tensor's producer. No
+//! Claims on public inputs are checked by the verifier directly; claims on committed tensors,
+//! weights and function-table output columns (on the verifying key's commitments) become
+//! accumulator leaves; every other claim is reduced by the tensor's producer. No
 //! claim is dropped.
 
 mod derived;

@@ -84,7 +84,12 @@ impl<S: Side> Schedule<'_, S> {
             }
             Step::MaxPool { input, kernel, stride } => {
                 let taps = kernel[0] * kernel[1];
-                let in_shape = self.shape(self.plan.graph.nodes[id].inputs[0]).to_vec();
+                let first = self.plan.graph.nodes[id].inputs.first().copied();
+                let first = first.ok_or_else(|| Reject {
+                    at: self.name(id),
+                    what: "a max pool without input".into(),
+                })?;
+                let in_shape = self.shape(first).to_vec();
                 let point = self.challenge(b"max pool point", num_vars(&shape));
                 let refs: Vec<Ref> = (0..=taps).map(at).collect();
                 let p = point.clone();
