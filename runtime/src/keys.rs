@@ -1,5 +1,6 @@
 //! Setup: the proving key (full plan, SRS, weights) and the verifying key (public plan, weight
-//! commitments, the SRS's verifier points), with a digest over everything the verifier relies on.
+//! and function-table commitments, the SRS's verifier points), with a digest over everything the
+//! verifier relies on.
 
 use std::collections::BTreeMap;
 
@@ -9,11 +10,11 @@ use tessera_blocks::kzg::Commitment;
 use tessera_blocks::lookup::commit_tensor;
 use tessera_blocks::tensor::axis_vars;
 use tessera_blocks::{Srs, VerifierKey};
-use tessera_compiler::plan::{BlockPlan, Ref, Role};
+use tessera_compiler::plan::{BlockPlan, Ref, Role, Step};
 use tessera_compiler::quant::qop::{QId, QOp};
 
 use crate::error::Error;
-use crate::witness::to_int;
+use crate::witness::{function_table, to_int};
 
 /// What a verifier needs: the plan without weights, their commitments, the SRS's G2 points.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,6 +23,9 @@ pub struct VerifyingKey {
     pub plan: BlockPlan,
     /// Commitment of every weight node.
     pub weights: BTreeMap<QId, Commitment>,
+    /// Commitment of the padded output column of every function table a lookup reads, by table
+    /// index (DESIGN §4: tables are bound by the verifying key, never taken from a proof).
+    pub tables: BTreeMap<usize, Commitment>,
     /// `[1]_1, [1]_2, [τ]_2`.
     pub srs: VerifierKey,
     /// Digest of the SRS the keys were made with.
@@ -32,6 +36,7 @@ pub struct VerifyingKey {
 struct VkData {
     plan: Vec<u8>,
     weights: Vec<(u64, Commitment)>,
+    tables: Vec<(u64, Commitment)>,
     srs: VerifierKey,
     srs_digest: [u8; 32],
 }
@@ -51,8 +56,10 @@ impl VerifyingKey {
         let mut bytes = Vec::new();
         let weights: Vec<(u64, Commitment)> =
             self.weights.iter().map(|(k, c)| (*k as u64, *c)).collect();
+        let tables: Vec<(u64, Commitment)> =
+            self.tables.iter().map(|(k, c)| (*k as u64, *c)).collect();
         // Writing to a Vec cannot fail.
-        let _ = (weights, self.srs, self.srs_digest).serialize_compressed(&mut bytes);
+        let _ = (weights, tables, self.srs, self.srs_digest).serialize_compressed(&mut bytes);
         bytes
     }
 
@@ -61,6 +68,7 @@ impl VerifyingKey {
         let data = VkData {
             plan: self.plan.to_bytes(),
             weights: self.weights.iter().map(|(k, c)| (*k as u64, *c)).collect(),
+            tables: self.tables.iter().map(|(k, c)| (*k as u64, *c)).collect(),
             srs: self.srs,
             srs_digest: self.srs_digest,
         };
@@ -84,7 +92,12 @@ impl VerifyingKey {
         if weights.keys().copied().collect::<Vec<_>>() != expected {
             return Err("the weight commitments do not match the plan's weights".into());
         }
-        Ok(Self { plan, weights, srs: data.srs, srs_digest: data.srs_digest })
+        let tables: BTreeMap<usize, Commitment> =
+            data.tables.into_iter().map(|(k, c)| (k as usize, c)).collect();
+        if tables.keys().copied().collect::<Vec<_>>() != table_indices(&plan) {
+            return Err("the table commitments do not match the plan's lookups".into());
+        }
+        Ok(Self { plan, weights, tables, srs: data.srs, srs_digest: data.srs_digest })
     }
 }
 
@@ -103,6 +116,21 @@ fn weight_nodes(plan: &BlockPlan) -> Vec<QId> {
     plan.roles.iter().enumerate().filter(|(_, r)| **r == Role::Weight).map(|(i, _)| i).collect()
 }
 
+/// The function tables the plan's lookups read, in increasing order.
+pub(crate) fn table_indices(plan: &BlockPlan) -> Vec<usize> {
+    let mut t: Vec<usize> = plan
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Lookup { table, .. } => Some(*table),
+            _ => None,
+        })
+        .collect();
+    t.sort_unstable();
+    t.dedup();
+    t
+}
+
 /// The committed tensors of a plan, in proof order.
 pub(crate) fn committed_refs(plan: &BlockPlan) -> Vec<Ref> {
     plan.steps
@@ -115,13 +143,16 @@ pub(crate) fn committed_refs(plan: &BlockPlan) -> Vec<Ref> {
 /// The number of SRS powers a plan needs: its largest committed polynomial.
 pub fn required_srs_size(plan: &BlockPlan) -> usize {
     let padded = |shape: &[usize]| 1usize << axis_vars(shape).iter().sum::<usize>();
-    let committed =
-        committed_refs(plan).into_iter().map(|r| padded(&plan.graph.nodes[r.node].shape));
+    let committed = committed_refs(plan).into_iter().map(|r| padded(&plan.slot_shape(r)));
     let weights = weight_nodes(plan).into_iter().map(|w| padded(&plan.graph.nodes[w].shape));
-    let limbs = plan.range_checks.iter().map(|c| padded(&plan.graph.nodes[c.node].shape));
+    let limbs = plan.range_checks.iter().map(|c| padded(&plan.lin_shape(&c.value, c.node)));
+    let tables = table_indices(plan)
+        .into_iter()
+        .filter_map(|t| plan.graph.tables.get(t).map(|t| t.values.len().next_power_of_two()));
     committed
         .chain(weights)
         .chain(limbs)
+        .chain(tables)
         .chain([1usize << plan.range_table_bits])
         .max()
         .unwrap_or(2)
@@ -148,9 +179,21 @@ pub fn setup(plan: &BlockPlan, srs: &Srs) -> Result<(ProvingKey, VerifyingKey), 
             Ok((w, commit_tensor(srs, &to_int(t)?)?))
         })
         .collect::<Result<BTreeMap<_, _>, Error>>()?;
+    let tables = table_indices(plan)
+        .par_iter()
+        .map(|&t| {
+            let table = function_table(plan, t)?;
+            let c = table.commit_outputs(srs)?.ok_or_else(|| Error::Witness {
+                node: format!("table {t}"),
+                reason: "not a function table".into(),
+            })?;
+            Ok((t, c))
+        })
+        .collect::<Result<BTreeMap<_, _>, Error>>()?;
     let vk = VerifyingKey {
         plan: plan.public_part(),
         weights,
+        tables,
         srs: srs.verifier_key(),
         srs_digest: srs.digest(),
     };

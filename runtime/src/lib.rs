@@ -19,6 +19,8 @@ pub mod proof;
 mod prover;
 mod schedule;
 mod statement;
+#[cfg(test)]
+mod tests;
 mod verifier;
 mod witness;
 

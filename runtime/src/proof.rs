@@ -7,8 +7,8 @@ use tessera_blocks::Fr;
 use tessera_blocks::elementwise::{BroadcastProof, HadamardProof, LinearProof, PaddingCheckProof};
 use tessera_blocks::kzg::Commitment;
 use tessera_blocks::lookup::LookupProof;
-use tessera_blocks::matmul::MatmulProof;
 use tessera_blocks::matmul::conv::ConvProof;
+use tessera_blocks::matmul::{BatchedProof, MatmulProof};
 use tessera_blocks::permutation::MapProof;
 use tessera_blocks::tensor::IntTensor;
 
@@ -78,6 +78,8 @@ pub struct BlockProofs {
     pub hadamard: Vec<HadamardProof>,
     /// Index maps (reshapes, pooling windows).
     pub maps: Vec<MapProof>,
+    /// Products of two computed tensors (attention).
+    pub batched: Vec<BatchedProof>,
     /// Evaluations the prover sends between blocks.
     pub evals: Vec<Fr>,
 }
@@ -99,7 +101,7 @@ impl BlockProofs {
     }
 
     /// How many proofs of each kind (for `inspect` and the consumed-everything check).
-    pub fn counts(&self) -> [(&'static str, usize); 9] {
+    pub fn counts(&self) -> [(&'static str, usize); 10] {
         [
             ("lookup", self.lookup.len()),
             ("padding", self.padding.len()),
@@ -109,6 +111,7 @@ impl BlockProofs {
             ("broadcast", self.broadcast.len()),
             ("hadamard", self.hadamard.len()),
             ("maps", self.maps.len()),
+            ("batched", self.batched.len()),
             ("evals", self.evals.len()),
         ]
     }
@@ -175,3 +178,4 @@ recorded!(LinearProof, linear);
 recorded!(BroadcastProof, broadcast);
 recorded!(HadamardProof, hadamard);
 recorded!(MapProof, maps);
+recorded!(BatchedProof, batched);

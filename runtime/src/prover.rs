@@ -19,7 +19,7 @@ use crate::keys::{ProvingKey, committed_refs};
 use crate::proof::{BlockProofs, Proof, PublicTensor, PublicValues, Recorded};
 use crate::schedule::{Commitments, Poly, Schedule, Side};
 use crate::statement::{absorb_statement, arity_code, public_maps};
-use crate::witness::{Witness, eval_lin, generate};
+use crate::witness::{Witness, eval_lin, function_table, generate, range_witness};
 
 /// Options of [`prove`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,10 +88,26 @@ pub fn prove(
     inputs: &[Tensor<i64>],
     options: ProveOptions,
 ) -> Result<(Vec<IntTensor>, Proof), Error> {
+    prove_with(pk, inputs, options, None)
+}
+
+/// [`prove`] with a hook that alters the witness before anything is committed (the soundness
+/// tests' cheating provers); the range limbs are then recomputed from the altered tensors.
+pub(crate) fn prove_with(
+    pk: &ProvingKey,
+    inputs: &[Tensor<i64>],
+    options: ProveOptions,
+    tamper: Option<&dyn Fn(&mut Witness)>,
+) -> Result<(Vec<IntTensor>, Proof), Error> {
     let plan = &pk.plan;
     let _span = info_span!("prove", model = %plan.model, batch = plan.batch).entered();
     check_inputs(pk, inputs)?;
-    let witness = generate(plan, inputs)?;
+    let mut witness = generate(plan, inputs)?;
+    if let Some(tamper) = tamper {
+        tamper(&mut witness);
+        range_witness(plan, &mut witness)?;
+    }
+    let witness = witness;
     let g = &plan.graph;
     let outputs: Vec<IntTensor> =
         g.outputs.iter().map(|(_, id, _)| witness.values[*id].clone()).collect();
@@ -139,8 +155,15 @@ pub fn prove(
     let (public_inputs, public_outputs) =
         public_maps(plan, &public).map_err(|e| Error::Input(e.to_string()))?;
     let side = Prover { t, witness: &witness, proofs: BlockProofs::default() };
-    let mut schedule =
-        Schedule::new(plan, side, &pk.vk.weights, &commitments, public_inputs, public_outputs);
+    let mut schedule = Schedule::new(
+        plan,
+        side,
+        &pk.vk.weights,
+        &pk.vk.tables,
+        &commitments,
+        public_inputs,
+        public_outputs,
+    );
     {
         let _s = info_span!("blocks").entered();
         schedule.run()?;
@@ -202,10 +225,12 @@ fn materialize(
         .map(|p| {
             let mle = match p {
                 Poly::Lin(terms) => {
-                    let node = terms.first().map(|(r, _)| r.node).unwrap_or(0);
                     let lin = Lin { terms: terms.clone(), constant: 0 };
-                    eval_lin(&w.committed, &lin, &plan.graph.nodes[node].shape, false)?.to_mle()
+                    eval_lin(&w.committed, &lin, &plan.lin_shape(&lin, 0), false)?.to_mle()
                 }
+                Poly::Table(t) => function_table(plan, *t)?
+                    .output_column()
+                    .ok_or_else(|| Error::Input(format!("table {t} has no output column")))?,
                 Poly::Weight(id) => w.values[*id].to_mle(),
                 Poly::Limb(c, l) => w.limbs[*c][*l].to_mle(),
                 Poly::Multiplicities => {

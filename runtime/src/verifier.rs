@@ -114,8 +114,15 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), VerifyError> {
         &proof.multiplicities,
     );
     let side = Verifier { t, proofs: &proof.blocks, cursor: BTreeMap::new(), evals: 0 };
-    let mut schedule =
-        Schedule::new(plan, side, &vk.weights, &commitments, public_inputs, public_outputs);
+    let mut schedule = Schedule::new(
+        plan,
+        side,
+        &vk.weights,
+        &vk.tables,
+        &commitments,
+        public_inputs,
+        public_outputs,
+    );
     schedule.run()?;
     let leaves: Vec<_> = schedule.leaves.iter().map(|(c, _)| c.clone()).collect();
     let Verifier { mut t, cursor, evals, .. } = schedule.side;

@@ -1,11 +1,13 @@
 //! Witness generation: every node's value from the reference interpreter, then the tensors the
-//! prover commits (rescale remainders, clamp stages, max-pool differences), the limbs of every
-//! range check and the range table's multiplicities.
+//! prover commits (rescale and division remainders, square-root residues, clamp stages, max
+//! differences and selectors, function-table multiplicities), the limbs of every range check and
+//! the range table's multiplicities.
 
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use tessera_blocks::block::Block;
+use tessera_blocks::elementwise::{Broadcast, BroadcastSpec};
 use tessera_blocks::lookup::{self, Table};
 use tessera_blocks::permutation::{StructuredMap, StructuredMapSpec, WindowAxis};
 use tessera_blocks::tensor::IntTensor;
@@ -84,6 +86,33 @@ pub(crate) fn range_table(plan: &BlockPlan) -> Result<Table, Error> {
     Ok(Table::range(0, 1i64 << plan.range_table_bits)?)
 }
 
+/// Function table `t` of the plan's graph, as the lookup block's two-column table.
+pub(crate) fn function_table(plan: &BlockPlan, t: usize) -> Result<Table, Error> {
+    let qt = plan
+        .graph
+        .tables
+        .get(t)
+        .ok_or_else(|| Error::Input(format!("the plan has no table {t}")))?;
+    let label =
+        format!("{:?} [{}, {}] {}→{} bits", qt.func, qt.lo, qt.hi(), qt.in_bits, qt.out_bits);
+    Ok(Table::function(&label, qt.lo, qt.hi() + 1, qt.values.clone())?)
+}
+
+/// `x` broadcast (numpy rules, aligned right) to `shape`.
+pub(crate) fn broadcast_to(x: &IntTensor, shape: &[usize]) -> Result<IntTensor, Error> {
+    let spec =
+        BroadcastSpec { in_shape: ranked(x.shape(), shape.len()), out_shape: shape.to_vec() };
+    let x = IntTensor::new(spec.in_shape.clone(), x.data().to_vec())?;
+    Ok(Broadcast::eval(&spec, &[x])?.remove(0))
+}
+
+/// `shape` left-padded with ones to `rank` axes.
+pub(crate) fn ranked(shape: &[usize], rank: usize) -> Vec<usize> {
+    let mut s = vec![1; rank.saturating_sub(shape.len())];
+    s.extend_from_slice(shape);
+    s
+}
+
 /// Runs the plan on quantized inputs and derives every committed tensor.
 pub(crate) fn generate(plan: &BlockPlan, inputs: &[Tensor<i64>]) -> Result<Witness, Error> {
     let _span = tracing::info_span!("witness").entered();
@@ -132,16 +161,95 @@ pub(crate) fn generate(plan: &BlockPlan, inputs: &[Tensor<i64>]) -> Result<Witne
                 }
                 committed.insert(at(0), y);
             }
+            Step::DivConst { input, divisor } => {
+                let (x, y, d) = (&values[*input], &values[id], *divisor);
+                let mut r = Vec::with_capacity(x.data().len());
+                for (x, y) in x.data().iter().zip(y.data()) {
+                    // In i128: the remainder of a saturated quotient may not fit.
+                    let v = *x as i128 + (d / 2) as i128 - d as i128 * *y as i128;
+                    if v < 0 || v >= d as i128 {
+                        return Err(bad(format!("remainder {v} outside [0, {d})")));
+                    }
+                    r.push(v as i64);
+                }
+                committed.insert(at(0), y.clone());
+                committed.insert(at(1), IntTensor::new(node.shape.clone(), r)?);
+            }
+            Step::DivRound { input, divisor, shift } => {
+                let (x, y) = (&values[*input], &values[id]);
+                let dd = broadcast_to(&values[*divisor], &node.shape)?;
+                let mut r = Vec::with_capacity(y.data().len());
+                for ((x, y), d) in x.data().iter().zip(y.data()).zip(dd.data()) {
+                    // 2·x·2^s + d − 2·d·y, in i128 so no intermediate overflows.
+                    let v = 2 * (*x as i128) * (1i128 << shift) + *d as i128
+                        - 2 * (*d as i128) * (*y as i128);
+                    if *d <= 0 || v < 0 || v >= 2 * (*d as i128) {
+                        return Err(bad(format!("remainder {v} outside [0, 2·{d})")));
+                    }
+                    r.push(v as i64);
+                }
+                committed.insert(at(0), y.clone());
+                committed.insert(at(1), IntTensor::new(node.shape.clone(), r)?);
+                committed.insert(at(2), dd);
+            }
+            Step::Sqrt { input } => {
+                let (x, y) = (&values[*input], &values[id]);
+                let e: Vec<i64> = x
+                    .data()
+                    .iter()
+                    .zip(y.data())
+                    .map(|(x, y)| y.checked_mul(*y).and_then(|yy| x.checked_sub(yy)))
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| bad("square overflows".into()))?;
+                committed.insert(at(0), y.clone());
+                committed.insert(at(1), IntTensor::new(node.shape.clone(), e)?);
+            }
+            Step::ReduceMax { input } => {
+                let (x, y) = (&values[*input], &values[id]);
+                let in_shape = x.shape().to_vec();
+                let k = in_shape.last().copied().unwrap_or(1).max(1);
+                let mut d = Vec::with_capacity(x.data().len());
+                let mut sel = vec![0i64; x.data().len()];
+                for (row, (xs, m)) in x.data().chunks(k).zip(y.data()).enumerate() {
+                    d.extend(xs.iter().map(|v| m - v));
+                    let hit = xs
+                        .iter()
+                        .position(|v| v == m)
+                        .ok_or_else(|| bad(format!("row {row}: the maximum is not an entry")))?;
+                    sel[row * k + hit] = 1;
+                }
+                committed.insert(at(0), y.clone());
+                committed.insert(at(1), IntTensor::new(in_shape.clone(), d)?);
+                committed.insert(at(2), IntTensor::new(in_shape, sel)?);
+            }
+            Step::Lookup { input, table } => {
+                let t = function_table(plan, *table)?;
+                let x = eval_lin(&committed, input, &node.shape, true)?;
+                let y = values[id].clone();
+                let m = lookup::multiplicities(&t, &[vec![x, y.clone()]])
+                    .map_err(|e| bad(format!("lookup: {e}")))?;
+                let m = m.into_iter().map(|v| v as i64).collect::<Vec<_>>();
+                committed.insert(at(0), y);
+                committed.insert(at(1), IntTensor::new(vec![m.len()], m)?);
+            }
             _ => {}
         }
     }
+    let mut w = Witness { values, committed, limbs: Vec::new(), multiplicities: Vec::new() };
+    range_witness(plan, &mut w)?;
+    Ok(w)
+}
+
+/// The limbs of every range check and the range table's multiplicities, from `w.committed`.
+pub(crate) fn range_witness(plan: &BlockPlan, w: &mut Witness) -> Result<(), Error> {
+    let committed = &w.committed;
     let t = plan.range_table_bits;
     let limbs = plan
         .range_checks
         .par_iter()
         .map(|c| {
-            let shape = &plan.graph.nodes[c.node].shape;
-            let v = eval_lin(&committed, &c.value, shape, true)?;
+            let shape = plan.lin_shape(&c.value, c.node);
+            let v = eval_lin(committed, &c.value, &shape, true)?;
             lookup::decompose(&v, t, c.limbs as usize, 0).map_err(|e| Error::Witness {
                 node: format!("node {}", plan.graph.nodes[c.node].name),
                 reason: format!("range check: {e}"),
@@ -157,5 +265,7 @@ pub(crate) fn generate(plan: &BlockPlan, inputs: &[Tensor<i64>]) -> Result<Witne
         lookup::multiplicities(&table, &vectors)
             .map_err(|e| Error::Witness { node: "range lookup".into(), reason: e.to_string() })?
     };
-    Ok(Witness { values, committed, limbs, multiplicities })
+    w.limbs = limbs;
+    w.multiplicities = multiplicities;
+    Ok(())
 }

@@ -1,4 +1,17 @@
 //! Lowering a quantized graph to a [`BlockPlan`]: roles, steps and the merged range checks.
+//!
+//! | op | step | range checks (limbs of `T` bits) |
+//! |---|---|---|
+//! | `Rescale`, `DivConst` | committed `[y, r]` | `y` signed; `0 ≤ r < d` exactly (`r ≥ 0` and `d − 1 − r ≥ 0` unless `d` is a power of two) |
+//! | `DivRound` | committed `[y, r, d̄]` | `y` signed; `r ≥ 0`; `2d̄ − 1 − r ≥ 0` |
+//! | `Sqrt` | committed `[y, e]` | `y` signed; `e ≥ 0`; `2y − e ≥ 0` |
+//! | `ReduceMax` (last axis) | committed `[y, D, S]` | `D ≥ 0` (`S` binary by a zero check) |
+//! | `Lookup` | committed `[y, m]` | none: the function lookup itself |
+//! | `Clamp`, `MaxPool` | committed | the differences |
+//! | `ReduceSum`, `Slice`, `Transpose`, `Reshape`, two-tensor `MatMul`, broadcasting `Add`/`Sub`/`Mul` | derived | none |
+//!
+//! `x − broadcast(max(x))` is the linear form `−D` of the max's relation, so the clamp that
+//! follows it in a softmax reads committed tensors only.
 
 use tracing::info;
 
@@ -7,7 +20,7 @@ use super::{
     BlockPlan, Lin, PLAN_VERSION, PlanError, RANGE_TABLE_BITS, RangeCheck, Ref, Role, Step,
 };
 use crate::quant::QuantizedModel;
-use crate::quant::qop::{QId, QNode, QOp};
+use crate::quant::qop::{QId, QNode, QOp, Table};
 
 /// Options of [`lower`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -20,6 +33,7 @@ pub struct LowerOptions {
 
 struct Lowering<'a> {
     nodes: &'a [QNode],
+    tables: &'a [Table],
     roles: Vec<Role>,
     steps: Vec<Step>,
     checks: Vec<RangeCheck>,
@@ -33,6 +47,7 @@ pub fn lower(model: &QuantizedModel, options: &LowerOptions) -> Result<BlockPlan
     let activation_bits = model.report.activation_bits.clamp(2, 40);
     let mut l = Lowering {
         nodes: &g.nodes,
+        tables: &g.tables,
         roles: Vec::with_capacity(g.nodes.len()),
         steps: Vec::with_capacity(g.nodes.len()),
         checks: Vec::new(),
@@ -115,12 +130,25 @@ impl Lowering<'_> {
             QOp::MatMul => {
                 let (x, w) = (arg(0)?, arg(1)?);
                 self.expect_tensor(x, &unsupported)?;
-                if self.roles[w] != Role::Weight || self.nodes[w].shape.len() != 2 {
-                    return Err(unsupported(
-                        "a product of two computed tensors (attention) is not proved yet",
+                if self.roles[w] == Role::Weight && self.nodes[w].shape.len() == 2 {
+                    return Ok((
+                        Role::Derived,
+                        Step::Matmul { input: x, weight: w, trans_weight: false },
                     ));
                 }
-                (Role::Derived, Step::Matmul { input: x, weight: w, trans_weight: false })
+                self.expect_tensor(w, &unsupported)?;
+                let (a, b) = (&self.nodes[x].shape, &self.nodes[w].shape);
+                let r = a.len();
+                let ok = r >= 2
+                    && b.len() == r
+                    && a[..r - 2] == b[..r - 2]
+                    && a[r - 1] == b[r - 2]
+                    && node.shape[..r - 1] == a[..r - 1]
+                    && node.shape[r - 1] == b[r - 1];
+                if !ok {
+                    return Err(unsupported("a batched product needs equal head axes"));
+                }
+                (Role::Derived, Step::BatchedMatmul { left: x, right: w })
             }
             QOp::Conv { window, group } => {
                 let (x, w) = (arg(0)?, arg(1)?);
@@ -166,7 +194,17 @@ impl Lowering<'_> {
                     _ if self.is_tensor(a) && self.is_tensor(b) && same(a) && same(b) => {
                         Step::Linear { terms: vec![(a, 1), (b, sign)], constant: 0 }
                     }
-                    _ => return Err(unsupported("broadcasting between computed tensors")),
+                    _ if self.is_tensor(a) && same(a) && self.broadcasts(b, &node.shape) => {
+                        Step::BiasAdd { input: a, bias: b, sign }
+                    }
+                    _ if sign == 1
+                        && self.is_tensor(b)
+                        && same(b)
+                        && self.broadcasts(a, &node.shape) =>
+                    {
+                        Step::BiasAdd { input: b, bias: a, sign }
+                    }
+                    _ => return Err(unsupported("this broadcast between operands")),
                 };
                 (Role::Derived, step)
             }
@@ -183,7 +221,13 @@ impl Lowering<'_> {
                     _ if self.is_tensor(a) && self.is_tensor(b) && same(a) && same(b) => {
                         Step::Hadamard { left: a, right: b }
                     }
-                    _ => return Err(unsupported("products with broadcast constants")),
+                    _ if self.is_tensor(a) && same(a) && self.broadcasts(b, &node.shape) => {
+                        Step::Hadamard { left: a, right: b }
+                    }
+                    _ if self.is_tensor(b) && same(b) && self.broadcasts(a, &node.shape) => {
+                        Step::Hadamard { left: b, right: a }
+                    }
+                    _ => return Err(unsupported("this broadcast between operands")),
                 };
                 (Role::Derived, step)
             }
@@ -255,6 +299,118 @@ impl Lowering<'_> {
                 let stride = [window.strides[0], window.strides[1]];
                 (Role::Committed, Step::MaxPool { input: a, kernel, stride })
             }
+            QOp::ReduceSum { axes } => {
+                let x = arg(0)?;
+                self.expect_tensor(x, &unsupported)?;
+                (Role::Derived, Step::AxisSum { input: x, axes: axes.clone() })
+            }
+            QOp::DivConst { divisor } => {
+                let x = arg(0)?;
+                self.expect_tensor(x, &unsupported)?;
+                let d = *divisor;
+                if d <= 0 || d >= 1i64 << 40 {
+                    return Err(unsupported("the divisor must lie in [1, 2^40)"));
+                }
+                let (y, r) = (Ref { node: id, slot: 0 }, Ref { node: id, slot: 1 });
+                self.signed_check(id, y);
+                self.remainder_checks(id, r, d);
+                self.intervals.set(y, act);
+                self.intervals.set(r, Interval::new(0, d as i128 - 1));
+                (Role::Committed, Step::DivConst { input: x, divisor: d })
+            }
+            QOp::DivRound { shift } => {
+                let (x, d) = (arg(0)?, arg(1)?);
+                self.expect_tensor(x, &unsupported)?;
+                if self.nodes[x].shape != node.shape
+                    || !self.broadcasts(d, &node.shape)
+                    || matches!(self.roles[d], Role::Scalar(_))
+                    || *shift > 30
+                {
+                    return Err(unsupported("x · 2^s / d needs d to broadcast over x"));
+                }
+                let at = |slot| Ref { node: id, slot };
+                let (y, r, dd) = (at(0), at(1), at(2));
+                self.signed_check(id, y);
+                // 0 ≤ r and r ≤ 2·d̄ − 1, with d̄ an activation: both below 2^A.
+                let max = (1i128 << self.activation_bits) - 1;
+                self.loose_check(id, Lin::of(r), max);
+                let upper = Lin { terms: vec![(dd, 2), (r, -1)], constant: -1 };
+                self.loose_check(id, upper, max);
+                self.intervals.set(y, act);
+                self.intervals.set(r, Interval::new(0, max));
+                (Role::Committed, Step::DivRound { input: x, divisor: d, shift: *shift })
+            }
+            QOp::Sqrt => {
+                let x = arg(0)?;
+                self.expect_tensor(x, &unsupported)?;
+                let (y, e) = (Ref { node: id, slot: 0 }, Ref { node: id, slot: 1 });
+                self.signed_check(id, y);
+                // e = x − y² ∈ [0, 2y]: e ≥ 0 and 2y − e ≥ 0, both at most 2y < 2^A.
+                let max = (1i128 << self.activation_bits) - 1;
+                self.loose_check(id, Lin::of(e), max);
+                self.loose_check(id, Lin { terms: vec![(y, 2), (e, -1)], constant: 0 }, max);
+                self.intervals.set(y, Interval::new(0, act.hi));
+                self.intervals.set(e, Interval::new(0, max));
+                (Role::Committed, Step::Sqrt { input: x })
+            }
+            QOp::ReduceMax { axis } => {
+                let x = arg(0)?;
+                self.expect_tensor(x, &unsupported)?;
+                let rank = self.nodes[x].shape.len();
+                if rank == 0 || *axis != rank - 1 {
+                    return Err(unsupported("only a max over the last axis"));
+                }
+                let ix = self.intervals.of(&Lin::of(Ref { node: x, slot: 0 }));
+                let ix = match (self.roles[x], ix) {
+                    (Role::Committed | Role::PrivateInput, Some(i)) => i,
+                    _ => act,
+                };
+                let (y, dref, sel) = (
+                    Ref { node: id, slot: 0 },
+                    Ref { node: id, slot: 1 },
+                    Ref { node: id, slot: 2 },
+                );
+                let spread = (ix.hi - ix.lo).max(1);
+                self.loose_check(id, Lin::of(dref), spread);
+                self.intervals.set(y, ix);
+                self.intervals.set(dref, Interval::new(0, spread));
+                self.intervals.set(sel, Interval::new(0, 1));
+                (Role::Committed, Step::ReduceMax { input: x })
+            }
+            QOp::Lookup { table } => {
+                let x = arg(0)?;
+                let t = self.tables.get(*table).ok_or_else(|| unsupported("unknown table"))?;
+                let a = self.affine(x).filter(|a| a.constant == 0 && !a.terms.is_empty());
+                let a = a.ok_or_else(|| {
+                    unsupported("its input must be a committed tensor or a linear form of them")
+                })?;
+                if self.nodes[x].shape != node.shape {
+                    return Err(unsupported("input and output shapes differ"));
+                }
+                let lo = t.values.iter().min().copied().unwrap_or(0) as i128;
+                let hi = t.values.iter().max().copied().unwrap_or(0) as i128;
+                self.intervals.set(Ref { node: id, slot: 0 }, Interval::new(lo, hi));
+                (Role::Committed, Step::Lookup { input: a, table: *table })
+            }
+            QOp::Slice { axes } => {
+                let x = arg(0)?;
+                self.expect_tensor(x, &unsupported)?;
+                let rank = self.nodes[x].shape.len();
+                if axes.iter().any(|a| a.step <= 0 || a.start < 0 || a.axis >= rank) {
+                    return Err(unsupported("only slices with positive steps"));
+                }
+                (Role::Derived, Step::Slice { input: x, axes: axes.clone() })
+            }
+            QOp::Transpose { perm } => {
+                let x = arg(0)?;
+                self.expect_tensor(x, &unsupported)?;
+                let mut sorted = perm.clone();
+                sorted.sort_unstable();
+                if sorted != (0..self.nodes[x].shape.len()).collect::<Vec<_>>() {
+                    return Err(unsupported("not a permutation"));
+                }
+                (Role::Derived, Step::Transpose { input: x, perm: perm.clone() })
+            }
             QOp::Reshape => {
                 let x = arg(0)?;
                 self.expect_tensor(x, &unsupported)?;
@@ -262,6 +418,27 @@ impl Lowering<'_> {
             }
             _ => return Err(unsupported("no proof block for this op yet")),
         })
+    }
+
+    /// Whether node `j` (not a scalar) broadcasts to `shape` (numpy rules, aligned right).
+    fn broadcasts(&self, j: QId, shape: &[usize]) -> bool {
+        let s = &self.nodes[j].shape;
+        !matches!(self.roles[j], Role::Scalar(_))
+            && s.len() <= shape.len()
+            && s.iter().rev().zip(shape.iter().rev()).all(|(a, b)| *a == 1 || a == b)
+    }
+
+    /// `0 ≤ r < d` exactly: one check for a power of two, else `r ≥ 0` and `d − 1 − r ≥ 0`.
+    fn remainder_checks(&mut self, node: QId, r: Ref, d: i64) {
+        if d == 1 {
+            self.exact_check(node, Lin::of(r), 0);
+        } else if d.count_ones() == 1 {
+            self.exact_check(node, Lin::of(r), d.trailing_zeros());
+        } else {
+            self.loose_check(node, Lin::of(r), d as i128 - 1);
+            let rest = Lin { terms: vec![(r, -1)], constant: d - 1 };
+            self.loose_check(node, rest, d as i128 - 1);
+        }
     }
 
     fn is_tensor(&self, j: QId) -> bool {
@@ -280,6 +457,12 @@ impl Lowering<'_> {
     fn affine(&self, j: QId) -> Option<Lin> {
         match (&self.roles[j], &self.steps[j]) {
             (Role::Committed | Role::PrivateInput, _) => Some(Lin::of(Ref { node: j, slot: 0 })),
+            // x − broadcast(max(x)) is −D of the max's relation.
+            (Role::Derived, Step::BiasAdd { input, bias, sign: -1 })
+                if self.steps.get(*bias) == Some(&Step::ReduceMax { input: *input }) =>
+            {
+                Some(Lin { terms: vec![(Ref { node: *bias, slot: 1 }, -1)], constant: 0 })
+            }
             (Role::Derived, Step::Linear { terms, constant }) => {
                 let mut acc = Lin { terms: vec![], constant: *constant };
                 for (t, c) in terms {

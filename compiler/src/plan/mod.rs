@@ -9,7 +9,7 @@
 //! | [`Role::PrivateInput`] | committed by the prover, range-checked | the accumulator |
 //! | [`Role::Weight`] | committed at setup, in the verifying key | the accumulator |
 //! | [`Role::Scalar`] | a public quantization constant (zero point, multiplier) | folded into linear ops |
-//! | [`Role::Committed`] | defined by a lookup relation (rescale, clamp, max pool) | the accumulator |
+//! | [`Role::Committed`] | defined by a lookup relation (see [`Step::committed`]) | the accumulator |
 //! | [`Role::Derived`] | the output of an arithmetic block | the block that produced it |
 //!
 //! Every range check of the whole model — rescale remainders and quotients, the differences that
@@ -17,6 +17,11 @@
 //! `T = `[`RANGE_TABLE_BITS`], as limbs: all of them form one lookup (same-table merge). A check
 //! `v ∈ [0, 2^b)` with `b` not a multiple of `T` is exact through a second check of
 //! `v + 2^{T·L} − 2^b`.
+//!
+//! A committed node may commit helper tensors next to its value (its *slots*, see
+//! [`Step::committed`]); a helper's shape is [`BlockPlan::slot_shape`] (the differences and the
+//! selector of a max have the input's shape, a function lookup's multiplicities the padded
+//! table's).
 //!
 //! A plan is compiled for one batch size (the leading axis), is serializable with a format
 //! version, and has a digest over its public part (everything but the weights' values), which the
@@ -27,6 +32,7 @@ mod lower;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ir::SliceAxis;
 use crate::quant::qop::{QGraph, QId, QOp};
 use crate::tensor::Tensor;
 
@@ -206,6 +212,72 @@ pub enum Step {
         /// Strides.
         stride: [usize; 2],
     },
+    /// `Σ` over `axes` (kept with extent 1).
+    AxisSum {
+        /// Input.
+        input: QId,
+        /// Summed axes.
+        axes: Vec<usize>,
+    },
+    /// `y = floor((x + floor(d/2)) / d)` for a public `d > 0`: `x + floor(d/2) = d·y + r`;
+    /// commits `[y, r]`.
+    DivConst {
+        /// `x`.
+        input: QId,
+        /// `d`.
+        divisor: i64,
+    },
+    /// `y = floor((x·2^s + floor(d/2)) / d)` with `d > 0` a tensor broadcast over `x`, proven
+    /// as `2·x·2^s + d = 2·d·y + r` with `0 ≤ r < 2d` (the same quotient); commits
+    /// `[y, r, d̄]` with `d̄` the broadcast divisor.
+    DivRound {
+        /// `x` (same shape as the output).
+        input: QId,
+        /// `d` (broadcasts to the output).
+        divisor: QId,
+        /// `s`.
+        shift: u32,
+    },
+    /// `y = floor(sqrt(x))`: `x = y² + e` with `0 ≤ e ≤ 2y`; commits `[y, e]`.
+    Sqrt {
+        /// `x`.
+        input: QId,
+    },
+    /// Max over the last axis; commits `[y, D, S]` where `D = broadcast(y) − x ≥ 0` and `S` is
+    /// a one-hot selector of a maximal entry per row (`D` and `S` have the input's shape).
+    ReduceMax {
+        /// `x`.
+        input: QId,
+    },
+    /// `y = T[x]` for function table `table` of the graph; commits `[y, m]` with `m` the
+    /// multiplicities of the padded table's rows (shape `[2^K]`).
+    Lookup {
+        /// `x`, a linear form over committed tensors without constant.
+        input: Lin,
+        /// Table index in [`QGraph::tables`].
+        table: usize,
+    },
+    /// Strided slice (an index map).
+    Slice {
+        /// Input.
+        input: QId,
+        /// Sliced axes (positive steps).
+        axes: Vec<SliceAxis>,
+    },
+    /// Axis permutation: output axis `a` is input axis `perm[a]` (a renaming of variables).
+    Transpose {
+        /// Input.
+        input: QId,
+        /// Permutation.
+        perm: Vec<usize>,
+    },
+    /// `Y = A·B` of two computed tensors, batched over the leading axes.
+    BatchedMatmul {
+        /// `A` `[heads…, M, K]`.
+        left: QId,
+        /// `B` `[heads…, K, N]`.
+        right: QId,
+    },
 }
 
 impl Step {
@@ -217,6 +289,8 @@ impl Step {
             Step::Clamp { lo: Some(_), hi: Some(_), .. } => 2,
             Step::Clamp { .. } => 1,
             Step::MaxPool { kernel, .. } => 1 + kernel[0] * kernel[1],
+            Step::DivConst { .. } | Step::Sqrt { .. } | Step::Lookup { .. } => 2,
+            Step::DivRound { .. } | Step::ReduceMax { .. } => 3,
             _ => 0,
         }
     }
@@ -320,12 +394,27 @@ impl BlockPlan {
                 Step::BiasAdd { input, bias, .. } => vec![*input, *bias],
                 Step::Hadamard { left, right } => vec![*left, *right],
                 Step::Reshape { input } | Step::Rescale { input, .. } => vec![*input],
-                Step::Clamp { input, .. } | Step::MaxPool { input, .. } => {
+                Step::Clamp { input, .. }
+                | Step::MaxPool { input, .. }
+                | Step::Lookup { input, .. } => {
                     if !refs_ok(input, i) {
                         return bad(format!("node {i} reads an unknown committed tensor"));
                     }
+                    if let Step::Lookup { table, .. } = s
+                        && *table >= self.graph.tables.len()
+                    {
+                        return bad(format!("node {i} reads an unknown table"));
+                    }
                     vec![]
                 }
+                Step::AxisSum { input, .. }
+                | Step::DivConst { input, .. }
+                | Step::Sqrt { input }
+                | Step::ReduceMax { input }
+                | Step::Slice { input, .. }
+                | Step::Transpose { input, .. } => vec![*input],
+                Step::DivRound { input, divisor, .. } => vec![*input, *divisor],
+                Step::BatchedMatmul { left, right } => vec![*left, *right],
             };
             if ids.iter().any(|&j| j >= i) {
                 return bad(format!("step {i} reads a later node"));
@@ -336,12 +425,53 @@ impl BlockPlan {
                 return bad(format!("range check of node {} is malformed", c.node));
             }
         }
+        for l in self
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Clamp { input, .. }
+                | Step::MaxPool { input, .. }
+                | Step::Lookup { input, .. } => Some(input),
+                _ => None,
+            })
+            .chain(self.range_checks.iter().map(|c| &c.value))
+        {
+            let shape = self.lin_shape(l, 0);
+            if l.terms.iter().any(|(r, _)| self.slot_shape(*r) != shape) {
+                return bad("a linear form mixes shapes".into());
+            }
+        }
         for (_, id, _) in self.graph.inputs.iter().chain(&self.graph.outputs) {
             if *id >= n {
                 return bad(format!("graph input or output {id} out of range"));
             }
         }
         Ok(())
+    }
+
+    /// The shape of committed tensor `r` (a step's helper may differ from its node's shape).
+    pub fn slot_shape(&self, r: Ref) -> Vec<usize> {
+        let node_shape =
+            || self.graph.nodes.get(r.node).map(|n| n.shape.clone()).unwrap_or_default();
+        match self.steps.get(r.node) {
+            Some(Step::ReduceMax { input }) if r.slot > 0 => {
+                self.graph.nodes.get(*input).map(|n| n.shape.clone()).unwrap_or_default()
+            }
+            Some(Step::Lookup { table, .. }) if r.slot == 1 => {
+                vec![
+                    self.graph.tables.get(*table).map_or(1, |t| t.values.len().next_power_of_two()),
+                ]
+            }
+            _ => node_shape(),
+        }
+    }
+
+    /// The shape of the tensors a linear form combines (its first term's; else the node's).
+    pub fn lin_shape(&self, lin: &Lin, node: QId) -> Vec<usize> {
+        match lin.terms.first() {
+            Some((r, _)) => self.slot_shape(*r),
+            None => self.graph.nodes.get(node).map(|n| n.shape.clone()).unwrap_or_default(),
+        }
     }
 
     /// Number of tensors the prover commits (limbs and multiplicities excluded).

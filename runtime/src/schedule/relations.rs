@@ -1,0 +1,371 @@
+//! Committed nodes: the relation that defines each lookup-defined tensor, proven at fresh points
+//! after every commitment was absorbed. Claims on committed slots become accumulator leaves; the
+//! claim each relation derives on its input is routed to the input's producer.
+//!
+//! Notation: `ρ` is a fresh challenge point, `ẽ(ρ)` evaluations the prover sends (absorbed
+//! before anything that depends on them), `mask` the verifier's own evaluation of the real-entry
+//! indicator. In transcript order per step:
+//!
+//! * **rescale, division by a constant `d`** (`[y, r]`, with `0 ≤ r < d` and `y` range-checked):
+//!   `ρ`; send `ỹ(ρ), r̃(ρ)`; claim `x̃(ρ) = d·ỹ + r̃ − ⌊d/2⌋·mask`.
+//! * **division by a tensor** (`[y, r, d̄]`, `0 ≤ r ≤ 2d̄ − 1`, `y` range-checked):
+//!   `ρ`; send `ỹ, r̃, d̄̃, P = (d̄∘y)~` at `ρ`; claim `x̃(ρ) = (2P + r̃ − d̄̃)/2^{s+1}`; the
+//!   Hadamard proof of `P`; the broadcast proof that reduces `d̄̃(ρ)` to a claim on `d`.
+//!   `2X + d = 2dy + r` with `0 ≤ r < 2d` gives `y = ⌊(2X + d)/(2d)⌋ = ⌊(X + ⌊d/2⌋)/d⌋` for
+//!   every `d ≥ 1` (for odd `d` the two differ only if `d | 2X` with an odd quotient, which is
+//!   impossible), so the divisor's parity needs no witness.
+//! * **square root** (`[y, e]`, `0 ≤ e ≤ 2y`): `ρ`; send `ỹ, ẽ, P = (y∘y)~`; claim
+//!   `x̃(ρ) = P + ẽ`; the Hadamard proof of `P`. Then `y² ≤ x < (y + 1)²`.
+//! * **clamp** and **max pool**: range-checked differences whose product is zero (Hadamard zero
+//!   checks); max pool binds the differences to the window views by index maps.
+//! * **max over the last axis** (`[y, D, S]`, `D ≥ 0` range-checked): `ρ`; send `D̃(ρ)` and
+//!   `B = broadcast(y)~(ρ)`; the broadcast proof reducing `B` to a claim on `y`; claim
+//!   `x̃(ρ) = B − D̃(ρ)`; the zero check `S∘(S − 1) = 0`; at a fresh `ρ'` the axis sum
+//!   `Σ_k S = 1` per row; at a fresh `ρ''` the axis sum `Σ_k S_k·D_k = 0` per row with the
+//!   Hadamard proof of `S∘D`. So exactly one selected entry per row, and it equals `y`, which is
+//!   at least every entry.
+//! * **function lookup** (`[y, m]`): the lookup block on the pair `(x, y)` into the table
+//!   `(t, T[t])` whose output column the verifying key commits; `m` are the multiplicities,
+//!   committed with the statement, so the lookup's challenges come after them.
+
+use ark_ff::{AdditiveGroup, Field, Zero};
+use tessera_blocks::Fr;
+use tessera_blocks::block::Block;
+use tessera_blocks::claim::TensorClaim;
+use tessera_blocks::curve::fr_from_i64;
+use tessera_blocks::elementwise::{
+    AxisSum, AxisSumSpec, Broadcast, BroadcastSpec, Hadamard, HadamardSpec, Instance,
+};
+use tessera_blocks::lookup::table::shape_mask_eval;
+use tessera_blocks::lookup::{LookedUp, Lookup, LookupInstance, LookupSpec, LookupWitness};
+use tessera_blocks::permutation::StructuredMap;
+use tessera_blocks::tensor::IntTensor;
+use tessera_compiler::plan::{Lin, Ref, Step};
+use tessera_compiler::quant::qop::QId;
+
+use super::{Poly, Schedule, Side, VIRTUAL, VIRTUAL_LEFT, VIRTUAL_RIGHT, num_vars};
+use crate::error::{Error, Reject};
+use crate::witness::{Witness, broadcast_to, eval_lin, function_table, pool_tap};
+
+impl<S: Side> Schedule<'_, S> {
+    /// Proves the relation that defines a committed node.
+    pub(super) fn relation(&mut self, id: QId) -> Result<(), S::Error> {
+        let shape = self.shape(id).to_vec();
+        let at = |slot| Ref { node: id, slot };
+        match self.plan.steps[id].clone() {
+            Step::Rescale { input, shift } => {
+                if !(1..=62).contains(&shift) {
+                    return Err(Reject { at: self.name(id), what: "rescale shift".into() }.into());
+                }
+                self.division(id, input, 1i64 << shift, b"rescale point", b"rescale evals")
+            }
+            Step::DivConst { input, divisor } => {
+                self.division(id, input, divisor, b"division point", b"division evals")
+            }
+            Step::DivRound { input, divisor, shift } => self.div_round(id, input, divisor, shift),
+            Step::Sqrt { input } => self.sqrt(id, input),
+            Step::ReduceMax { input } => self.reduce_max(id, input),
+            Step::Lookup { input, table } => self.function_lookup(id, &input, table),
+            Step::Clamp { input, lo, hi } => {
+                let z = Lin::of(at(0));
+                let w = match lo {
+                    Some(lo) => {
+                        let w = if hi.is_some() { Lin::of(at(1)) } else { z.clone() };
+                        self.zero_product(id, &[w.combine(1, &input, -1), w.clone().plus(-lo)])?;
+                        w
+                    }
+                    None => input,
+                };
+                if let Some(hi) = hi {
+                    let hi_minus_z = Lin { terms: vec![(at(0), -1)], constant: hi };
+                    self.zero_product(id, &[w.combine(1, &z, -1), hi_minus_z])?;
+                }
+                Ok(())
+            }
+            Step::MaxPool { input, kernel, stride } => {
+                let taps = kernel[0] * kernel[1];
+                let first = self.plan.graph.nodes[id].inputs.first().copied();
+                let first = first.ok_or_else(|| Reject {
+                    at: self.name(id),
+                    what: "a max pool without input".into(),
+                })?;
+                let in_shape = self.shape(first).to_vec();
+                let point = self.challenge(b"max pool point", num_vars(&shape));
+                let refs: Vec<Ref> = (0..=taps).map(at).collect();
+                let p = point.clone();
+                let e =
+                    self.side.send(b"max pool evals", taps + 1, &|w| eval_refs(w, &refs, &p))?;
+                for (r, v) in refs.iter().zip(&e) {
+                    self.lin_leaf(&Lin::of(*r), &shape, point.clone(), *v)?;
+                }
+                for k in 0..taps {
+                    let spec = pool_tap(&in_shape, &shape, kernel, stride, k);
+                    let output = TensorClaim {
+                        tensor: VIRTUAL,
+                        point: point.clone(),
+                        value: e[0] - e[1 + k],
+                    };
+                    let instance = Instance { output, inputs: vec![VIRTUAL_LEFT] };
+                    let (lin, ins) = (input.clone(), in_shape.clone());
+                    let claims = self.side.block::<StructuredMap>(
+                        &self.name(id),
+                        &spec,
+                        &instance,
+                        &|w| Ok(vec![eval_lin(&w.committed, &lin, &ins, true)?]),
+                    )?;
+                    let [c] = <[TensorClaim; 1]>::try_from(claims.tensors)
+                        .map_err(|_| Reject { at: self.name(id), what: "window claims".into() })?;
+                    self.lin_leaf(&input, &in_shape, c.point, c.value)?;
+                }
+                let diffs: Vec<Lin> = (1..=taps).map(|k| Lin::of(at(k))).collect();
+                self.zero_product(id, &diffs)
+            }
+            _ => Err(Reject {
+                at: self.name(id),
+                what: "a committed node without a relation".into(),
+            }
+            .into()),
+        }
+    }
+
+    /// `x + ⌊d/2⌋ = d·y + r` at a fresh point (slots `[y, r]`).
+    fn division(
+        &mut self,
+        id: QId,
+        input: QId,
+        d: i64,
+        point_label: &'static [u8],
+        evals_label: &'static [u8],
+    ) -> Result<(), S::Error> {
+        let shape = self.shape(id).to_vec();
+        let (y, r) = (Ref { node: id, slot: 0 }, Ref { node: id, slot: 1 });
+        let point = self.challenge(point_label, num_vars(&shape));
+        let p = point.clone();
+        let e = self.side.send(evals_label, 2, &|w| eval_refs(w, &[y, r], &p))?;
+        let mask = shape_mask_eval(&shape, &point)?;
+        let x = fr_from_i64(d) * e[0] + e[1] - fr_from_i64(d / 2) * mask;
+        self.lin_leaf(&Lin::of(y), &shape, point.clone(), e[0])?;
+        self.lin_leaf(&Lin::of(r), &shape, point.clone(), e[1])?;
+        self.route(input, point, x);
+        Ok(())
+    }
+
+    /// `2·x·2^s + d̄ = 2·d̄·y + r` and `d̄ = broadcast(d)` (slots `[y, r, d̄]`).
+    fn div_round(&mut self, id: QId, input: QId, divisor: QId, shift: u32) -> Result<(), S::Error> {
+        let shape = self.shape(id).to_vec();
+        let at = |slot| Ref { node: id, slot };
+        let (y, r, dd) = (at(0), at(1), at(2));
+        let point = self.challenge(b"division point", num_vars(&shape));
+        let (p, sh) = (point.clone(), shape.clone());
+        let name = self.name(id);
+        let e = self.side.send(b"division evals", 4, &|w| {
+            let mut v = eval_refs(w, &[y, r, dd], &p)?;
+            let prod = product(w, &[Lin::of(y), Lin::of(dd)], &sh, &name)?;
+            v.push(prod.to_mle().evaluate(&p)?);
+            Ok(v)
+        })?;
+        for (s, v) in [y, r, dd].iter().zip(&e) {
+            self.lin_leaf(&Lin::of(*s), &shape, point.clone(), *v)?;
+        }
+        let scale = Fr::from(2u64).pow([u64::from(shift) + 1]);
+        let inv = scale
+            .inverse()
+            .ok_or_else(|| Reject { at: self.name(id), what: "division shift".into() })?;
+        let x = (e[3].double() + e[1] - e[2]) * inv;
+        self.route(input, point.clone(), x);
+        self.product_claim(id, &shape, &[Lin::of(y), Lin::of(dd)], point.clone(), e[3])?;
+        let claim = TensorClaim { tensor: VIRTUAL, point, value: e[2] };
+        self.broadcast_claim(id, divisor, claim)
+    }
+
+    /// `x = y∘y + e` (slots `[y, e]`; the range checks give `0 ≤ e ≤ 2y`).
+    fn sqrt(&mut self, id: QId, input: QId) -> Result<(), S::Error> {
+        let shape = self.shape(id).to_vec();
+        let (y, e) = (Ref { node: id, slot: 0 }, Ref { node: id, slot: 1 });
+        let point = self.challenge(b"sqrt point", num_vars(&shape));
+        let (p, sh) = (point.clone(), shape.clone());
+        let name = self.name(id);
+        let v = self.side.send(b"sqrt evals", 3, &|w| {
+            let mut v = eval_refs(w, &[y, e], &p)?;
+            let prod = product(w, &[Lin::of(y), Lin::of(y)], &sh, &name)?;
+            v.push(prod.to_mle().evaluate(&p)?);
+            Ok(v)
+        })?;
+        self.lin_leaf(&Lin::of(y), &shape, point.clone(), v[0])?;
+        self.lin_leaf(&Lin::of(e), &shape, point.clone(), v[1])?;
+        self.route(input, point.clone(), v[2] + v[1]);
+        self.product_claim(id, &shape, &[Lin::of(y), Lin::of(y)], point, v[2])
+    }
+
+    /// `D = broadcast(y) − x`, `S∘(S−1) = 0`, `Σ_k S = 1`, `Σ_k S·D = 0` (slots `[y, D, S]`).
+    fn reduce_max(&mut self, id: QId, input: QId) -> Result<(), S::Error> {
+        let ys = self.shape(id).to_vec();
+        let xs = self.shape(input).to_vec();
+        let at = |slot| Ref { node: id, slot };
+        let (y, d, s) = (at(0), at(1), at(2));
+        let name = self.name(id);
+        let bad = |what: &str| Reject { at: name.clone(), what: what.to_string() };
+        if xs.is_empty() || ys.len() != xs.len() {
+            return Err(bad("max shapes").into());
+        }
+        // 1. D = broadcast(y) − x at ρ.
+        let point = self.challenge(b"max point", num_vars(&xs));
+        let (p, wide) = (point.clone(), xs.clone());
+        let e = self.side.send(b"max evals", 2, &|w| {
+            let mut v = eval_refs(w, &[d], &p)?;
+            let yt = w.committed.get(&y).ok_or_else(|| Error::Input("missing tensor".into()))?;
+            v.push(broadcast_to(yt, &wide)?.to_mle().evaluate(&p)?);
+            Ok(v)
+        })?;
+        self.lin_leaf(&Lin::of(d), &xs, point.clone(), e[0])?;
+        let spec = BroadcastSpec { in_shape: ys.clone(), out_shape: xs.clone() };
+        let output = TensorClaim { tensor: VIRTUAL, point: point.clone(), value: e[1] };
+        let instance = Instance { output, inputs: vec![VIRTUAL_LEFT] };
+        let claims = self.side.block::<Broadcast>(&name, &spec, &instance, &|w| {
+            let yt = w.committed.get(&y).ok_or_else(|| Error::Input("missing tensor".into()))?;
+            Ok(vec![yt.clone()])
+        })?;
+        let [c] =
+            <[TensorClaim; 1]>::try_from(claims.tensors).map_err(|_| bad("broadcast claims"))?;
+        self.lin_leaf(&Lin::of(y), &ys, c.point, c.value)?;
+        self.route(input, point, e[1] - e[0]);
+        // 2. S is 0/1.
+        self.zero_product_shaped(id, &xs, &[Lin::of(s), Lin::of(s).plus(-1)])?;
+        // 3. One selected entry per row, 4. whose difference is zero.
+        let sum = AxisSumSpec { in_shape: xs.clone(), axes: vec![xs.len() - 1], scale: 1 };
+        let rho = self.challenge(b"max selector sum point", num_vars(&ys));
+        let mask = shape_mask_eval(&ys, &rho)?;
+        let output = TensorClaim { tensor: VIRTUAL, point: rho, value: mask };
+        let instance = Instance { output, inputs: vec![VIRTUAL_LEFT] };
+        let ((), claims) = AxisSum::prove(&sum, &instance, &vec![], self.side.transcript())?;
+        let [c] = <[TensorClaim; 1]>::try_from(claims.tensors).map_err(|_| bad("sum claims"))?;
+        self.lin_leaf(&Lin::of(s), &xs, c.point, c.value)?;
+        let rho = self.challenge(b"max selected difference point", num_vars(&ys));
+        let output = TensorClaim { tensor: VIRTUAL, point: rho, value: Fr::zero() };
+        let instance = Instance { output, inputs: vec![VIRTUAL_LEFT] };
+        let ((), claims) = AxisSum::prove(&sum, &instance, &vec![], self.side.transcript())?;
+        let [c] = <[TensorClaim; 1]>::try_from(claims.tensors).map_err(|_| bad("sum claims"))?;
+        self.product_claim(id, &xs, &[Lin::of(s), Lin::of(d)], c.point, c.value)
+    }
+
+    /// `(x, y)` is a row of the function table (slots `[y, m]`).
+    fn function_lookup(&mut self, id: QId, input: &Lin, table: usize) -> Result<(), S::Error> {
+        let shape = self.shape(id).to_vec();
+        let (y, m) = (Ref { node: id, slot: 0 }, Ref { node: id, slot: 1 });
+        let name = self.name(id);
+        let bad = |what: &str| Reject { at: name.clone(), what: what.to_string() };
+        if input.constant != 0 || input.terms.is_empty() {
+            return Err(bad("a lookup input with a constant").into());
+        }
+        let table_commitment =
+            *self.tables.get(&table).ok_or_else(|| bad("no table commitment in the key"))?;
+        let spec = LookupSpec {
+            table: function_table(self.plan, table)?,
+            table_commitment: Some(table_commitment),
+        };
+        let (xc, yc, mc) = (self.lin_commitment(input)?, self.committed(y)?, self.committed(m)?);
+        let instance = LookupInstance {
+            inputs: vec![LookedUp { shape: shape.clone(), columns: vec![xc, yc] }],
+            recompositions: vec![],
+            multiplicities: mc,
+        };
+        let claims = self.side.block::<Lookup>(&name, &spec, &instance, &|w| {
+            let x = eval_lin(&w.committed, input, &shape, false)?;
+            let get = |r: &Ref| w.committed.get(r).ok_or_else(|| Error::Input("missing".into()));
+            let mult = get(&m)?.data().iter().map(|v| *v as u64).collect();
+            Ok(LookupWitness {
+                inputs: vec![vec![x, get(&y)?.clone()]],
+                recomposed: vec![],
+                multiplicities: mult,
+            })
+        })?;
+        let expected = [
+            (xc, Poly::Lin(input.terms.clone())),
+            (yc, Poly::Lin(vec![(y, 1)])),
+            (mc, Poly::Lin(vec![(m, 1)])),
+            (table_commitment, Poly::Table(table)),
+        ];
+        if claims.committed.len() != expected.len() || !claims.tensors.is_empty() {
+            return Err(bad("unexpected lookup claims").into());
+        }
+        for (c, (commitment, poly)) in claims.committed.into_iter().zip(expected) {
+            if c.commitment != commitment {
+                return Err(bad("a lookup claim on an unexpected commitment").into());
+            }
+            self.leaves.push((c, poly));
+        }
+        Ok(())
+    }
+
+    /// Proves `Π_k f_k = 0` entrywise for linear forms `f_k` (a Hadamard tree from a random point).
+    fn zero_product(&mut self, id: QId, factors: &[Lin]) -> Result<(), S::Error> {
+        let shape = self.shape(id).to_vec();
+        self.zero_product_shaped(id, &shape, factors)
+    }
+
+    /// [`Self::zero_product`] for factors of `shape`.
+    fn zero_product_shaped(
+        &mut self,
+        id: QId,
+        shape: &[usize],
+        factors: &[Lin],
+    ) -> Result<(), S::Error> {
+        let point = self.challenge(b"zero check point", num_vars(shape));
+        self.product_claim(id, shape, factors, point, Fr::zero())
+    }
+
+    fn product_claim(
+        &mut self,
+        id: QId,
+        shape: &[usize],
+        factors: &[Lin],
+        point: Vec<Fr>,
+        value: Fr,
+    ) -> Result<(), S::Error> {
+        if factors.len() == 1 {
+            return self.lin_leaf(&factors[0], shape, point, value);
+        }
+        let (l, r) = factors.split_at(factors.len() / 2);
+        let spec = HadamardSpec { shape: shape.to_vec() };
+        let output = TensorClaim { tensor: VIRTUAL, point, value };
+        let instance = Instance { output, inputs: vec![VIRTUAL_LEFT, VIRTUAL_RIGHT] };
+        let name = self.name(id);
+        let claims = self.side.block::<Hadamard>(&name, &spec, &instance, &|w| {
+            Ok(vec![product(w, l, shape, &name)?, product(w, r, shape, &name)?])
+        })?;
+        let [cl, cr] = <[TensorClaim; 2]>::try_from(claims.tensors)
+            .map_err(|_| Reject { at: name.clone(), what: "hadamard claims".into() })?;
+        self.product_claim(id, shape, l, cl.point, cl.value)?;
+        self.product_claim(id, shape, r, cr.point, cr.value)
+    }
+}
+
+/// `Π f_k` entrywise, in checked integers.
+fn product(w: &Witness, factors: &[Lin], shape: &[usize], at: &str) -> Result<IntTensor, Error> {
+    let mut acc: Option<Vec<i64>> = None;
+    for f in factors {
+        let t = eval_lin(&w.committed, f, shape, true)?;
+        acc = Some(match acc {
+            None => t.data().to_vec(),
+            Some(a) => a
+                .iter()
+                .zip(t.data())
+                .map(|(x, y)| x.checked_mul(*y))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| Error::Witness {
+                    node: at.to_string(),
+                    reason: "product overflows".into(),
+                })?,
+        });
+    }
+    Ok(IntTensor::new(shape.to_vec(), acc.unwrap_or_default())?)
+}
+
+fn eval_refs(w: &Witness, refs: &[Ref], point: &[Fr]) -> Result<Vec<Fr>, Error> {
+    refs.iter()
+        .map(|r| {
+            let t = w.committed.get(r).ok_or_else(|| Error::Input("missing tensor".into()))?;
+            Ok(t.to_mle().evaluate(point)?)
+        })
+        .collect()
+}

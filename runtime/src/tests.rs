@@ -1,0 +1,385 @@
+//! Soundness tests of the transformer's steps: for each relation, an honest proof verifies and a
+//! prover that cheats on exactly that relation — keeping every other tensor consistent with the
+//! cheat, outputs included — either cannot prove or is rejected.
+
+use tessera_blocks::Srs;
+use tessera_blocks::lookup::commit_tensor;
+use tessera_blocks::tensor::IntTensor;
+use tessera_compiler::plan::Ref;
+use tessera_compiler::quant::QuantizedModel;
+use tessera_compiler::quant::qop::{Encoding, QGraph, QId, QNode, QOp, Table, TableFn};
+use tessera_compiler::quant::report::CompileReport;
+use tessera_compiler::{LowerOptions, Tensor, lower};
+
+use crate::keys::{ProvingKey, VerifyingKey, required_srs_size, setup};
+use crate::prover::{ProveOptions, prove_with};
+use crate::verifier::verify;
+use crate::witness::Witness;
+
+/// A hand-built graph: nodes `(op, inputs, shape)`, the first `inputs` of them graph inputs.
+fn keys(nodes: Vec<(QOp, Vec<QId>, Vec<usize>)>, tables: Vec<Table>, output: QId) -> Keys {
+    let nodes: Vec<QNode> = nodes
+        .into_iter()
+        .enumerate()
+        .map(|(i, (op, inputs, shape))| QNode { name: format!("n{i}"), op, inputs, shape })
+        .collect();
+    let enc = Encoding { scale: 1.0, zero: 0 };
+    let inputs = nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| matches!(n.op, QOp::Input { .. }))
+        .map(|(i, _)| (format!("x{i}"), i, enc))
+        .collect();
+    let graph = QGraph { nodes, tables, inputs, outputs: vec![("y".into(), output, enc)] };
+    let report = CompileReport { activation_bits: 16, scale_bits: 4, ..Default::default() };
+    let options = LowerOptions { model: "test".into(), private_input: true };
+    let plan = lower(&QuantizedModel { graph, report }, &options).expect("the test graph lowers");
+    let n = required_srs_size(&plan);
+    let srs = Srs::insecure_dev(1, n.trailing_zeros() as usize).expect("srs");
+    let (pk, vk) = setup(&plan, &srs).expect("setup");
+    Keys { pk, vk }
+}
+
+struct Keys {
+    pk: ProvingKey,
+    vk: VerifyingKey,
+}
+
+impl Keys {
+    /// Proves (with an optional cheat) and verifies; `Err` says which side refused.
+    fn run(
+        &self,
+        inputs: &[Tensor<i64>],
+        cheat: Option<&dyn Fn(&mut Witness)>,
+    ) -> Result<(), String> {
+        let (_, proof) = prove_with(&self.pk, inputs, ProveOptions::default(), cheat)
+            .map_err(|e| format!("prover: {e}"))?;
+        verify(&self.vk, &proof).map_err(|e| format!("verifier: {e}"))
+    }
+
+    fn honest_and_cheat(&self, inputs: &[Tensor<i64>], cheat: &dyn Fn(&mut Witness)) -> String {
+        self.run(inputs, None).expect("the honest proof verifies");
+        let e = self.run(inputs, Some(cheat)).expect_err("the cheating prover must fail");
+        eprintln!("CHEAT: {e}");
+        e
+    }
+}
+
+fn t(shape: &[usize], data: &[i64]) -> Tensor<i64> {
+    Tensor::new(shape.to_vec(), data.to_vec()).expect("tensor")
+}
+
+fn it(shape: &[usize], data: Vec<i64>) -> IntTensor {
+    IntTensor::new(shape.to_vec(), data).expect("tensor")
+}
+
+fn slot(node: QId, slot: usize) -> Ref {
+    Ref { node, slot }
+}
+
+/// Replaces entry `i` of a committed slot (and of the node's value for slot 0).
+fn set(w: &mut Witness, r: Ref, i: usize, v: i64) {
+    let c = &w.committed[&r];
+    let mut data = c.data().to_vec();
+    data[i] = v;
+    let new = it(c.shape(), data);
+    if r.slot == 0 {
+        w.values[r.node] = new.clone();
+    }
+    w.committed.insert(r, new);
+}
+
+fn get(w: &Witness, r: Ref, i: usize) -> i64 {
+    w.committed[&r].data()[i]
+}
+
+/// Division by a constant that is not a power of two: a quotient one too small with the
+/// remainder `r + d` satisfies `x + ⌊d/2⌋ = d·y + r`; only `d − 1 − r ≥ 0` rejects it.
+#[test]
+fn div_const_remainder_must_stay_below_the_divisor() {
+    let k = keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 4]),
+            (QOp::DivConst { divisor: 10 }, vec![0], vec![1, 4]),
+        ],
+        vec![],
+        1,
+    );
+    let x = [t(&[1, 4], &[7, 23, -5, 100])];
+    let err = k.honest_and_cheat(&x, &|w| {
+        let (y, r) = (get(w, slot(1, 0), 1), get(w, slot(1, 1), 1));
+        set(w, slot(1, 0), 1, y - 1);
+        set(w, slot(1, 1), 1, r + 10);
+    });
+    assert!(err.contains("range check"), "{err}");
+}
+
+/// `x ÷ Σ clamp(x)` per row: the graph of a softmax normalization.
+fn div_round_keys() -> Keys {
+    keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 2, 4]),
+            (QOp::Clamp { lo: Some(1), hi: Some(50) }, vec![0], vec![1, 2, 4]),
+            (QOp::ReduceSum { axes: vec![2] }, vec![1], vec![1, 2, 1]),
+            (QOp::DivRound { shift: 4 }, vec![0, 2], vec![1, 2, 4]),
+        ],
+        vec![],
+        3,
+    )
+}
+
+fn div_round_input() -> [Tensor<i64>; 1] {
+    [t(&[1, 2, 4], &[3, 9, -4, 60, 17, 2, 8, 40])]
+}
+
+/// A quotient one too small with `r + 2d` is caught by `2d − 1 − r ≥ 0`.
+#[test]
+fn div_round_remainder_must_stay_below_twice_the_divisor() {
+    let k = div_round_keys();
+    let err = k.honest_and_cheat(&div_round_input(), &|w| {
+        let (y, r, d) = (get(w, slot(3, 0), 2), get(w, slot(3, 1), 2), get(w, slot(3, 2), 2));
+        set(w, slot(3, 0), 2, y - 1);
+        set(w, slot(3, 1), 2, r + 2 * d);
+    });
+    assert!(err.contains("range check"), "{err}");
+}
+
+/// A committed divisor that is not the broadcast of the real one (with a quotient and remainder
+/// that are right for it) passes every range check; the broadcast claim on `d` rejects it.
+#[test]
+fn div_round_divisor_must_be_the_broadcast_of_the_sum() {
+    let k = div_round_keys();
+    let err = k.honest_and_cheat(&div_round_input(), &|w| {
+        for i in 0..4 {
+            let x = w.values[0].data()[i];
+            let d = 2 * get(w, slot(3, 2), i);
+            let y = (2 * x * 16 + d).div_euclid(2 * d);
+            set(w, slot(3, 2), i, d);
+            set(w, slot(3, 0), i, y);
+            set(w, slot(3, 1), i, 2 * x * 16 + d - 2 * d * y);
+        }
+    });
+    assert!(!err.contains("range check"), "{err}");
+}
+
+fn sqrt_keys() -> Keys {
+    keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 4]),
+            (QOp::Clamp { lo: Some(0), hi: Some(1000) }, vec![0], vec![1, 4]),
+            (QOp::Sqrt, vec![1], vec![1, 4]),
+        ],
+        vec![],
+        2,
+    )
+}
+
+/// `y − 1` with `e = x − (y − 1)²` keeps `x = y² + e` and `e ≥ 0`; `2y − e ≥ 0` rejects it.
+#[test]
+fn sqrt_root_must_not_be_too_small() {
+    let k = sqrt_keys();
+    let x = [t(&[1, 4], &[0, 17, 99, 1000])];
+    let err = k.honest_and_cheat(&x, &|w| {
+        let y = get(w, slot(2, 0), 2) - 1;
+        set(w, slot(2, 0), 2, y);
+        set(w, slot(2, 1), 2, 99 - y * y);
+    });
+    assert!(err.contains("range check"), "{err}");
+}
+
+/// `y + 1` makes `e` negative.
+#[test]
+fn sqrt_root_must_not_be_too_large() {
+    let k = sqrt_keys();
+    let x = [t(&[1, 4], &[0, 17, 99, 1000])];
+    let err = k.honest_and_cheat(&x, &|w| {
+        let y = get(w, slot(2, 0), 3) + 1;
+        set(w, slot(2, 0), 3, y);
+        set(w, slot(2, 1), 3, 1000 - y * y);
+    });
+    assert!(err.contains("range check"), "{err}");
+}
+
+fn max_keys() -> Keys {
+    keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 2, 4]),
+            (QOp::ReduceMax { axis: 2 }, vec![0], vec![1, 2, 1]),
+        ],
+        vec![],
+        1,
+    )
+}
+
+fn max_input() -> [Tensor<i64>; 1] {
+    [t(&[1, 2, 4], &[5, 4, 0, 1, -3, 8, 8, 2])]
+}
+
+/// A maximum larger than every entry: all differences stay non-negative, but the selected one
+/// is not zero.
+#[test]
+fn max_must_be_an_entry() {
+    let k = max_keys();
+    let err = k.honest_and_cheat(&max_input(), &|w| {
+        set(w, slot(1, 0), 0, 6);
+        for i in 0..4 {
+            let d = get(w, slot(1, 1), i);
+            set(w, slot(1, 1), i, d + 1);
+        }
+    });
+    assert!(err.contains("hadamard") || err.starts_with("verifier"), "{err}");
+}
+
+/// A maximum that is an entry but not the largest one: a difference is negative.
+#[test]
+fn max_must_not_be_below_an_entry() {
+    let k = max_keys();
+    let err = k.honest_and_cheat(&max_input(), &|w| {
+        set(w, slot(1, 0), 0, 4);
+        for i in 0..4 {
+            let x = w.values[0].data()[i];
+            set(w, slot(1, 1), i, 4 - x);
+            set(w, slot(1, 2), i, i64::from(i == 1));
+        }
+    });
+    assert!(err.contains("range check"), "{err}");
+}
+
+/// Row `[5, 4, 0, 1]` with the maximum 6: differences `[1, 2, 6, 5]`; the selector `[2, −1, 0, 0]`
+/// sums to one and selects `2·1 − 1·2 = 0`. Only `S∘(S − 1) = 0` rejects it.
+#[test]
+fn max_selector_must_be_binary() {
+    let k = max_keys();
+    let err = k.honest_and_cheat(&max_input(), &|w| {
+        set(w, slot(1, 0), 0, 6);
+        for i in 0..4 {
+            let d = get(w, slot(1, 1), i);
+            set(w, slot(1, 1), i, d + 1);
+        }
+        set(w, slot(1, 2), 0, 2);
+        set(w, slot(1, 2), 1, -1);
+    });
+    assert!(err.contains("hadamard") || err.starts_with("verifier"), "{err}");
+}
+
+fn lookup_keys() -> Keys {
+    let table = Table {
+        func: TableFn::Exp,
+        lo: -8,
+        in_bits: 2,
+        out_bits: 4,
+        values: (-8..8).map(|x: i64| ((x as f64 / 4.0).exp() * 16.0).round() as i64).collect(),
+    };
+    keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 4]),
+            (QOp::Clamp { lo: Some(-8), hi: Some(7) }, vec![0], vec![1, 4]),
+            (QOp::Lookup { table: 0 }, vec![1], vec![1, 4]),
+        ],
+        vec![table],
+        2,
+    )
+}
+
+/// An output that is not the table's value.
+#[test]
+fn lookup_output_must_be_the_table_value() {
+    let k = lookup_keys();
+    let x = [t(&[1, 4], &[-20, -3, 0, 5])];
+    let err = k.honest_and_cheat(&x, &|w| {
+        let y = get(w, slot(2, 0), 1);
+        set(w, slot(2, 0), 1, y + 1);
+    });
+    assert!(err.contains("lookup"), "{err}");
+}
+
+/// The verifier takes the table from its key: an honest proof fails against a key whose table
+/// commitment is another table's.
+#[test]
+fn lookup_table_is_bound_by_the_verifying_key() {
+    let mut k = lookup_keys();
+    let x = [t(&[1, 4], &[-20, -3, 0, 5])];
+    k.run(&x, None).expect("honest");
+    let other = it(&[16], (0..16).map(|i| 20 - i).collect());
+    let wrong = commit_tensor(&k.pk.srs, &other).expect("commit");
+    k.vk.tables.insert(0, wrong);
+    assert!(k.run(&x, None).unwrap_err().starts_with("verifier"));
+}
+
+/// Attention's layout and product steps: slices, a transpose, a product of two computed tensors.
+/// A wrong output is rejected.
+#[test]
+fn attention_product_binds_its_output() {
+    let k = keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 4, 8]),
+            (
+                QOp::Slice {
+                    axes: vec![tessera_compiler::ir::SliceAxis {
+                        axis: 2,
+                        start: 0,
+                        end: 4,
+                        step: 1,
+                    }],
+                },
+                vec![0],
+                vec![1, 4, 4],
+            ),
+            (
+                QOp::Slice {
+                    axes: vec![tessera_compiler::ir::SliceAxis {
+                        axis: 2,
+                        start: 4,
+                        end: 8,
+                        step: 1,
+                    }],
+                },
+                vec![0],
+                vec![1, 4, 4],
+            ),
+            (QOp::Transpose { perm: vec![0, 2, 1] }, vec![2], vec![1, 4, 4]),
+            (QOp::MatMul, vec![1, 3], vec![1, 4, 4]),
+        ],
+        vec![],
+        4,
+    );
+    let x = [t(&[1, 4, 8], &(0..32).map(|i| (i * 7) % 11 - 5).collect::<Vec<_>>())];
+    let err = k.honest_and_cheat(&x, &|w| {
+        let mut y = w.values[4].data().to_vec();
+        y[5] += 1;
+        w.values[4] = it(&[1, 4, 4], y);
+    });
+    assert!(err.contains("batched"), "{err}");
+}
+
+/// The verifying key carries the table commitments through its bytes, and its digest binds them.
+#[test]
+fn verifying_key_round_trips_its_table_commitments() {
+    let k = lookup_keys();
+    let back = VerifyingKey::from_bytes(&k.vk.to_bytes()).expect("parses");
+    assert_eq!(back, k.vk);
+    let mut other = k.vk.clone();
+    other.tables.clear();
+    assert_ne!(other.digest(), k.vk.digest());
+    assert!(VerifyingKey::from_bytes(&other.to_bytes()).is_err());
+}
+
+/// Every op of the tiny transformer lowers to a step the schedule proves (the model itself is
+/// proven end to end by the `e2e` example: ≈ 3 s of setup and 3.5 s of proving, too slow here).
+#[test]
+fn tiny_transformer_lowers() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/tiny_transformer/model.onnx");
+    let mut options = tessera_compiler::CompileOptions::default();
+    options.import.batch = Some(1);
+    let c = tessera_compiler::compile(path, &options).expect("compiles");
+    let plan = lower(&c.quantized, &LowerOptions::default()).expect("lowers");
+    let back = tessera_compiler::BlockPlan::from_bytes(&plan.to_bytes()).expect("round trip");
+    assert_eq!(back, plan);
+    let has = |f: &dyn Fn(&tessera_compiler::plan::Step) -> bool| plan.steps.iter().any(f);
+    use tessera_compiler::plan::Step as S;
+    assert!(has(&|s| matches!(s, S::ReduceMax { .. })));
+    assert!(has(&|s| matches!(s, S::Lookup { .. })));
+    assert!(has(&|s| matches!(s, S::DivRound { .. })));
+    assert!(has(&|s| matches!(s, S::Sqrt { .. })));
+    assert!(has(&|s| matches!(s, S::BatchedMatmul { .. })));
+}
