@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Guard-removal check (manual, not part of CI): each entry removes one soundness guard from the
-kernel, runs the test meant to catch it, reports whether that test now fails, and restores the
-file. Every line must say "FAILS (guard works)". Usage: python3 .ci/guards.py [M1 M2 ...]"""
+kernel (M) or the runtime's schedule (R), runs the test meant to catch it, reports whether that test now fails, and restores the
+file. Every line must say "FAILS (guard works)". Usage: python3 .ci/guards.py [M1 R2 ...]"""
 import subprocess, sys
 import os
 REPO=os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -13,10 +13,9 @@ M = [
  ("M4 hyperkzg folding equation unchecked", [("hyperkzg/mod.rs",'if next != even + u * (odd - even) {','if false && next != even + u * (odd - even) {')], "hyperkzg::tests::conformance"),
  ("M5 sumcheck final check skipped", [("sumcheck/verifier.rs",'if total == self.expected { Ok(()) }','if true { Ok(()) }')], "false_claim_is_rejected"),
  ("M6 pairing check always passes", [("kzg/pairing_claim.rs",'if Curve::multi_pairing(g1, [vk.g2, vk.tau_g2]).is_zero() {','if true || Curve::multi_pairing(g1, [vk.g2, vk.tau_g2]).is_zero() {')], "kzg::tests::wrong_value_or_witness_fails_the_pairing"),
- ("M7 srs read without subgroup validation", [("srs.rs",'Vec::<G1Affine>::deserialize_with_mode(&mut r, Compress::Yes, Validate::Yes)','Vec::<G1Affine>::deserialize_with_mode(&mut r, Compress::Yes, Validate::No)'),("srs.rs","""        self.powers_g1
-            .check()
-            .and_then(|_| self.g2.check())""","""        Ok(())
-            .and_then(|_| self.g2.check())""")], "points_outside_the_subgroup_are_rejected"),
+ ("M7 srs read without subgroup validation", [("srs.rs","""            .par_iter()
+            .try_for_each(|p| p.check())""","""            .par_iter()
+            .try_for_each(|p| if false { p.check() } else { Ok(()) })""")], "points_outside_the_subgroup_are_rejected"),
  ("M8 sumcheck round-count shape check removed", [("sumcheck/verifier.rs","if proof.rounds.len() != max_vars {","if false {")], "sumcheck::tests::conformance"),
  ("M9 hyperkzg r after folds: r squeezed before absorbing folds (prover and verifier)", [("hyperkzg/mod.rs",'''    transcript.append_serializable(b"hyperkzg folded commitments", &folded_commitments);
     let r = transcript.challenge_scalar(b"hyperkzg r");''','''    let r = transcript.challenge_scalar(b"hyperkzg r");
@@ -30,13 +29,22 @@ M = [
  ("M14 padding check ignores padded positions", [("elementwise/padding.rs",'Ok(inside.evals().iter().map(|v| Fr::one() - v).collect())','Ok(inside.evals().iter().map(|_| Fr::zero()).collect())'),("elementwise/padding.rs",'let outside = Fr::one() - region_indicator(&axes, &spec.shape)?;','let outside = Fr::zero() * region_indicator(&axes, &spec.shape)?;')], "nonzero_value_hidden_in_padding_is_rejected"),
  ("M15 concat parts not summed against the claim", [("permutation/concat.rs",'if proof.parts.iter().sum::<Fr>() != instance.output.value {','if false {')], "concat_conformance"),
 ]
+# Guards of the runtime's schedule, checked by its cheating-prover tests (paths from the repository
+# root; run with `cargo test -p tessera-runtime --lib`).
+R = [
+ ("R1 clamp zero check (z − a)·(z − lo) = 0 removed", [("runtime/src/schedule/relations.rs",'self.zero_product(id, &[w.combine(1, &input, -1), w.clone().plus(-lo)])?;','let _ = (&input, lo);')], "relu_output_must_be_the_input_or_zero"),
+ ("R2 max-pool zero product removed", [("runtime/src/schedule/relations.rs",'                self.zero_product(id, &diffs)\n','                { let _ = diffs; Ok(()) }\n')], "pooled_max_must_be_a_tap"),
+ ("R3 max-pool differences not bound to the window views", [("runtime/src/schedule/relations.rs",'                for k in 0..taps {','                for k in 0..0 {')], "pooled_differences_are_bound_to_the_window"),
+ ("R4 reduce-max selector not checked binary", [("runtime/src/schedule/relations.rs",'self.zero_product_shaped(id, &xs, &[Lin::of(s), Lin::of(s).plus(-1)])?;','let _ = (&xs, s);')], "max_selector_must_be_binary"),
+]
 sel = sys.argv[1:] 
-for name, edits, test in M:
+CASES = [(n, [(ROOT+f, a, b) for f, a, b in e], t, 'tessera-blocks') for n, e, t in M]
+CASES += [(n, [(os.path.join(REPO, f), a, b) for f, a, b in e], t, 'tessera-runtime') for n, e, t in R]
+for name, edits, test, crate in CASES:
     if sel and not any(name.startswith(x) for x in sel): continue
     originals = {}
     ok = True
-    for f, a, b in edits:
-        path = ROOT+f
+    for path, a, b in edits:
         s = originals.get(path) or open(path).read()
         originals.setdefault(path, s)
         cur = open(path).read()
@@ -44,7 +52,7 @@ for name, edits, test in M:
             print(name, ": PATTERN NOT FOUND", a[:60]); ok=False; break
         open(path,'w').write(cur.replace(a,b,1))
     if ok:
-        r = subprocess.run(['cargo','test','-q','-p','tessera-blocks','--lib','--',test], cwd=REPO, capture_output=True, text=True)
+        r = subprocess.run(['cargo','test','-q','-p',crate,'--lib','--',test], cwd=REPO, capture_output=True, text=True)
         failed = 'test result: FAILED' in r.stdout or r.returncode != 0
         built = 'error[' not in r.stderr
         print(f"{name}: test `{test}` {'FAILS (guard works)' if failed and built else ('BUILD ERROR' if not built else 'STILL PASSES (!)')}", flush=True)

@@ -383,3 +383,96 @@ fn tiny_transformer_lowers() {
     assert!(has(&|s| matches!(s, S::Sqrt { .. })));
     assert!(has(&|s| matches!(s, S::BatchedMatmul { .. })));
 }
+
+fn relu_keys() -> Keys {
+    keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 4]),
+            (QOp::Clamp { lo: Some(0), hi: None }, vec![0], vec![1, 4]),
+        ],
+        vec![],
+        1,
+    )
+}
+
+/// A ReLU output 5 above a positive input: `z − y = 5 ≥ 0` and `z ≥ 0` pass their range checks;
+/// only the zero check `(z − y)·z = 0` rejects it.
+#[test]
+fn relu_output_must_be_the_input_or_zero() {
+    let k = relu_keys();
+    let x = [t(&[1, 4], &[3, -2, 0, 9])];
+    let err = k.honest_and_cheat(&x, &|w| set(w, slot(1, 0), 0, 8));
+    assert!(err.starts_with("verifier") && err.contains("hadamard"), "{err}");
+}
+
+/// A clamp to `[−4, 4]` whose output keeps an input of 6: `z = w = 6` satisfies the first stage,
+/// and `w − z = 0 ≥ 0`, but `4 − z < 0` fails its range check in the prover.
+#[test]
+fn clamp_output_must_respect_the_upper_bound() {
+    let k = keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 4]),
+            (QOp::Clamp { lo: Some(-4), hi: Some(4) }, vec![0], vec![1, 4]),
+        ],
+        vec![],
+        1,
+    );
+    let x = [t(&[1, 4], &[6, -7, 1, 0])];
+    let err = k.honest_and_cheat(&x, &|w| set(w, slot(1, 0), 0, 6));
+    assert!(err.contains("range check"), "{err}");
+}
+
+fn pool_keys() -> Keys {
+    let window = tessera_compiler::ir::Window {
+        kernel: vec![2, 2],
+        strides: vec![2, 2],
+        pads_begin: vec![0, 0],
+        pads_end: vec![0, 0],
+        dilations: vec![1, 1],
+        ceil_mode: false,
+    };
+    keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 1, 2, 4]),
+            (QOp::MaxPool { window }, vec![0], vec![1, 1, 1, 2]),
+        ],
+        vec![],
+        1,
+    )
+}
+
+fn pool_input() -> [Tensor<i64>; 1] {
+    // Windows [5, 2; 1, 0] (max 5) and [3, 3; 7, -1] (max 7).
+    [t(&[1, 1, 2, 4], &[5, 2, 3, 3, 1, 0, 7, -1])]
+}
+
+/// A pooled maximum one above every tap of its window: every difference is positive, so their
+/// product is not zero.
+#[test]
+fn pooled_max_must_be_a_tap() {
+    let k = pool_keys();
+    let err = k.honest_and_cheat(&pool_input(), &|w| {
+        set(w, slot(1, 0), 0, 6);
+        for tap in 1..=4 {
+            let d = get(w, slot(1, tap), 0);
+            set(w, slot(1, tap), 0, d + 1);
+        }
+    });
+    assert!(err.starts_with("verifier") && err.contains("hadamard"), "{err}");
+}
+
+/// A pooled maximum one above the window's maximum, with the winning tap's difference claimed 0
+/// (it is 1): range checks and the zero product pass; only the index maps binding each difference
+/// to `y − x_k` reject it.
+#[test]
+fn pooled_differences_are_bound_to_the_window() {
+    let k = pool_keys();
+    let err = k.honest_and_cheat(&pool_input(), &|w| {
+        set(w, slot(1, 0), 0, 6);
+        for tap in 2..=4 {
+            let d = get(w, slot(1, tap), 0);
+            set(w, slot(1, tap), 0, d + 1);
+        }
+    });
+    assert!(err.starts_with("verifier"), "{err}");
+}
