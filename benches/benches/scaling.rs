@@ -58,25 +58,54 @@ fn mlp(width: usize, batch: usize) -> BlockPlan {
     for layer in 0..3 {
         let (inner, cols) = (dims[layer], dims[layer + 1]);
         let name = format!("fc{layer}");
-        let w = push(&mut g, &name, QOp::Const(rng.tensor(vec![cols, inner], -64, 64)), vec![], vec![cols, inner]);
+        let w = push(
+            &mut g,
+            &name,
+            QOp::Const(rng.tensor(vec![cols, inner], -64, 64)),
+            vec![],
+            vec![cols, inner],
+        );
         let mm = QOp::Gemm { trans_a: false, trans_b: true };
         let y = push(&mut g, &format!("{name}.gemm"), mm, vec![h, w], vec![batch, cols]);
-        let b = push(&mut g, &format!("{name}.bias"), QOp::Const(rng.tensor(vec![cols], -4096, 4096)), vec![], vec![cols]);
+        let b = push(
+            &mut g,
+            &format!("{name}.bias"),
+            QOp::Const(rng.tensor(vec![cols], -4096, 4096)),
+            vec![],
+            vec![cols],
+        );
         let z = push(&mut g, &format!("{name}.add"), QOp::Add, vec![y, b], vec![batch, cols]);
         if layer == 2 {
             g.outputs.push(("logits".into(), z, enc));
             break;
         }
-        let r = push(&mut g, &format!("{name}.rescale"), QOp::Rescale { shift: 6 }, vec![z], vec![batch, cols]);
-        h = push(&mut g, &format!("{name}.relu"), QOp::Clamp { lo: Some(0), hi: None }, vec![r], vec![batch, cols]);
+        let r = push(
+            &mut g,
+            &format!("{name}.rescale"),
+            QOp::Rescale { shift: 6 },
+            vec![z],
+            vec![batch, cols],
+        );
+        h = push(
+            &mut g,
+            &format!("{name}.relu"),
+            QOp::Clamp { lo: Some(0), hi: None },
+            vec![r],
+            vec![batch, cols],
+        );
     }
-    let report = CompileReport { scale_bits: SCALE_BITS, activation_bits: 24, ..Default::default() };
+    let report =
+        CompileReport { scale_bits: SCALE_BITS, activation_bits: 24, ..Default::default() };
     let model = QuantizedModel { graph: g, report };
-    lower(&model, &LowerOptions { model: format!("mlp_w{width}"), private_input: false }).expect("lower")
+    lower(&model, &LowerOptions { model: format!("mlp_w{width}"), private_input: false })
+        .expect("lower")
 }
 
 fn main() {
-    let mut c = Criterion::default().configure_from_args().sample_size(10).measurement_time(Duration::from_secs(5));
+    let mut c = Criterion::default()
+        .configure_from_args()
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(5));
     let mut group = c.benchmark_group("scaling");
     for width in WIDTHS {
         for batch in BATCHES {
