@@ -1,7 +1,10 @@
 //! The proof: public values, the prover's commitments, every block's proof in schedule order, and
 //! the accumulated opening. Canonical arkworks encoding, compressed points, validated on read.
 
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ark_serialize::{
+    CanonicalDeserialize, CanonicalSerialize, Compress, Read, SerializationError, Valid, Validate,
+    Write,
+};
 use tessera_accumulator::AccumulatedProof;
 use tessera_blocks::Fr;
 use tessera_blocks::elementwise::{BroadcastProof, HadamardProof, LinearProof, PaddingCheckProof};
@@ -14,8 +17,10 @@ use tessera_blocks::tensor::IntTensor;
 
 use crate::error::VerifyError;
 
-/// A quantized tensor shown to the verifier.
-#[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
+/// A quantized tensor shown to the verifier. Its values are encoded compactly (zigzag
+/// varints: quantized values take one to four bytes instead of eight), canonically: a decoder
+/// rejects non-minimal encodings, so each tensor has exactly one encoding.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublicTensor {
     /// The model's name for it.
     pub name: String,
@@ -23,6 +28,84 @@ pub struct PublicTensor {
     pub shape: Vec<u64>,
     /// Row-major quantized values.
     pub data: Vec<i64>,
+}
+
+fn zigzag_varint(values: &[i64]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(values.len() * 2);
+    for v in values {
+        let mut z = ((v << 1) ^ (v >> 63)) as u64;
+        while z >= 0x80 {
+            out.push((z as u8 & 0x7f) | 0x80);
+            z >>= 7;
+        }
+        out.push(z as u8);
+    }
+    out
+}
+
+fn from_zigzag_varint(bytes: &[u8], count: usize) -> Result<Vec<i64>, SerializationError> {
+    let mut out = Vec::with_capacity(count.min(bytes.len()));
+    let mut it = bytes.iter();
+    while let Some(&first) = it.next() {
+        let (mut z, mut shift, mut last) = (u64::from(first & 0x7f), 7u32, first);
+        while last & 0x80 != 0 {
+            let &b = it.next().ok_or(SerializationError::InvalidData)?;
+            // Ten bytes at most, no bits beyond 64, and no trailing zero byte (minimal encoding).
+            if shift > 63 || (shift == 63 && b > 1) || b == 0 {
+                return Err(SerializationError::InvalidData);
+            }
+            z |= u64::from(b & 0x7f) << shift;
+            shift += 7;
+            last = b;
+        }
+        out.push(((z >> 1) as i64) ^ -((z & 1) as i64));
+    }
+    if out.len() != count {
+        return Err(SerializationError::InvalidData);
+    }
+    Ok(out)
+}
+
+impl CanonicalSerialize for PublicTensor {
+    fn serialize_with_mode<W: Write>(
+        &self,
+        mut w: W,
+        c: Compress,
+    ) -> Result<(), SerializationError> {
+        self.name.serialize_with_mode(&mut w, c)?;
+        self.shape.serialize_with_mode(&mut w, c)?;
+        (self.data.len() as u64).serialize_with_mode(&mut w, c)?;
+        zigzag_varint(&self.data).serialize_with_mode(&mut w, c)
+    }
+
+    fn serialized_size(&self, c: Compress) -> usize {
+        self.name.serialized_size(c)
+            + self.shape.serialized_size(c)
+            + 8
+            + zigzag_varint(&self.data).serialized_size(c)
+    }
+}
+
+impl Valid for PublicTensor {
+    fn check(&self) -> Result<(), SerializationError> {
+        Ok(())
+    }
+}
+
+impl CanonicalDeserialize for PublicTensor {
+    fn deserialize_with_mode<R: Read>(
+        mut r: R,
+        c: Compress,
+        v: Validate,
+    ) -> Result<Self, SerializationError> {
+        let name = String::deserialize_with_mode(&mut r, c, v)?;
+        let shape = Vec::<u64>::deserialize_with_mode(&mut r, c, v)?;
+        let count = u64::deserialize_with_mode(&mut r, c, v)?;
+        let bytes = Vec::<u8>::deserialize_with_mode(&mut r, c, v)?;
+        let count = usize::try_from(count).map_err(|_| SerializationError::InvalidData)?;
+        let data = from_zigzag_varint(&bytes, count)?;
+        Ok(Self { name, shape, data })
+    }
 }
 
 impl PublicTensor {
@@ -179,3 +262,32 @@ recorded!(BroadcastProof, broadcast);
 recorded!(HadamardProof, hadamard);
 recorded!(MapProof, maps);
 recorded!(BatchedProof, batched);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_values_round_trip_compactly_and_canonically() {
+        let data = vec![0, 1, -1, 63, -64, 64, 4095, -70000, i64::MAX, i64::MIN];
+        let t = PublicTensor { name: "x".into(), shape: vec![2, 5], data: data.clone() };
+        let mut bytes = Vec::new();
+        t.serialize_compressed(&mut bytes).unwrap();
+        assert_eq!(bytes.len(), t.compressed_size());
+        assert_eq!(PublicTensor::deserialize_compressed(bytes.as_slice()).unwrap(), t);
+        // One byte for small values, ten at most.
+        assert_eq!(zigzag_varint(&[5, -3]).len(), 2);
+        assert_eq!(zigzag_varint(&[i64::MIN]).len(), 10);
+        // Non-minimal (a trailing zero byte), overlong, truncated and miscounted encodings.
+        for bad in [&[0x80u8, 0x00][..], &[0xff; 11][..], &[0x80][..]] {
+            assert!(from_zigzag_varint(bad, 1).is_err(), "{bad:?} accepted");
+        }
+        assert!(from_zigzag_varint(&[1, 2], 1).is_err());
+        assert!(from_zigzag_varint(&[1], 2).is_err());
+        assert_eq!(
+            from_zigzag_varint(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], 1)
+                .unwrap(),
+            vec![i64::MIN]
+        );
+    }
+}
