@@ -190,3 +190,35 @@ fn batch_norm_after_a_non_product_is_left_alone() {
     assert_eq!(Pass::BiasFusion.run(&mut g.clone()).unwrap(), 0);
     assert_eq!(Pass::QdqFolding.run(&mut g.clone()).unwrap(), 0);
 }
+
+/// x[2,3,1,4] → Squeeze(axis 2) → Identity → Unsqueeze(axis 0) → Flatten(2) → Transpose → Reshape
+/// → Relu: the row-major chain becomes one Reshape; the Transpose stays an index map of its own.
+#[test]
+fn layout_maps_collapse_row_major_chains_into_one_reshape() {
+    let mut g = Graph::new();
+    let x = ValueRef::first(g.add_input("x", vec![2, 3, 1, 4], ElemType::Real));
+    let add = |g: &mut Graph, name: &str, op: Op, v: ValueRef| {
+        ValueRef::first(g.add_node(name, op, vec![v]).unwrap())
+    };
+    let a = add(&mut g, "squeeze", Op::Squeeze { axes: vec![2] }, x);
+    let b = add(&mut g, "identity", Op::Identity, a);
+    let c = add(&mut g, "unsqueeze", Op::Unsqueeze { axes: vec![0] }, b);
+    let d = add(&mut g, "flatten", Op::Flatten { axis: 2 }, c);
+    let e = add(&mut g, "transpose", Op::Transpose { perm: vec![1, 0] }, d);
+    let f = add(&mut g, "reshape", Op::Reshape { shape: vec![4, 2, 3] }, e);
+    let y = add(&mut g, "relu", Op::Relu, f);
+    g.set_outputs(vec![("y".into(), y)]);
+    let mut h = g.clone();
+    assert!(Pass::LayoutMaps.run(&mut h).unwrap() >= 4);
+    Pass::DeadNodes.run(&mut h).unwrap();
+    for op in ["Squeeze", "Unsqueeze", "Flatten", "Identity"] {
+        assert_eq!(count(&h, op), 0, "{op} left");
+    }
+    assert_eq!(count(&h, "Reshape"), 2, "one Reshape before the Transpose, one after");
+    assert_eq!(count(&h, "Transpose"), 1);
+    let inputs: Vec<Vec<Tensor<f64>>> =
+        (0..3).map(|s| vec![Tensor::new(vec![2, 3, 1, 4], seeded(24, s)).unwrap()]).collect();
+    assert_equivalent("layout maps", &g, &h, &inputs);
+    // A second run finds nothing to do.
+    assert_eq!(Pass::LayoutMaps.run(&mut h).unwrap(), 0);
+}

@@ -8,12 +8,14 @@
 //! | [`constant_folding`] | evaluates nodes whose inputs are all constants (except DequantizeLinear, whose integers quantization keeps) |
 //! | [`bias_fusion`] | `Add(MatMul(x, W), b)` → `Gemm(x, W, b)` for 2-D products; `Add(Gemm(x, W), b)` → `Gemm(x, W, b)` |
 //! | [`batch_norm_folding`] | `BatchNormalization(Conv(x, W, b))` → `Conv(x, W', b')`, same after a Gemm |
+//! | [`layout_maps`] | `Flatten`, `Squeeze`, `Unsqueeze`, `Identity` and their chains with `Reshape` → one `Reshape` (the row-major index map) |
 //! | [`qdq_folding`] | `QuantizeLinear(f(DequantizeLinear(q)))` → `f(q)` when `f` only moves or selects elements and both use the same parameters |
 
 pub mod batch_norm_folding;
 pub mod bias_fusion;
 pub mod constant_folding;
 pub mod dead_nodes;
+pub mod layout_maps;
 pub mod qdq_folding;
 
 use tracing::{debug, instrument};
@@ -34,15 +36,18 @@ pub enum Pass {
     BatchNormFolding,
     /// [`qdq_folding::run`].
     QdqFolding,
+    /// [`layout_maps::run`].
+    LayoutMaps,
 }
 
 impl Pass {
     /// The default pipeline.
-    pub const DEFAULT: [Pass; 5] = [
+    pub const DEFAULT: [Pass; 6] = [
         Pass::ConstantFolding,
         Pass::QdqFolding,
         Pass::BatchNormFolding,
         Pass::BiasFusion,
+        Pass::LayoutMaps,
         Pass::DeadNodes,
     ];
 
@@ -54,6 +59,7 @@ impl Pass {
             Pass::BiasFusion => bias_fusion::run(g),
             Pass::BatchNormFolding => batch_norm_folding::run(g),
             Pass::QdqFolding => qdq_folding::run(g),
+            Pass::LayoutMaps => layout_maps::run(g),
         }
     }
 }
