@@ -278,7 +278,7 @@ pub(crate) fn function_witness(plan: &BlockPlan, w: &mut Witness) -> Result<(), 
             let vectors = function_vectors(plan, &w.committed, &f.nodes)?;
             lookup::multiplicities(&table, &vectors).map_err(|e| Error::Witness {
                 node: format!("function lookup of table {}", f.table),
-                reason: format!("lookup: {e}"),
+                reason: e.to_string(),
             })
         })
         .collect::<Result<_, _>>()?;
