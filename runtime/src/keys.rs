@@ -10,7 +10,7 @@ use tessera_blocks::kzg::Commitment;
 use tessera_blocks::lookup::commit_tensor;
 use tessera_blocks::tensor::axis_vars;
 use tessera_blocks::{Srs, VerifierKey};
-use tessera_compiler::plan::{BlockPlan, Ref, Role, Step};
+use tessera_compiler::plan::{BlockPlan, Ref, Role};
 use tessera_compiler::quant::qop::{QId, QOp};
 
 use crate::error::Error;
@@ -116,16 +116,9 @@ fn weight_nodes(plan: &BlockPlan) -> Vec<QId> {
     plan.roles.iter().enumerate().filter(|(_, r)| **r == Role::Weight).map(|(i, _)| i).collect()
 }
 
-/// The function tables the plan's lookups read, in increasing order.
+/// The function tables the plan's lookups read, in increasing order (one merged lookup each).
 pub(crate) fn table_indices(plan: &BlockPlan) -> Vec<usize> {
-    let mut t: Vec<usize> = plan
-        .steps
-        .iter()
-        .filter_map(|s| match s {
-            Step::Lookup { table, .. } => Some(*table),
-            _ => None,
-        })
-        .collect();
+    let mut t: Vec<usize> = plan.function_lookups.iter().map(|f| f.table).collect();
     t.sort_unstable();
     t.dedup();
     t

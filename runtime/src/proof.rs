@@ -211,6 +211,9 @@ pub struct Proof {
     pub limbs: Vec<Commitment>,
     /// Commitment to the range table's multiplicities.
     pub multiplicities: Commitment,
+    /// Commitments to the multiplicities of each merged function lookup (one per table), in the
+    /// plan's order.
+    pub function_multiplicities: Vec<Commitment>,
     /// Block proofs.
     pub blocks: BlockProofs,
     /// Fold-tree arity (0: one node over every leaf).

@@ -19,7 +19,9 @@ use crate::keys::{ProvingKey, committed_refs};
 use crate::proof::{BlockProofs, Proof, PublicTensor, PublicValues, Recorded};
 use crate::schedule::{Commitments, Poly, Schedule, Side};
 use crate::statement::{absorb_statement, arity_code, public_maps};
-use crate::witness::{Witness, eval_lin, function_table, generate, range_witness};
+use crate::witness::{
+    Witness, eval_lin, function_table, function_witness, generate, range_witness,
+};
 
 /// Options of [`prove`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,7 +94,8 @@ pub fn prove(
 }
 
 /// [`prove`] with a hook that alters the witness before anything is committed (the soundness
-/// tests' cheating provers); the range limbs are then recomputed from the altered tensors.
+/// tests' cheating provers); the range limbs and the function-lookup multiplicities are then
+/// recomputed from the altered tensors.
 pub(crate) fn prove_with(
     pk: &ProvingKey,
     inputs: &[Tensor<i64>],
@@ -106,6 +109,7 @@ pub(crate) fn prove_with(
     if let Some(tamper) = tamper {
         tamper(&mut witness);
         range_witness(plan, &mut witness)?;
+        function_witness(plan, &mut witness)?;
     }
     let witness = witness;
     let g = &plan.graph;
@@ -145,13 +149,26 @@ pub(crate) fn prove_with(
         .map(|ls| ls.iter().map(|l| commit_tensor(&pk.srs, l)).collect::<Result<Vec<_>, _>>())
         .collect::<Result<Vec<_>, _>>()?;
     let multiplicities = commit_multiplicities(&pk.srs, &witness.multiplicities)?;
+    let function_multiplicities = witness
+        .function_multiplicities
+        .par_iter()
+        .map(|m| commit_multiplicities(&pk.srs, m))
+        .collect::<Result<Vec<_>, _>>()?;
     drop(commit_span);
-    let commitments = Commitments { tensors, limbs, multiplicities };
+    let commitments = Commitments { tensors, limbs, multiplicities, function_multiplicities };
 
     let mut t = Transcript::new(b"tessera");
     let flat_limbs: Vec<_> = commitments.limbs.iter().flatten().copied().collect();
     let ordered: Vec<_> = commitments.tensors.values().copied().collect();
-    absorb_statement(&mut t, &pk.vk, &public, &ordered, &flat_limbs, &multiplicities);
+    absorb_statement(
+        &mut t,
+        &pk.vk,
+        &public,
+        &ordered,
+        &flat_limbs,
+        &multiplicities,
+        &commitments.function_multiplicities,
+    );
     let (public_inputs, public_outputs) =
         public_maps(plan, &public).map_err(|e| Error::Input(e.to_string()))?;
     let side = Prover { t, witness: &witness, proofs: BlockProofs::default() };
@@ -183,6 +200,7 @@ pub(crate) fn prove_with(
         commitments: ordered,
         limbs: flat_limbs,
         multiplicities,
+        function_multiplicities: commitments.function_multiplicities.clone(),
         blocks: proofs,
         arity: arity_code(options.arity),
         accumulator,
@@ -235,6 +253,12 @@ fn materialize(
                 Poly::Limb(c, l) => w.limbs[*c][*l].to_mle(),
                 Poly::Multiplicities => {
                     DenseMle::new(w.multiplicities.iter().map(|m| Fr::from(*m)).collect())?
+                }
+                Poly::FunctionMultiplicities(k) => {
+                    let m = w.function_multiplicities.get(*k).ok_or_else(|| {
+                        Error::Input(format!("no multiplicities for function lookup {k}"))
+                    })?;
+                    DenseMle::new(m.iter().map(|m| Fr::from(*m)).collect())?
                 }
             };
             Ok((p.clone(), mle))

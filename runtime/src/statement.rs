@@ -15,7 +15,8 @@ use crate::keys::VerifyingKey;
 use crate::proof::PublicValues;
 use crate::schedule::PROTOCOL_VERSION;
 
-/// Protocol version, verifying-key digest, public values, then every commitment (DESIGN §3, §8.2).
+/// Protocol version, verifying-key digest, public values, then every commitment — tensors, range
+/// limbs, range multiplicities, per-table function-lookup multiplicities (DESIGN §3, §8.2).
 pub(crate) fn absorb_statement(
     t: &mut Transcript,
     vk: &VerifyingKey,
@@ -23,6 +24,7 @@ pub(crate) fn absorb_statement(
     tensors: &[Commitment],
     limbs: &[Commitment],
     multiplicities: &Commitment,
+    function_multiplicities: &[Commitment],
 ) {
     t.append_bytes(b"protocol", PROTOCOL_VERSION);
     t.append_bytes(b"verifying key digest", &vk.digest());
@@ -30,6 +32,7 @@ pub(crate) fn absorb_statement(
     t.append_serializable(b"committed tensors", tensors);
     t.append_serializable(b"range limbs", limbs);
     t.append_serializable(b"range multiplicities", multiplicities);
+    t.append_serializable(b"function multiplicities", function_multiplicities);
 }
 
 /// Public inputs by node and outputs by position, checked against the plan's shapes.

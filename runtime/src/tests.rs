@@ -476,3 +476,75 @@ fn pooled_differences_are_bound_to_the_window() {
     });
     assert!(err.starts_with("verifier"), "{err}");
 }
+
+fn exp_table(scale: f64) -> Table {
+    Table {
+        func: TableFn::Exp,
+        lo: -8,
+        in_bits: 2,
+        out_bits: 4,
+        values: (-8..8).map(|x: i64| ((x as f64 / scale).exp() * 16.0).round() as i64).collect(),
+    }
+}
+
+/// `exp(clamp(exp(clamp(x))))` through tables `t0` and `t1`: two lookup nodes (2 and 4).
+fn two_lookup_keys(t0: usize, t1: usize, tables: Vec<Table>) -> Keys {
+    keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 4]),
+            (QOp::Clamp { lo: Some(-8), hi: Some(7) }, vec![0], vec![1, 4]),
+            (QOp::Lookup { table: t0 }, vec![1], vec![1, 4]),
+            (QOp::Clamp { lo: Some(-8), hi: Some(7) }, vec![2], vec![1, 4]),
+            (QOp::Lookup { table: t1 }, vec![3], vec![1, 4]),
+        ],
+        tables,
+        4,
+    )
+}
+
+/// Two lookup nodes on one table form one function lookup (one block, one multiplicity vector);
+/// a wrong table value on the second node is still caught.
+#[test]
+fn lookups_into_one_table_are_merged() {
+    let k = two_lookup_keys(0, 0, vec![exp_table(4.0)]);
+    let merged = vec![tessera_compiler::plan::FunctionLookup { table: 0, nodes: vec![2, 4] }];
+    assert_eq!(k.pk.plan.function_lookups, merged);
+    assert_eq!(k.pk.plan.steps[4].committed(), 1);
+    let x = [t(&[1, 4], &[-20, -3, 0, 5])];
+    let (_, proof) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
+    assert_eq!(proof.function_multiplicities.len(), 1);
+    // One range lookup and one function lookup.
+    assert_eq!(proof.blocks.lookup.len(), 2);
+    let err = k.honest_and_cheat(&x, &|w| {
+        let y = get(w, slot(4, 0), 1);
+        set(w, slot(4, 0), 1, y + 1);
+    });
+    assert!(err.contains("lookup"), "{err}");
+}
+
+/// The per-table multiplicity commitments are part of the statement: swapping the two tables'
+/// commitments, dropping one, or changing one is rejected; the plan's digest binds the grouping.
+#[test]
+fn function_multiplicities_are_bound_per_table() {
+    let k = two_lookup_keys(0, 1, vec![exp_table(4.0), exp_table(8.0)]);
+    assert_eq!(k.pk.plan.function_lookups.len(), 2);
+    let x = [t(&[1, 4], &[-20, -3, 0, 5])];
+    let (_, proof) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
+    verify(&k.vk, &proof).expect("the honest proof verifies");
+    assert_ne!(proof.function_multiplicities[0], proof.function_multiplicities[1]);
+
+    let mut swapped = proof.clone();
+    swapped.function_multiplicities.swap(0, 1);
+    assert!(verify(&k.vk, &swapped).is_err());
+    let mut range = proof.clone();
+    range.function_multiplicities[1] = proof.multiplicities;
+    assert!(verify(&k.vk, &range).is_err());
+    let mut dropped = proof.clone();
+    dropped.function_multiplicities.pop();
+    assert!(verify(&k.vk, &dropped).is_err());
+
+    let mut plan = k.vk.plan.clone();
+    plan.function_lookups.swap(0, 1);
+    assert_ne!(plan.digest(), k.vk.plan.digest());
+    assert!(plan.validate().is_err());
+}

@@ -98,10 +98,18 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), VerifyError> {
         limbs.push(proof.limbs[at..at + n].to_vec());
         at += n;
     }
+    if proof.function_multiplicities.len() != plan.function_lookups.len() {
+        return Err(VerifyError::Malformed(format!(
+            "{} function-lookup multiplicity commitments, the plan has {} function lookups",
+            proof.function_multiplicities.len(),
+            plan.function_lookups.len()
+        )));
+    }
     let commitments = Commitments {
         tensors: refs.into_iter().zip(proof.commitments.iter().copied()).collect(),
         limbs,
         multiplicities: proof.multiplicities,
+        function_multiplicities: proof.function_multiplicities.clone(),
     };
 
     let mut t = Transcript::new(b"tessera");
@@ -112,6 +120,7 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), VerifyError> {
         &proof.commitments,
         &proof.limbs,
         &proof.multiplicities,
+        &proof.function_multiplicities,
     );
     let side = Verifier { t, proofs: &proof.blocks, cursor: BTreeMap::new(), evals: 0 };
     let mut schedule = Schedule::new(

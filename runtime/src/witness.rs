@@ -1,7 +1,8 @@
 //! Witness generation: every node's value from the reference interpreter, then the tensors the
 //! prover commits (rescale and division remainders, square-root residues, clamp stages, max
-//! differences and selectors, function-table multiplicities), the limbs of every range check and
-//! the range table's multiplicities.
+//! differences and selectors, lookup outputs), the limbs of every range check and the range
+//! table's multiplicities, and the multiplicities of each merged function lookup (one vector per
+//! table, over all its nodes).
 
 use std::collections::BTreeMap;
 
@@ -27,6 +28,9 @@ pub(crate) struct Witness {
     pub limbs: Vec<Vec<IntTensor>>,
     /// How often each range-table row is looked up.
     pub multiplicities: Vec<u64>,
+    /// Per [`tessera_compiler::plan::FunctionLookup`] of the plan, how often each row of its
+    /// padded table is looked up by all its nodes.
+    pub function_multiplicities: Vec<Vec<u64>>,
 }
 
 pub(crate) fn to_int(t: &Tensor<i64>) -> Result<IntTensor, Error> {
@@ -222,22 +226,63 @@ pub(crate) fn generate(plan: &BlockPlan, inputs: &[Tensor<i64>]) -> Result<Witne
                 committed.insert(at(1), IntTensor::new(in_shape.clone(), d)?);
                 committed.insert(at(2), IntTensor::new(in_shape, sel)?);
             }
-            Step::Lookup { input, table } => {
-                let t = function_table(plan, *table)?;
-                let x = eval_lin(&committed, input, &node.shape, true)?;
-                let y = values[id].clone();
-                let m = lookup::multiplicities(&t, &[vec![x, y.clone()]])
-                    .map_err(|e| bad(format!("lookup: {e}")))?;
-                let m = m.into_iter().map(|v| v as i64).collect::<Vec<_>>();
-                committed.insert(at(0), y);
-                committed.insert(at(1), IntTensor::new(vec![m.len()], m)?);
+            Step::Lookup { .. } => {
+                committed.insert(at(0), values[id].clone());
             }
             _ => {}
         }
     }
-    let mut w = Witness { values, committed, limbs: Vec::new(), multiplicities: Vec::new() };
+    let mut w = Witness {
+        values,
+        committed,
+        limbs: Vec::new(),
+        multiplicities: Vec::new(),
+        function_multiplicities: Vec::new(),
+    };
     range_witness(plan, &mut w)?;
+    function_witness(plan, &mut w)?;
     Ok(w)
+}
+
+/// The `(x, y)` columns of every node of a merged function lookup, from `committed`.
+pub(crate) fn function_vectors(
+    plan: &BlockPlan,
+    committed: &BTreeMap<Ref, IntTensor>,
+    nodes: &[usize],
+) -> Result<Vec<Vec<IntTensor>>, Error> {
+    nodes
+        .iter()
+        .map(|&id| {
+            let (Some(Step::Lookup { input, .. }), Some(node)) =
+                (plan.steps.get(id), plan.graph.nodes.get(id))
+            else {
+                return Err(Error::Input(format!("node #{id} is not a lookup")));
+            };
+            let x = eval_lin(committed, input, &node.shape, true)?;
+            let y = committed.get(&Ref { node: id, slot: 0 }).ok_or_else(|| Error::Witness {
+                node: format!("node {}", node.name),
+                reason: "the lookup output is missing".into(),
+            })?;
+            Ok(vec![x, y.clone()])
+        })
+        .collect()
+}
+
+/// The multiplicities of every merged function lookup, from `w.committed`.
+pub(crate) fn function_witness(plan: &BlockPlan, w: &mut Witness) -> Result<(), Error> {
+    w.function_multiplicities = plan
+        .function_lookups
+        .iter()
+        .map(|f| {
+            let table = function_table(plan, f.table)?;
+            let vectors = function_vectors(plan, &w.committed, &f.nodes)?;
+            lookup::multiplicities(&table, &vectors).map_err(|e| Error::Witness {
+                node: format!("function lookup of table {}", f.table),
+                reason: e.to_string(),
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(())
 }
 
 /// The limbs of every range check and the range table's multiplicities, from `w.committed`.

@@ -1,4 +1,5 @@
-//! Lowering a quantized graph to a [`BlockPlan`]: roles, steps and the merged range checks.
+//! Lowering a quantized graph to a [`BlockPlan`]: roles, steps, the merged range checks, then the
+//! same-table merge of function lookups ([`merge_lookups`]).
 //!
 //! | op | step | range checks (limbs of `T` bits) |
 //! |---|---|---|
@@ -6,7 +7,7 @@
 //! | `DivRound` | committed `[y, r, d̄]` | `y` signed; `r ≥ 0`; `2d̄ − 1 − r ≥ 0` |
 //! | `Sqrt` | committed `[y, e]` | `y` signed; `e ≥ 0`; `2y − e ≥ 0` |
 //! | `ReduceMax` (last axis) | committed `[y, D, S]` | `D ≥ 0` (`S` binary by a zero check) |
-//! | `Lookup` | committed `[y, m]` | none: the function lookup itself |
+//! | `Lookup` | committed `[y]` | none: the table's merged function lookup |
 //! | `Clamp`, `MaxPool` | committed | the differences |
 //! | `ReduceSum`, `Slice`, `Transpose`, `Reshape`, two-tensor `MatMul`, broadcasting `Add`/`Sub`/`Mul` | derived | none |
 //!
@@ -18,6 +19,7 @@ use tracing::info;
 use super::interval::{Interval, Intervals, bits_for};
 use super::{
     BlockPlan, Lin, PLAN_VERSION, PlanError, RANGE_TABLE_BITS, RangeCheck, Ref, Role, Step,
+    merge_lookups,
 };
 use crate::quant::QuantizedModel;
 use crate::quant::qop::{QId, QNode, QOp, Table};
@@ -65,6 +67,7 @@ pub fn lower(model: &QuantizedModel, options: &LowerOptions) -> Result<BlockPlan
         .and_then(|(_, id, _)| g.nodes.get(*id))
         .and_then(|n| n.shape.first().copied())
         .unwrap_or(1);
+    let function_lookups = merge_lookups(&l.steps);
     let plan = BlockPlan {
         version: PLAN_VERSION,
         model: options.model.clone(),
@@ -73,6 +76,7 @@ pub fn lower(model: &QuantizedModel, options: &LowerOptions) -> Result<BlockPlan
         roles: l.roles,
         steps: l.steps,
         range_checks: l.checks,
+        function_lookups,
         range_table_bits: RANGE_TABLE_BITS,
         activation_bits,
         scale_bits: model.report.scale_bits,
@@ -83,6 +87,7 @@ pub fn lower(model: &QuantizedModel, options: &LowerOptions) -> Result<BlockPlan
         nodes = plan.graph.nodes.len(),
         committed = plan.committed_tensors(),
         range_checks = plan.range_checks.len(),
+        function_lookups = plan.function_lookups.len(),
         "lowered"
     );
     Ok(plan)

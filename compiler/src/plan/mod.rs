@@ -18,10 +18,14 @@
 //! `v ∈ [0, 2^b)` with `b` not a multiple of `T` is exact through a second check of
 //! `v + 2^{T·L} − 2^b`.
 //!
+//! Likewise every [`Step::Lookup`] node of one function table, across the whole model, is looked
+//! up by **one** lookup into that table ([`FunctionLookup`], built by [`merge_lookups`]): one
+//! `(x, y)` vector per node, one multiplicity vector per table (committed with the statement, not
+//! by the node).
+//!
 //! A committed node may commit helper tensors next to its value (its *slots*, see
 //! [`Step::committed`]); a helper's shape is [`BlockPlan::slot_shape`] (the differences and the
-//! selector of a max have the input's shape, a function lookup's multiplicities the padded
-//! table's).
+//! selector of a max have the input's shape).
 //!
 //! A plan is compiled for one batch size (the leading axis), is serializable with a format
 //! version, and has a digest over its public part (everything but the weights' values), which the
@@ -29,6 +33,7 @@
 
 mod interval;
 mod lower;
+mod merge_lookups;
 
 use serde::{Deserialize, Serialize};
 
@@ -37,9 +42,10 @@ use crate::quant::qop::{QGraph, QId, QOp};
 use crate::tensor::Tensor;
 
 pub use lower::{LowerOptions, lower};
+pub use merge_lookups::merge_lookups;
 
 /// Version of the plan format; files of another version are rejected.
-pub const PLAN_VERSION: u32 = 1;
+pub const PLAN_VERSION: u32 = 2;
 
 /// Bits of the range table every range check decomposes into.
 pub const RANGE_TABLE_BITS: u32 = 12;
@@ -121,6 +127,16 @@ pub struct RangeCheck {
     pub value: Lin,
     /// Number of `T`-bit limbs.
     pub limbs: u32,
+}
+
+/// All [`Step::Lookup`] nodes that read function table `table`: one lookup block, one vector
+/// `(x, y)` per node, one multiplicity vector (over the padded table's rows) for all of them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionLookup {
+    /// Table index in [`QGraph::tables`].
+    pub table: usize,
+    /// The lookup nodes, in increasing order (at least one).
+    pub nodes: Vec<QId>,
 }
 
 /// The block that proves a node.
@@ -249,8 +265,8 @@ pub enum Step {
         /// `x`.
         input: QId,
     },
-    /// `y = T[x]` for function table `table` of the graph; commits `[y, m]` with `m` the
-    /// multiplicities of the padded table's rows (shape `[2^K]`).
+    /// `y = T[x]` for function table `table` of the graph; commits `[y]`. The relation is proven
+    /// by the table's [`FunctionLookup`], which commits the multiplicities.
     Lookup {
         /// `x`, a linear form over committed tensors without constant.
         input: Lin,
@@ -289,7 +305,8 @@ impl Step {
             Step::Clamp { lo: Some(_), hi: Some(_), .. } => 2,
             Step::Clamp { .. } => 1,
             Step::MaxPool { kernel, .. } => 1 + kernel[0] * kernel[1],
-            Step::DivConst { .. } | Step::Sqrt { .. } | Step::Lookup { .. } => 2,
+            Step::Lookup { .. } => 1,
+            Step::DivConst { .. } | Step::Sqrt { .. } => 2,
             Step::DivRound { .. } | Step::ReduceMax { .. } => 3,
             _ => 0,
         }
@@ -313,6 +330,8 @@ pub struct BlockPlan {
     pub steps: Vec<Step>,
     /// Every range check, in proving order (one merged lookup).
     pub range_checks: Vec<RangeCheck>,
+    /// One merged lookup per function table the steps read, in table order.
+    pub function_lookups: Vec<FunctionLookup>,
     /// `T`.
     pub range_table_bits: u32,
     /// Bits of an activation (sign included).
@@ -420,6 +439,9 @@ impl BlockPlan {
                 return bad(format!("step {i} reads a later node"));
             }
         }
+        if self.function_lookups != merge_lookups(&self.steps) {
+            return bad("the function lookups do not group the lookup steps by table".into());
+        }
         for c in &self.range_checks {
             if c.node >= n || !refs_ok(&c.value, n) || c.limbs == 0 {
                 return bad(format!("range check of node {} is malformed", c.node));
@@ -457,11 +479,6 @@ impl BlockPlan {
             Some(Step::ReduceMax { input }) if r.slot > 0 => {
                 self.graph.nodes.get(*input).map(|n| n.shape.clone()).unwrap_or_default()
             }
-            Some(Step::Lookup { table, .. }) if r.slot == 1 => {
-                vec![
-                    self.graph.tables.get(*table).map_or(1, |t| t.values.len().next_power_of_two()),
-                ]
-            }
             _ => node_shape(),
         }
     }
@@ -475,6 +492,8 @@ impl BlockPlan {
     }
 
     /// Number of tensors the prover commits (limbs and multiplicities excluded).
+    ///
+    /// Multiplicities: one vector for the range lookup, one per [`FunctionLookup`].
     pub fn committed_tensors(&self) -> usize {
         self.steps.iter().map(Step::committed).sum::<usize>()
     }

@@ -9,17 +9,21 @@
 //!
 //! **Transcript order.** Protocol version; verifying-key digest (plan, weights, function-table
 //! output columns, SRS); public inputs and outputs; every commitment (committed tensors in plan
-//! order — values and helper slots, function-lookup multiplicities included — range limbs, range
-//! multiplicities). Then, in this order:
+//! order — values and helper slots, lookup outputs included — range limbs, range multiplicities,
+//! then one multiplicity vector per merged function lookup, in the plan's table order). Then, in
+//! this order:
 //! 1. the merged range lookup (all range checks of the model into `[0, 2^T)`);
-//! 2. one zero-padding check per committed tensor whose shape is not a power of two per axis;
-//! 3. one random point per model output; the verifier evaluates the public output there;
-//! 4. nodes from last to first: a derived node reduces each claim on its output through its block
+//! 2. the merged function lookups, one per table in the plan's table order (every lookup node of
+//!    that table, across the whole model, as one `(x, y)` vector; see [`relations`]);
+//! 3. one zero-padding check per committed tensor whose shape is not a power of two per axis;
+//! 4. one random point per model output; the verifier evaluates the public output there;
+//! 5. nodes from last to first: a derived node reduces each claim on its output through its block
 //!    to claims on its inputs; a committed node first turns the claims on it into accumulator
 //!    leaves, then proves its own relation at fresh points ([`relations`] lists each relation
 //!    and its transcript order: rescale and divisions, square root, clamp, max pool, max over an
-//!    axis, function lookups); derived nodes are listed in [`derived`];
-//! 5. the accumulator folds every leaf claim into one opening (its own transcript order).
+//!    axis; a lookup node's relation is its table's lookup of step 2); derived nodes are listed
+//!    in [`derived`];
+//! 6. the accumulator folds every leaf claim into one opening (its own transcript order).
 //!
 //! Claims on public inputs are checked by the verifier directly; claims on committed tensors,
 //! weights and function-table output columns (on the verifying key's commitments) become
@@ -68,6 +72,8 @@ pub(crate) enum Poly {
     Limb(usize, usize),
     /// The range multiplicities.
     Multiplicities,
+    /// The multiplicities of the plan's function lookup `k`.
+    FunctionMultiplicities(usize),
     /// The output column of function table `t` (committed in the verifying key).
     Table(usize),
 }
@@ -105,6 +111,8 @@ pub(crate) struct Commitments {
     /// Per range check, its limbs.
     pub limbs: Vec<Vec<Commitment>>,
     pub multiplicities: Commitment,
+    /// Per function lookup of the plan, its multiplicities.
+    pub function_multiplicities: Vec<Commitment>,
 }
 
 /// The shared schedule.
@@ -151,9 +159,10 @@ impl<'a, S: Side> Schedule<'a, S> {
         }
     }
 
-    /// Runs steps 1–4 of the module doc (the caller absorbed the statement).
+    /// Runs steps 1–5 of the module doc (the caller absorbed the statement).
     pub fn run(&mut self) -> Result<(), S::Error> {
         self.range_lookup()?;
+        self.function_lookups()?;
         self.padding_checks()?;
         self.output_claims()?;
         for id in (0..self.plan.graph.nodes.len()).rev() {

@@ -24,9 +24,14 @@
 //!   `Σ_k S = 1` per row; at a fresh `ρ''` the axis sum `Σ_k S_k·D_k = 0` per row with the
 //!   Hadamard proof of `S∘D`. So exactly one selected entry per row, and it equals `y`, which is
 //!   at least every entry.
-//! * **function lookup** (`[y, m]`): the lookup block on the pair `(x, y)` into the table
-//!   `(t, T[t])` whose output column the verifying key commits; `m` are the multiplicities,
-//!   committed with the statement, so the lookup's challenges come after them.
+//! * **function lookup** (`[y]`): not proven per node. Every lookup node of table `T`, across the
+//!   whole model, is one vector `(x, y)` of the table's merged lookup block into `(t, T[t])`,
+//!   whose output column the verifying key commits; it runs once per table, right after the range
+//!   lookup (step 2 of the schedule), in the plan's table order. Its multiplicities `m_T` (over
+//!   all the table's nodes) are committed with the statement, like every `y` and every `x`'s
+//!   committed terms, so the lookup's challenges `ζ, β` come after them. Claims out: `x̃` (on the
+//!   linear form's derived commitment) and `ỹ` per node, `m̃_T`, and the table's output column:
+//!   all accumulator leaves.
 
 use ark_ff::{AdditiveGroup, Field, Zero};
 use tessera_blocks::Fr;
@@ -45,7 +50,7 @@ use tessera_compiler::quant::qop::QId;
 
 use super::{Poly, Schedule, Side, VIRTUAL, VIRTUAL_LEFT, VIRTUAL_RIGHT, num_vars};
 use crate::error::{Error, Reject};
-use crate::witness::{Witness, broadcast_to, eval_lin, function_table, pool_tap};
+use crate::witness::{Witness, broadcast_to, eval_lin, function_table, function_vectors, pool_tap};
 
 impl<S: Side> Schedule<'_, S> {
     /// Proves the relation that defines a committed node.
@@ -65,7 +70,8 @@ impl<S: Side> Schedule<'_, S> {
             Step::DivRound { input, divisor, shift } => self.div_round(id, input, divisor, shift),
             Step::Sqrt { input } => self.sqrt(id, input),
             Step::ReduceMax { input } => self.reduce_max(id, input),
-            Step::Lookup { input, table } => self.function_lookup(id, &input, table),
+            // Proven with every other node of its table by `function_lookups` (step 2).
+            Step::Lookup { .. } => Ok(()),
             Step::Clamp { input, lo, hi } => {
                 let z = Lin::of(at(0));
                 let w = match lo {
@@ -248,51 +254,69 @@ impl<S: Side> Schedule<'_, S> {
         self.product_claim(id, &xs, &[Lin::of(s), Lin::of(d)], c.point, c.value)
     }
 
-    /// `(x, y)` is a row of the function table (slots `[y, m]`).
-    fn function_lookup(&mut self, id: QId, input: &Lin, table: usize) -> Result<(), S::Error> {
-        let shape = self.shape(id).to_vec();
-        let (y, m) = (Ref { node: id, slot: 0 }, Ref { node: id, slot: 1 });
-        let name = self.name(id);
-        let bad = |what: &str| Reject { at: name.clone(), what: what.to_string() };
-        if input.constant != 0 || input.terms.is_empty() {
-            return Err(bad("a lookup input with a constant").into());
-        }
-        let table_commitment =
-            *self.tables.get(&table).ok_or_else(|| bad("no table commitment in the key"))?;
-        let spec = LookupSpec {
-            table: function_table(self.plan, table)?,
-            table_commitment: Some(table_commitment),
-        };
-        let (xc, yc, mc) = (self.lin_commitment(input)?, self.committed(y)?, self.committed(m)?);
-        let instance = LookupInstance {
-            inputs: vec![LookedUp { shape: shape.clone(), columns: vec![xc, yc] }],
-            recompositions: vec![],
-            multiplicities: mc,
-        };
-        let claims = self.side.block::<Lookup>(&name, &spec, &instance, &|w| {
-            let x = eval_lin(&w.committed, input, &shape, false)?;
-            let get = |r: &Ref| w.committed.get(r).ok_or_else(|| Error::Input("missing".into()));
-            let mult = get(&m)?.data().iter().map(|v| *v as u64).collect();
-            Ok(LookupWitness {
-                inputs: vec![vec![x, get(&y)?.clone()]],
-                recomposed: vec![],
-                multiplicities: mult,
-            })
-        })?;
-        let expected = [
-            (xc, Poly::Lin(input.terms.clone())),
-            (yc, Poly::Lin(vec![(y, 1)])),
-            (mc, Poly::Lin(vec![(m, 1)])),
-            (table_commitment, Poly::Table(table)),
-        ];
-        if claims.committed.len() != expected.len() || !claims.tensors.is_empty() {
-            return Err(bad("unexpected lookup claims").into());
-        }
-        for (c, (commitment, poly)) in claims.committed.into_iter().zip(expected) {
-            if c.commitment != commitment {
-                return Err(bad("a lookup claim on an unexpected commitment").into());
+    /// Every merged function lookup of the plan, in its order: for table `T`, every `(x, y)` of
+    /// its nodes is a row of `(t, T[t])`, with one multiplicity vector for all of them.
+    pub(super) fn function_lookups(&mut self) -> Result<(), S::Error> {
+        let plan = self.plan;
+        for (k, f) in plan.function_lookups.iter().enumerate() {
+            let at = format!("function lookup of table {}", f.table);
+            let bad = |what: &str| Reject { at: at.clone(), what: what.to_string() };
+            let table_commitment =
+                *self.tables.get(&f.table).ok_or_else(|| bad("no table commitment in the key"))?;
+            let mc = *self
+                .commitments
+                .function_multiplicities
+                .get(k)
+                .ok_or_else(|| bad("missing multiplicities"))?;
+            if f.nodes.is_empty() {
+                return Err(bad("a lookup without nodes").into());
             }
-            self.leaves.push((c, poly));
+            let spec = LookupSpec {
+                table: function_table(plan, f.table)?,
+                table_commitment: Some(table_commitment),
+            };
+            let mut inputs = Vec::with_capacity(f.nodes.len());
+            let mut expected = Vec::with_capacity(2 * f.nodes.len() + 2);
+            for &id in &f.nodes {
+                let Some(Step::Lookup { input, table }) = plan.steps.get(id) else {
+                    return Err(bad("a node that is not a lookup").into());
+                };
+                if *table != f.table || input.constant != 0 || input.terms.is_empty() {
+                    return Err(Reject {
+                        at: self.name(id),
+                        what: "a lookup input with a constant or of another table".into(),
+                    }
+                    .into());
+                }
+                let y = Ref { node: id, slot: 0 };
+                let (xc, yc) = (self.lin_commitment(input)?, self.committed(y)?);
+                inputs.push(LookedUp { shape: self.shape(id).to_vec(), columns: vec![xc, yc] });
+                expected.push((xc, Poly::Lin(input.terms.clone())));
+                expected.push((yc, Poly::Lin(vec![(y, 1)])));
+            }
+            expected.push((mc, Poly::FunctionMultiplicities(k)));
+            expected.push((table_commitment, Poly::Table(f.table)));
+            let instance = LookupInstance { inputs, recompositions: vec![], multiplicities: mc };
+            let claims = self.side.block::<Lookup>(&at, &spec, &instance, &|w| {
+                Ok(LookupWitness {
+                    inputs: function_vectors(plan, &w.committed, &f.nodes)?,
+                    recomposed: vec![],
+                    multiplicities: w
+                        .function_multiplicities
+                        .get(k)
+                        .cloned()
+                        .ok_or_else(|| Error::Input("missing multiplicities".into()))?,
+                })
+            })?;
+            if claims.committed.len() != expected.len() || !claims.tensors.is_empty() {
+                return Err(bad("unexpected lookup claims").into());
+            }
+            for (c, (commitment, poly)) in claims.committed.into_iter().zip(expected) {
+                if c.commitment != commitment {
+                    return Err(bad("a lookup claim on an unexpected commitment").into());
+                }
+                self.leaves.push((c, poly));
+            }
         }
         Ok(())
     }
