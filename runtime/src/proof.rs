@@ -145,7 +145,8 @@ pub struct PublicValues {
 /// Every block proof, by kind, in the order the schedule runs them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct BlockProofs {
-    /// The merged range-check lookup (at most one).
+    /// Lookups: the merged range check first (if the plan has range checks), then one per
+    /// function table.
     pub lookup: Vec<LookupProof>,
     /// Zero-padding checks of committed tensors.
     pub padding: Vec<PaddingCheckProof>,

@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::keys::{ProvingKey, committed_refs};
 use crate::proof::{BlockProofs, Proof, PublicTensor, PublicValues, Recorded};
 use crate::schedule::{Commitments, Poly, Schedule, Side};
-use crate::statement::{absorb_statement, arity_code, public_maps};
+use crate::statement::{absorb_statement, arity_code, canonical_arity, public_maps};
 use crate::witness::{
     Witness, eval_lin, function_table, function_witness, generate, range_witness,
 };
@@ -191,9 +191,10 @@ pub(crate) fn prove_with(
     let polys = materialize(&witness, plan, &leaves)?;
     let prover_leaves: Vec<ProverLeaf<'_>> =
         leaves.iter().map(|(c, p)| ProverLeaf { claim: c.clone(), poly: &polys[p] }).collect();
+    let arity = canonical_arity(options.arity, prover_leaves.len());
     let accumulator = {
         let _s = info_span!("accumulate", leaves = prover_leaves.len()).entered();
-        tessera_accumulator::prove(&pk.srs, &prover_leaves, options.arity, &mut t)?
+        tessera_accumulator::prove(&pk.srs, &prover_leaves, arity, &mut t)?
     };
     let proof = Proof {
         public,
@@ -202,7 +203,7 @@ pub(crate) fn prove_with(
         multiplicities,
         function_multiplicities: commitments.function_multiplicities.clone(),
         blocks: proofs,
-        arity: arity_code(options.arity),
+        arity: arity_code(arity),
         accumulator,
     };
     Ok((outputs, proof))

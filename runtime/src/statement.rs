@@ -91,3 +91,13 @@ pub(crate) fn arity_from_code(code: u32) -> Result<Arity, VerifyError> {
         k => Err(VerifyError::Malformed(format!("fold arity {k}"))),
     }
 }
+
+/// The one encoding of a tree shape: an arity at or above the number of leaves folds them all in
+/// one node, the same tree as [`Arity::AllInOne`], so it is written as that (code 0). Without this
+/// two arity codes would verify for one proof.
+pub(crate) fn canonical_arity(a: Arity, leaves: usize) -> Arity {
+    match a {
+        Arity::Fixed(k) if k >= leaves => Arity::AllInOne,
+        other => other,
+    }
+}

@@ -12,7 +12,7 @@ use crate::error::{Error, VerifyError};
 use crate::keys::{VerifyingKey, committed_refs};
 use crate::proof::{BlockProofs, Proof, Recorded};
 use crate::schedule::{Commitments, Schedule, Side};
-use crate::statement::{absorb_statement, arity_from_code, public_maps};
+use crate::statement::{absorb_statement, arity_from_code, canonical_arity, public_maps};
 use crate::witness::Witness;
 
 struct Verifier<'p> {
@@ -140,6 +140,13 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), VerifyError> {
         if used != count {
             return Err(VerifyError::Malformed(format!("{count} {kind} entries, {used} expected")));
         }
+    }
+    if canonical_arity(arity, leaves.len()) != arity {
+        return Err(VerifyError::Malformed(format!(
+            "fold arity {} for {} leaves: one node over every leaf is encoded as 0",
+            proof.arity,
+            leaves.len()
+        )));
     }
     tessera_accumulator::verify_and_decide(&vk.srs, &leaves, arity, &proof.accumulator, &mut t)?;
     Ok(())

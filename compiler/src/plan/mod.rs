@@ -373,7 +373,7 @@ impl BlockPlan {
     /// BLAKE3 over the public part: what the verifying key's digest starts from.
     pub fn digest(&self) -> [u8; 32] {
         let mut h = blake3::Hasher::new();
-        h.update(b"tessera block plan v1");
+        h.update(b"tessera block plan v2");
         h.update(&self.public_part().to_bytes());
         *h.finalize().as_bytes()
     }

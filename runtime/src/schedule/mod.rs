@@ -55,7 +55,7 @@ use crate::proof::Recorded;
 use crate::witness::{Witness, eval_lin, range_table};
 
 /// Version string absorbed first.
-pub(crate) const PROTOCOL_VERSION: &[u8] = b"tessera proof v1";
+pub(crate) const PROTOCOL_VERSION: &[u8] = b"tessera proof v2";
 
 const VIRTUAL: TensorId = TensorId(u32::MAX);
 const VIRTUAL_LEFT: TensorId = TensorId(u32::MAX - 1);
