@@ -67,6 +67,7 @@ pub fn lower(model: &QuantizedModel, options: &LowerOptions) -> Result<BlockPlan
         .and_then(|(_, id, _)| g.nodes.get(*id))
         .and_then(|n| n.shape.first().copied())
         .unwrap_or(1);
+    drop_implied_quotient_checks(&mut l.checks, &l.steps);
     let function_lookups = merge_lookups(&l.steps);
     let plan = BlockPlan {
         version: PLAN_VERSION,
@@ -501,4 +502,28 @@ impl Lowering<'_> {
         let limbs = bits_for(max).div_ceil(RANGE_TABLE_BITS).max(1);
         self.checks.push(RangeCheck { node, value, limbs });
     }
+}
+
+/// Drops the activation-range check of a rescale quotient `y` that a clamp with a lower bound
+/// reads as `±y + c`: the clamp's own checks `w − a ∈ [0, 2^B)` and `w − lo ∈ [0, 2^B)` already
+/// bound `|y| < 2^{B+1} + |c| + |lo|`, so `2^s·y + r` and `x + 2^{s−1}` are integers far below
+/// `p/2` and equal in the field only if equal as integers — which, with `0 ≤ r < 2^s` (still
+/// checked), fixes `y`. The CNN's ReLUs save two limbs per activation this way.
+fn drop_implied_quotient_checks(checks: &mut Vec<RangeCheck>, steps: &[Step]) {
+    let bounded: Vec<QId> = steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Clamp { input, lo: Some(_), .. } => match input.terms.as_slice() {
+                [(r, c)] if r.slot == 0 && c.abs() == 1 => Some(r.node),
+                _ => None,
+            },
+            _ => None,
+        })
+        .filter(|&j| matches!(steps.get(j), Some(Step::Rescale { .. })))
+        .collect();
+    checks.retain(|c| {
+        let quotient_only =
+            matches!(c.value.terms.as_slice(), [(r, 1)] if r.node == c.node && r.slot == 0);
+        !(quotient_only && bounded.contains(&c.node))
+    });
 }
