@@ -28,6 +28,7 @@ M = [
  ("M13 padding-check rho drawn before the commitment", [("elementwise/padding.rs","    t.append_serializable(b\"padding check commitment\", &instance.commitment);\n    t.challenge_scalars(b\"padding check rho\", num_vars)","    let rho = t.challenge_scalars(b\"padding check rho\", num_vars);\n    t.append_serializable(b\"padding check commitment\", &instance.commitment);\n    rho")], "padding_garbage_cannot_be_fitted_to_rho"),
  ("M14 padding check ignores padded positions", [("elementwise/padding.rs",'Ok(inside.evals().iter().map(|v| Fr::one() - v).collect())','Ok(inside.evals().iter().map(|_| Fr::zero()).collect())'),("elementwise/padding.rs",'let outside = Fr::one() - region_indicator(&axes, &spec.shape)?;','let outside = Fr::zero() * region_indicator(&axes, &spec.shape)?;')], "nonzero_value_hidden_in_padding_is_rejected"),
  ("M15 concat parts not summed against the claim", [("permutation/concat.rs",'if proof.parts.iter().sum::<Fr>() != instance.output.value {','if false {')], "concat_conformance"),
+ ("M16 hadamard batch final check skipped", [("elementwise/hadamard_batch.rs",'sub.check_final(PROTOCOL, &exprs, &finals)?;','let _ = (&exprs, &finals);')], "hadamard_batch_rejects_a_false_claim_and_tampered_fields"),
 ]
 # Guards of the runtime's schedule, checked by its cheating-prover tests (paths from the repository
 # root; run with `cargo test -p tessera-runtime --lib`).

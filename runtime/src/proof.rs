@@ -7,7 +7,9 @@ use ark_serialize::{
 };
 use tessera_accumulator::AccumulatedProof;
 use tessera_blocks::Fr;
-use tessera_blocks::elementwise::{BroadcastProof, HadamardProof, LinearProof, PaddingCheckProof};
+use tessera_blocks::elementwise::{
+    BroadcastProof, HadamardBatchProof, HadamardProof, LinearProof, PaddingCheckProof,
+};
 use tessera_blocks::kzg::Commitment;
 use tessera_blocks::lookup::LookupProof;
 use tessera_blocks::matmul::conv::ConvProof;
@@ -160,6 +162,8 @@ pub struct BlockProofs {
     pub broadcast: Vec<BroadcastProof>,
     /// Hadamard products and zero checks.
     pub hadamard: Vec<HadamardProof>,
+    /// Product checks, one batch per level of the product trees.
+    pub products: Vec<HadamardBatchProof>,
     /// Index maps (reshapes, pooling windows).
     pub maps: Vec<MapProof>,
     /// Products of two computed tensors (attention).
@@ -170,7 +174,7 @@ pub struct BlockProofs {
 
 impl BlockProofs {
     /// Compressed bytes of each kind's proofs (for `inspect`).
-    pub fn sizes(&self) -> [(&'static str, usize); 9] {
+    pub fn sizes(&self) -> [(&'static str, usize); 11] {
         [
             ("lookup", self.lookup.compressed_size()),
             ("padding", self.padding.compressed_size()),
@@ -179,13 +183,15 @@ impl BlockProofs {
             ("linear", self.linear.compressed_size()),
             ("broadcast", self.broadcast.compressed_size()),
             ("hadamard", self.hadamard.compressed_size()),
+            ("products", self.products.compressed_size()),
             ("maps", self.maps.compressed_size()),
+            ("batched", self.batched.compressed_size()),
             ("evals", self.evals.compressed_size()),
         ]
     }
 
     /// How many proofs of each kind (for `inspect` and the consumed-everything check).
-    pub fn counts(&self) -> [(&'static str, usize); 10] {
+    pub fn counts(&self) -> [(&'static str, usize); 11] {
         [
             ("lookup", self.lookup.len()),
             ("padding", self.padding.len()),
@@ -194,6 +200,7 @@ impl BlockProofs {
             ("linear", self.linear.len()),
             ("broadcast", self.broadcast.len()),
             ("hadamard", self.hadamard.len()),
+            ("products", self.products.len()),
             ("maps", self.maps.len()),
             ("batched", self.batched.len()),
             ("evals", self.evals.len()),
@@ -264,6 +271,7 @@ recorded!(ConvProof, conv);
 recorded!(LinearProof, linear);
 recorded!(BroadcastProof, broadcast);
 recorded!(HadamardProof, hadamard);
+recorded!(HadamardBatchProof, products);
 recorded!(MapProof, maps);
 recorded!(BatchedProof, batched);
 

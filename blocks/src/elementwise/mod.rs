@@ -11,6 +11,7 @@
 //! | op | relation on the claim | proof | verifier |
 //! |---|---|---|---|
 //! | [`Hadamard`] `z = x∘y` | `v = Σ_b eq(r,b)·x̃(b)·ỹ(b)` (degree-3 sumcheck, [`crate::sumcheck`]) | rounds + `x̃(r'), ỹ(r')` | `O(log n)` |
+//! | [`HadamardBatch`] | several Hadamard claims, shapes may differ | one batched sumcheck + two evals per claim | `O(Σ log n_i)` |
 //! | [`Linear`] `z = Σ c_i x_i + c_0` | `v = Σ c_i·x̃_i(r) + c_0·Ĩ(r)` | `x̃_i(r)` | `O(Σ_a k_a + inputs)` |
 //! | [`AxisSum`] `z = c·Σ_{axes S} x` | `v = c·2^{K_S}·x̃(r with ½ on the variables of S)`, since `Σ_{b∈{0,1}^K} f(b) = 2^K f(½..½)` for multilinear `f` | none | `O(1)` |
 //! | [`Broadcast`] along axes `B` | `v = Π_{a∈B} I_{m_a}(r_a)·x̃(r without B)` | `x̃(·)` | `O(Σ_{a∈B} k_a)` |
@@ -32,11 +33,15 @@
 
 mod axes;
 mod hadamard;
+mod hadamard_batch;
 mod linear;
 mod padding;
 
 pub use axes::{AxisSum, AxisSumSpec, Broadcast, BroadcastProof, BroadcastSpec};
 pub use hadamard::{Hadamard, HadamardProof, HadamardSpec};
+pub use hadamard_batch::{
+    HadamardBatch, HadamardBatchInstance, HadamardBatchProof, HadamardBatchSpec,
+};
 pub use linear::{Linear, LinearProof, LinearSpec};
 pub use padding::{PaddingCheck, PaddingCheckInstance, PaddingCheckProof, PaddingCheckSpec};
 

@@ -323,3 +323,80 @@ fn padding_garbage_cannot_be_fitted_to_rho() {
         Err(VerifyError::SumcheckFinal { protocol: "padding check" })
     );
 }
+
+/// Three Hadamard claims on shapes with 7, 3 and 0 variables, one of them false in one entry.
+fn hadamard_batch_case(
+    wrong_entry: bool,
+) -> (HadamardBatchSpec, HadamardBatchInstance, Vec<[IntTensor; 2]>) {
+    let mut rng = StdRng::seed_from_u64(9);
+    let spec = HadamardBatchSpec { shapes: vec![vec![5, 9], vec![2, 3], vec![1]] };
+    let mut outputs = Vec::new();
+    let mut inputs = Vec::new();
+    let mut witness = Vec::new();
+    for (i, shape) in spec.shapes.iter().enumerate() {
+        let pair = [random_tensor(shape, &mut rng), random_tensor(shape, &mut rng)];
+        let single = HadamardSpec { shape: shape.clone() };
+        let mut z = Hadamard::eval(&single, &pair).unwrap().remove(0).data().to_vec();
+        if wrong_entry && i == 0 {
+            z[13] += 1;
+        }
+        let z = IntTensor::new(shape.clone(), z).unwrap();
+        let point = random_point(z.to_mle().num_vars(), &mut rng);
+        let value = z.to_mle().evaluate(&point).unwrap();
+        outputs.push(TensorClaim { tensor: TensorId(100 + i as u32), point, value });
+        inputs.push([TensorId(2 * i as u32), TensorId(2 * i as u32 + 1)]);
+        witness.push(pair);
+    }
+    (spec, HadamardBatchInstance { outputs, inputs }, witness)
+}
+
+fn flat(witness: &[[IntTensor; 2]]) -> Vec<IntTensor> {
+    witness.iter().flat_map(|p| p.iter().cloned()).collect()
+}
+
+#[test]
+fn hadamard_batch_proves_claims_of_different_shapes() {
+    let (spec, instance, witness) = hadamard_batch_case(false);
+    HadamardBatch::check(&spec, &instance, &witness).unwrap();
+    let (proof, claims) =
+        HadamardBatch::prove(&spec, &instance, &witness, &mut Transcript::new(b"hb")).unwrap();
+    let verified =
+        HadamardBatch::verify(&spec, &instance, &proof, &mut Transcript::new(b"hb")).unwrap();
+    assert_eq!(claims, verified);
+    assert_eq!(verified.tensors.len(), 6);
+    discharge(&verified, &flat(&witness)).unwrap();
+    // One sumcheck over the largest shape's variables.
+    assert_eq!(proof.sumcheck.rounds.len(), 7);
+}
+
+#[test]
+fn hadamard_batch_rejects_a_false_claim_and_tampered_fields() {
+    let (spec, instance, witness) = hadamard_batch_case(true);
+    assert!(HadamardBatch::check(&spec, &instance, &witness).is_err());
+    let (proof, _) =
+        HadamardBatch::prove(&spec, &instance, &witness, &mut Transcript::new(b"hb")).unwrap();
+    let verdict = HadamardBatch::verify(&spec, &instance, &proof, &mut Transcript::new(b"hb"))
+        .and_then(|c| discharge(&c, &flat(&witness)));
+    assert!(verdict.is_err(), "a false claim in the batch was accepted");
+
+    let (spec, instance, witness) = hadamard_batch_case(false);
+    let (proof, _) =
+        HadamardBatch::prove(&spec, &instance, &witness, &mut Transcript::new(b"hb")).unwrap();
+    let fin = VerifyError::SumcheckFinal { protocol: "hadamard batch" };
+    for (i, j) in [(0, 0), (1, 1), (2, 0)] {
+        let mut p = proof.clone();
+        p.evals[i][j] += Fr::one();
+        let r = HadamardBatch::verify(&spec, &instance, &p, &mut Transcript::new(b"hb"));
+        assert_eq!(r, Err(fin.clone()), "eval ({i}, {j})");
+    }
+    let mut p = proof.clone();
+    p.evals.pop();
+    assert!(matches!(
+        HadamardBatch::verify(&spec, &instance, &p, &mut Transcript::new(b"hb")),
+        Err(VerifyError::ProofShape { .. })
+    ));
+    // A claim's value changed: the batched statement no longer matches the rounds.
+    let mut other = instance.clone();
+    other.outputs[1].value += Fr::one();
+    assert!(HadamardBatch::verify(&spec, &other, &proof, &mut Transcript::new(b"hb")).is_err());
+}

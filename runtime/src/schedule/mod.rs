@@ -23,7 +23,12 @@
 //!    and its transcript order: rescale and divisions, square root, clamp, max pool, max over an
 //!    axis; a lookup node's relation is its table's lookup of step 2); derived nodes are listed
 //!    in [`derived`];
-//! 6. the accumulator folds every leaf claim into one opening (its own transcript order).
+//! 6. every product claim the relations of step 5 made (zero checks `Π f_k = 0` of clamps, max
+//!    pooling and selectors, and the products of square roots, divisions and maxima), in the order
+//!    they were made, one level of their product trees at a time: each level is **one**
+//!    [`HadamardBatch`](tessera_blocks::elementwise::HadamardBatch) proof over all claims of that
+//!    level, whatever their shapes;
+//! 7. the accumulator folds every leaf claim into one opening (its own transcript order).
 //!
 //! Claims on public inputs are checked by the verifier directly; claims on committed tensors,
 //! weights and function-table output columns (on the verifying key's commitments) become
@@ -128,6 +133,8 @@ pub(crate) struct Schedule<'a, S: Side> {
     /// Public output tensors by output position.
     pub public_outputs: Vec<IntTensor>,
     pending: Vec<Vec<TensorClaim>>,
+    /// Product claims `Π f_k(r) = v` waiting for step 6 (see [`relations`]).
+    products: Vec<relations::ProductClaim>,
     pub leaves: Vec<(Claim, Poly)>,
 }
 
@@ -155,6 +162,7 @@ impl<'a, S: Side> Schedule<'a, S> {
             public_inputs,
             public_outputs,
             pending: vec![Vec::new(); n],
+            products: Vec::new(),
             leaves: Vec::new(),
         }
     }
@@ -168,7 +176,7 @@ impl<'a, S: Side> Schedule<'a, S> {
         for id in (0..self.plan.graph.nodes.len()).rev() {
             self.node(id)?;
         }
-        Ok(())
+        self.flush_products()
     }
 
     fn shape(&self, id: QId) -> &'a [usize] {

@@ -39,7 +39,8 @@ use tessera_blocks::block::Block;
 use tessera_blocks::claim::TensorClaim;
 use tessera_blocks::curve::fr_from_i64;
 use tessera_blocks::elementwise::{
-    AxisSum, AxisSumSpec, Broadcast, BroadcastSpec, Hadamard, HadamardSpec, Instance,
+    AxisSum, AxisSumSpec, Broadcast, BroadcastSpec, HadamardBatch, HadamardBatchInstance,
+    HadamardBatchSpec, Instance,
 };
 use tessera_blocks::lookup::table::shape_mask_eval;
 use tessera_blocks::lookup::{LookedUp, Lookup, LookupInstance, LookupSpec, LookupWitness};
@@ -338,6 +339,7 @@ impl<S: Side> Schedule<'_, S> {
         self.product_claim(id, shape, factors, point, Fr::zero())
     }
 
+    /// Records the claim `Π f_k(point) = value`; [`Self::flush_products`] proves it later.
     fn product_claim(
         &mut self,
         id: QId,
@@ -346,22 +348,89 @@ impl<S: Side> Schedule<'_, S> {
         point: Vec<Fr>,
         value: Fr,
     ) -> Result<(), S::Error> {
-        if factors.len() == 1 {
-            return self.lin_leaf(&factors[0], shape, point, value);
-        }
-        let (l, r) = factors.split_at(factors.len() / 2);
-        let spec = HadamardSpec { shape: shape.to_vec() };
-        let output = TensorClaim { tensor: VIRTUAL, point, value };
-        let instance = Instance { output, inputs: vec![VIRTUAL_LEFT, VIRTUAL_RIGHT] };
-        let name = self.name(id);
-        let claims = self.side.block::<Hadamard>(&name, &spec, &instance, &|w| {
-            Ok(vec![product(w, l, shape, &name)?, product(w, r, shape, &name)?])
-        })?;
-        let [cl, cr] = <[TensorClaim; 2]>::try_from(claims.tensors)
-            .map_err(|_| Reject { at: name.clone(), what: "hadamard claims".into() })?;
-        self.product_claim(id, shape, l, cl.point, cl.value)?;
-        self.product_claim(id, shape, r, cr.point, cr.value)
+        self.products.push(ProductClaim {
+            node: id,
+            shape: shape.to_vec(),
+            factors: factors.to_vec(),
+            point,
+            value,
+        });
+        Ok(())
     }
+
+    /// Proves every recorded product claim, one level of the product trees at a time: a claim on
+    /// one factor is an accumulator leaf; a claim on `Π f_k` with several factors splits them in
+    /// halves `(L, R)`, and all such claims of a level are one [`HadamardBatch`], whose claims on
+    /// `Π L` and `Π R` form the next level.
+    pub(super) fn flush_products(&mut self) -> Result<(), S::Error> {
+        let mut level = std::mem::take(&mut self.products);
+        while !level.is_empty() {
+            let mut split = Vec::new();
+            for c in level {
+                if let [single] = c.factors.as_slice() {
+                    self.lin_leaf(single, &c.shape, c.point, c.value)?;
+                } else {
+                    split.push(c);
+                }
+            }
+            if split.is_empty() {
+                break;
+            }
+            let spec =
+                HadamardBatchSpec { shapes: split.iter().map(|c| c.shape.clone()).collect() };
+            let instance = HadamardBatchInstance {
+                outputs: split
+                    .iter()
+                    .map(|c| TensorClaim {
+                        tensor: VIRTUAL,
+                        point: c.point.clone(),
+                        value: c.value,
+                    })
+                    .collect(),
+                inputs: vec![[VIRTUAL_LEFT, VIRTUAL_RIGHT]; split.len()],
+            };
+            let names: Vec<String> = split.iter().map(|c| self.name(c.node)).collect();
+            let claims =
+                self.side.block::<HadamardBatch>("product checks", &spec, &instance, &|w| {
+                    split
+                        .iter()
+                        .zip(&names)
+                        .map(|(c, name)| {
+                            let (l, r) = c.factors.split_at(c.factors.len() / 2);
+                            Ok([product(w, l, &c.shape, name)?, product(w, r, &c.shape, name)?])
+                        })
+                        .collect()
+                })?;
+            if claims.tensors.len() != 2 * split.len() || !claims.committed.is_empty() {
+                let what = "unexpected product-check claims".into();
+                return Err(Reject { at: "product checks".into(), what }.into());
+            }
+            let mut next = Vec::with_capacity(2 * split.len());
+            for (c, pair) in split.into_iter().zip(claims.tensors.chunks(2)) {
+                let (l, r) = c.factors.split_at(c.factors.len() / 2);
+                for (half, claim) in [l, r].into_iter().zip(pair) {
+                    next.push(ProductClaim {
+                        node: c.node,
+                        shape: c.shape.clone(),
+                        factors: half.to_vec(),
+                        point: claim.point.clone(),
+                        value: claim.value,
+                    });
+                }
+            }
+            level = next;
+        }
+        Ok(())
+    }
+}
+
+/// `Π factors (point) = value` on tensors of `shape`, made by node `node`'s relation.
+pub(crate) struct ProductClaim {
+    node: QId,
+    shape: Vec<usize>,
+    factors: Vec<Lin>,
+    point: Vec<Fr>,
+    value: Fr,
 }
 
 /// `Π f_k` entrywise, in checked integers.
