@@ -86,6 +86,12 @@ impl VerifyingKey {
             return Err(format!("{} trailing bytes", reader.len()));
         }
         let plan = BlockPlan::from_bytes(&data.plan).map_err(|e| e.to_string())?;
+        // One encoding per key: weight nodes carry the placeholder 0, never values.
+        if plan != plan.public_part() {
+            return Err(
+                "the plan holds weight values; a verifying key holds only their commitments".into(),
+            );
+        }
         let weights: BTreeMap<QId, Commitment> =
             data.weights.into_iter().map(|(k, c)| (k as usize, c)).collect();
         let expected: Vec<QId> = weight_nodes(&plan);

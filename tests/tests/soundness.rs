@@ -415,3 +415,41 @@ fn private_input_proofs_hide_the_input_and_stay_bound_to_it() {
     let e = rejected(&fixture().vk, &proof);
     assert!(matches!(&e, VerifyError::Malformed(m) if m.contains("public inputs")), "{e:?}");
 }
+
+/// A verifying-key file with a byte flipped (the first 200 bytes, then 300 sampled positions) is
+/// malformed, or it verifies nothing: never a panic, and the honest proof is never accepted by a
+/// key that differs from the real one.
+#[test]
+fn flipped_verifying_key_bytes_never_accept_or_panic() {
+    let f = fixture();
+    let path = Path::new("vk.bin");
+    let mut bytes = Vec::new();
+    let tmp = std::env::temp_dir().join(format!("tessera-vk-flip-{}.bin", std::process::id()));
+    files::write_vk(&tmp, &f.vk).expect("write vk");
+    bytes.extend(std::fs::read(&tmp).expect("read vk"));
+    let _ = std::fs::remove_file(&tmp);
+    let mut positions: Vec<usize> = (0..200.min(bytes.len())).collect();
+    let mut s: u64 = 7;
+    for _ in 0..300 {
+        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        positions.push((s >> 20) as usize % bytes.len());
+    }
+    let mut malformed = 0;
+    for at in positions {
+        let mut flipped = bytes.clone();
+        flipped[at] ^= 0x01;
+        let outcome =
+            catch_unwind(AssertUnwindSafe(|| match files::vk_from_bytes(path, &flipped) {
+                Err(_) => None,
+                Ok(vk) => Some((verify(&vk, &f.proof).is_ok(), vk == f.vk)),
+            }));
+        match outcome {
+            Err(_) => panic!("byte {at}: reading or verifying with the key panicked"),
+            Ok(None) => malformed += 1,
+            Ok(Some((accepted, same_key))) => {
+                assert!(!accepted || same_key, "byte {at}: a different key accepted the proof")
+            }
+        }
+    }
+    assert!(malformed > 0, "the reader rejected nothing");
+}
