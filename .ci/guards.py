@@ -29,6 +29,11 @@ M = [
  ("M14 padding check ignores padded positions", [("elementwise/padding.rs",'Ok(inside.evals().iter().map(|v| Fr::one() - v).collect())','Ok(inside.evals().iter().map(|_| Fr::zero()).collect())'),("elementwise/padding.rs",'let outside = Fr::one() - region_indicator(&axes, &spec.shape)?;','let outside = Fr::zero() * region_indicator(&axes, &spec.shape)?;')], "nonzero_value_hidden_in_padding_is_rejected"),
  ("M15 concat parts not summed against the claim", [("permutation/concat.rs",'if proof.parts.iter().sum::<Fr>() != instance.output.value {','if false {')], "concat_conformance"),
  ("M16 hadamard batch final check skipped", [("elementwise/hadamard_batch.rs",'sub.check_final(PROTOCOL, &exprs, &finals)?;','let _ = (&exprs, &finals);')], "hadamard_batch_rejects_a_false_claim_and_tampered_fields"),
+ ("M17 lookup multiplicities not absorbed before zeta and beta", [("lookup/mod.rs",'    t.append_serializable(b"lookup multiplicities", &instance.multiplicities);\n','')], "beta_is_drawn_after_the_multiplicities"),
+ ("M18 logUp fractional sums not compared", [("lookup/verifier.rs",'if !gkr::fractions_equal(&roots[0], &roots[1]) {','if false {')], "value_outside_the_table_is_rejected"),
+ ("M19 logUp fractional sums not compared (wrong rows)", [("lookup/verifier.rs",'if !gkr::fractions_equal(&roots[0], &roots[1]) {','if false {')], "multiplicities_on_the_wrong_rows_are_rejected"),
+ ("M20 table output claim dropped", [("lookup/verifier.rs",'        committed.push(Claim { commitment: c, point: table_point.to_vec(), value: *e });','        let _ = (c, e);')], "table_values_not_behind_the_verifying_key_commitment_are_rejected"),
+ ("M21 function columns combined with zeta = 0 (prover and verifier)", [("lookup/mod.rs",'let zeta = t.challenge_scalar(b"lookup zeta");','let zeta = t.challenge_scalar(b"lookup zeta") * Fr::from(0u64);')], "function_pair_with_another_inputs_output_is_rejected"),
 ]
 # Guards of the runtime's schedule, checked by its cheating-prover tests (paths from the repository
 # root; run with `cargo test -p tessera-runtime --lib`).
