@@ -70,8 +70,9 @@ pub fn compile(args: &CompileArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The SRS of `setup`: a ceremony file or the insecure development one.
-pub fn load_srs(args: &SetupArgs, plan: &BlockPlan) -> anyhow::Result<Srs> {
+/// The SRS of `setup`: a ceremony file or the insecure development one (`announce` prints a
+/// warning line for the latter; the library also logs one).
+pub fn load_srs(args: &SetupArgs, plan: &BlockPlan, announce: bool) -> anyhow::Result<Srs> {
     let need = required_srs_size(plan);
     match &args.srs {
         Some(path) => {
@@ -85,9 +86,11 @@ pub fn load_srs(args: &SetupArgs, plan: &BlockPlan) -> anyhow::Result<Srs> {
             Ok(srs)
         }
         None => {
-            eprintln!(
-                "warning: using the INSECURE development SRS: anyone can forge proofs for these keys"
-            );
+            if announce {
+                eprintln!(
+                    "warning: using the INSECURE development SRS: anyone can forge proofs for these keys"
+                );
+            }
             Ok(Srs::insecure_dev(0x7e55e7a, need.next_power_of_two().trailing_zeros() as usize)?)
         }
     }
@@ -95,7 +98,7 @@ pub fn load_srs(args: &SetupArgs, plan: &BlockPlan) -> anyhow::Result<Srs> {
 
 pub fn setup(args: &SetupArgs) -> Result<(), Failure> {
     let plan = files::read_plan(&args.dir.join("plan.bin"))?;
-    let srs = load_srs(args, &plan)?;
+    let srs = load_srs(args, &plan, true)?;
     let (keys, took) = step("setup", || tessera_runtime::setup(&plan, &srs));
     let (pk, vk) = keys?;
     let (pk_path, vk_path) = (args.dir.join("pk.bin"), args.dir.join("vk.bin"));

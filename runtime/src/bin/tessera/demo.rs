@@ -37,7 +37,7 @@ pub fn run(args: &DemoArgs) -> Result<(), Failure> {
 
     let srs_args = SetupArgs { dir: dir.clone(), srs: None, insecure_dev_srs: true };
     let (keys, t) = step("setup", || -> anyhow::Result<_> {
-        let srs = load_srs(&srs_args, &plan)?;
+        let srs = load_srs(&srs_args, &plan, false)?;
         let keys = tessera_runtime::setup(&plan, &srs)?;
         Ok((srs, keys))
     });
