@@ -4,7 +4,10 @@
 //!
 //! Notation: `ρ` is a fresh challenge point, `ẽ(ρ)` evaluations the prover sends (absorbed
 //! before anything that depends on them), `mask` the verifier's own evaluation of the real-entry
-//! indicator. In transcript order per step:
+//! indicator. Every product the relations need — the Hadamard products `P` and `S∘D` below and the
+//! zero checks `Π f_k = 0` — is recorded as a product claim where the step says so and proved
+//! after all nodes, one batched proof per level of the product trees ([`Schedule::flush_products`],
+//! step 6 of the schedule). In transcript order per step:
 //!
 //! * **rescale, division by a constant `d`** (`[y, r]`, with `0 ≤ r < d` and `y` range-checked):
 //!   `ρ`; send `ỹ(ρ), r̃(ρ)`; claim `x̃(ρ) = d·ỹ + r̃ − ⌊d/2⌋·mask`.
@@ -16,8 +19,8 @@
 //!   impossible), so the divisor's parity needs no witness.
 //! * **square root** (`[y, e]`, `0 ≤ e ≤ 2y`): `ρ`; send `ỹ, ẽ, P = (y∘y)~`; claim
 //!   `x̃(ρ) = P + ẽ`; the Hadamard proof of `P`. Then `y² ≤ x < (y + 1)²`.
-//! * **clamp** and **max pool**: range-checked differences whose product is zero (Hadamard zero
-//!   checks); max pool binds the differences to the window views by index maps.
+//! * **clamp** and **max pool**: range-checked differences whose product is zero (zero checks at a
+//!   fresh point each); max pool first binds the differences to the window views by index maps.
 //! * **max over the last axis** (`[y, D, S]`, `D ≥ 0` range-checked): `ρ`; send `D̃(ρ)` and
 //!   `B = broadcast(y)~(ρ)`; the broadcast proof reducing `B` to a claim on `y`; claim
 //!   `x̃(ρ) = B − D̃(ρ)`; the zero check `S∘(S − 1) = 0`; at a fresh `ρ'` the axis sum
