@@ -7,7 +7,7 @@
 //! VerifyingKey + Proof ──verify──▶ Ok(()) | VerifyError
 //! ```
 //!
-//! The schedule ([`schedule`]) is shared by the prover and the verifier, so the two transcripts
+//! The schedule (`src/schedule/`) is shared by the prover and the verifier, so the two transcripts
 //! agree by construction; its module doc lists what is proved and in which transcript order.
 #![warn(missing_docs)]
 
