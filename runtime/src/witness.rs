@@ -305,12 +305,15 @@ pub(crate) fn range_witness(plan: &BlockPlan, w: &mut Witness) -> Result<(), Err
     let multiplicities = if limbs.is_empty() {
         vec![0; 1 << table.num_vars()]
     } else {
-        let vectors: Vec<Vec<IntTensor>> =
-            limbs.iter().flatten().map(|l| vec![l.clone()]).collect();
-        lookup::multiplicities(&table, &vectors)
+        lookup::multiplicities(&table, &range_vectors(&limbs))
             .map_err(|e| Error::Witness { node: "range lookup".into(), reason: e.to_string() })?
     };
     w.limbs = limbs;
     w.multiplicities = multiplicities;
     Ok(())
+}
+
+/// The range lookup's looked-up vectors: every limb of every check, one column each, in order.
+pub(crate) fn range_vectors(limbs: &[Vec<IntTensor>]) -> Vec<Vec<IntTensor>> {
+    limbs.iter().flatten().map(|l| vec![l.clone()]).collect()
 }

@@ -57,7 +57,7 @@ use tessera_compiler::quant::qop::QId;
 
 use crate::error::{Error, Reject};
 use crate::proof::Recorded;
-use crate::witness::{Witness, eval_lin, range_table};
+use crate::witness::{Witness, eval_lin, range_table, range_vectors};
 
 /// Version string absorbed first.
 pub(crate) const PROTOCOL_VERSION: &[u8] = b"tessera proof v2";
@@ -279,7 +279,7 @@ impl<'a, S: Side> Schedule<'a, S> {
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(LookupWitness {
-                inputs: w.limbs.iter().flatten().map(|l| vec![l.clone()]).collect(),
+                inputs: range_vectors(&w.limbs),
                 recomposed,
                 multiplicities: w.multiplicities.clone(),
             })
