@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Guard-removal check (manual, not part of CI): each entry removes one soundness guard from the
-kernel (M) or the runtime's schedule (R), runs the test meant to catch it, reports whether that test now fails, and restores the
+kernel (M), the accumulator (A) or the runtime's schedule (R), runs the test meant to catch it, reports whether that test now fails, and restores the
 file. Every line must say "FAILS (guard works)". Usage: python3 .ci/guards.py [M1 R2 ...]"""
 import subprocess, sys
 import os
@@ -43,9 +43,14 @@ R = [
  ("R3 max-pool differences not bound to the window views", [("runtime/src/schedule/relations.rs",'                for k in 0..taps {','                for k in 0..0 {')], "pooled_differences_are_bound_to_the_window"),
  ("R4 reduce-max selector not checked binary", [("runtime/src/schedule/relations.rs",'self.zero_product_shaped(id, &xs, &[Lin::of(s), Lin::of(s).plus(-1)])?;','let _ = (&xs, s);')], "max_selector_must_be_binary"),
 ]
+# Guards of the accumulator (paths from the repository root; its own lib tests).
+A = [
+ ("A1 fold rho squeezed before the child claims", [("accumulator/src/node/mod.rs",'        t.append_u64(b"accumulator node children", children.len() as u64);\n        t.append_u64(b"accumulator node num_vars", num_vars as u64);\n        for c in children {\n            c.absorb(b"accumulator child claim", t);\n        }\n        t.challenge_scalar(b"accumulator rho")','        let rho = t.challenge_scalar(b"accumulator rho");\n        t.append_u64(b"accumulator node children", children.len() as u64);\n        t.append_u64(b"accumulator node num_vars", num_vars as u64);\n        for c in children {\n            c.absorb(b"accumulator child claim", t);\n        }\n        rho')], "rho_drawn_before_a_child_is_absorbed_is_forgeable_and_the_library_ordering_is_not"),
+]
 sel = sys.argv[1:] 
 CASES = [(n, [(ROOT+f, a, b) for f, a, b in e], t, 'tessera-blocks') for n, e, t in M]
 CASES += [(n, [(os.path.join(REPO, f), a, b) for f, a, b in e], t, 'tessera-runtime') for n, e, t in R]
+CASES += [(n, [(os.path.join(REPO, f), a, b) for f, a, b in e], t, 'tessera-accumulator') for n, e, t in A]
 for name, edits, test, crate in CASES:
     if sel and not any(name.startswith(x) for x in sel): continue
     originals = {}

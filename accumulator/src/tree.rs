@@ -256,9 +256,11 @@ fn check_proof_shape(
     for (level, nodes) in proof.levels.iter().enumerate() {
         shape_err("accumulator nodes of a level", shape.nodes_on(level), nodes.len())?;
         for (index, p) in nodes.iter().enumerate() {
-            let children = shape.children(level, index).len();
-            node::check_shape(p, children, vars[level][index])
-                .map_err(|source| VerifyError::Node { level, index, source })?;
+            node::check_shape(p, vars[level][index]).map_err(|source| VerifyError::Node {
+                level,
+                index,
+                source,
+            })?;
         }
     }
     // The same checks (and names) as `hyperkzg::verify`, done before any node arithmetic.

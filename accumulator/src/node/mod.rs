@@ -16,33 +16,37 @@
 //! | `p_a = (0^{d_a} ‖ r_a)` | the padded point |
 //! | `ρ` | batching challenge (after every child claim) |
 //! | `r* ∈ Fr^n` | the sumcheck's point |
-//! | `u_a = pad(f_a)(r*)` | child evaluations sent by the prover |
-//! | `γ` | folding challenge (after every `u_a`) |
+//! | `c_a = ρ^a·eq(p_a, r*)` | the folding coefficients |
 //!
 //! **Protocol** (the batching sumcheck is the multi-point-to-one-point reduction of e.g. Thaler,
-//! "Proofs, Arguments, and Zero-Knowledge" §4.5; the homomorphic combination with a fresh challenge
-//! is the folding step of Nova/Mira-style accumulation, applied to evaluation claims):
+//! "Proofs, Arguments, and Zero-Knowledge" §4.5; the homomorphic combination of the committed
+//! polynomials is the folding step of Nova/Mira-style accumulation, applied to evaluation claims):
 //!
 //! 1. absorb `k`, `n` and every child claim `(C_a, r_a, v_a)` (the unpadded claim); squeeze `ρ`;
 //! 2. sumcheck, with the kernel's protocol ([`tessera_blocks::sumcheck`], one instance, degree 2):
 //!    `Σ_{x ∈ {0,1}^n} Σ_a ρ^a·eq(p_a, x)·pad(f_a)(x) = Σ_a ρ^a·v_a`, ending at `r*` with the
 //!    running claim `e`;
-//! 3. the prover sends `u_a` (absorbed as one message); the verifier computes
-//!    `eq(p_a, r*) = Π_{j<d_a}(1 − r*_j)·eq(r_a, r*_{d_a..})` **itself** and checks
-//!    `Σ_a ρ^a·eq(p_a, r*)·u_a = e` (the kernel's `check_final`);
-//! 4. squeeze `γ`; the output claim is `(Σ_a γ^a·C_a, r*, Σ_a γ^a·u_a)`, about the polynomial
-//!    `Σ_a γ^a·pad(f_a)`, which the prover materializes for the parent node.
+//! 3. the summand at `r*` *is* a committed polynomial: `Σ_a ρ^a·eq(p_a, r*)·pad(f_a)(r*) = g(r*)`
+//!    for `g = Σ_a c_a·pad(f_a)`. The verifier computes
+//!    `eq(p_a, r*) = Π_{j<d_a}(1 − r*_j)·eq(r_a, r*_{d_a..})` itself, and the output claim is
+//!    `(Σ_a c_a·C_a, r*, e)`, about `g`, which the prover materializes for the parent node.
+//!
+//! DESIGN §5 has the prover send every `u_a = pad(f_a)(r*)` and fold them with a second challenge
+//! `γ`; that costs 32 bytes per child (8 KB of a 256-leaf node) and buys nothing: the check
+//! `Σ_a ρ^a·eq(p_a, r*)·u_a = e` followed by a random combination of the `u_a` is replaced by the
+//! one combination whose value the sumcheck already fixes.
 //!
 //! Soundness (DESIGN §8 items 1, 4, 7): if some `v_a` is false, `Σ ρ^a v_a` differs from the true
 //! sum except with probability `(k − 1)/|Fr|` over `ρ` — *because* `ρ` is squeezed after every
-//! child claim; the sumcheck then ends in a false `e` (error `2n/|Fr|`), so some `u_a` is false,
-//! and `Σ γ^a u_a` is false except with probability `(k − 1)/|Fr|` over `γ`, drawn after the
-//! `u_a`. The verifier takes no claim from the proof: the children are leaves it was given or
-//! outputs it derived, and the output point, value and commitment are recomputed. The verifier
-//! does no pairing (the decider does, once, at the root).
+//! child claim; the sumcheck then ends in a false `e` except with probability `2n/|Fr|`, and
+//! `g(r*) = Σ_a c_a·pad(f_a)(r*)` is exactly the true value of the summand at `r*`, so the output
+//! claim is false. A false claim is caught where it is finally opened (the root), so a node itself
+//! rejects only malformed proofs. The verifier takes no claim from the proof: the children are
+//! leaves it was given or outputs it derived, and the output point, value and commitment are
+//! recomputed. The verifier does no pairing (the decider does, once, at the root).
 //!
-//! **Proof** ([`NodeProof`]): `n` round polynomials of 2 scalars and `k` scalars `u_a`; compressed,
-//! `8 + n·(8 + 64) + 8 + 32·k` bytes (the `8`s are length prefixes).
+//! **Proof** ([`NodeProof`]): `n` round polynomials of 2 scalars; compressed, `8 + n·(8 + 64)`
+//! bytes (the `8`s are length prefixes), whatever `k`.
 //!
 //! **Prover cost** (see `node/prover.rs`): about `3·2^{n_a}` field multiplications per child of
 //! `n_a` variables (`2^{n_a}` for the round sums, `2^{n_a}` to bind its table, `2^{n_a}` to fold
@@ -56,7 +60,7 @@ use ark_ec::CurveGroup;
 use ark_ff::{AdditiveGroup, One, PrimeField, Zero};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use tessera_blocks::mle::{eq_eval, padding_factor};
-use tessera_blocks::sumcheck::{SumOfProducts, SumcheckProof, SumcheckStatement, verify_batch};
+use tessera_blocks::sumcheck::{SumcheckProof, SumcheckStatement, verify_batch};
 use tessera_blocks::{Claim, Commitment, Fr, G1, G1Affine, Transcript};
 
 use crate::error::KernelVerifyError;
@@ -76,8 +80,6 @@ pub(crate) const DEGREE: usize = 2;
 pub struct NodeProof {
     /// The batching sumcheck over the node's `n` variables, in the kernel's format.
     pub sumcheck: SumcheckProof,
-    /// `u_a = pad(f_a)(r*)`, one per child, in child order.
-    pub child_evals: Vec<Fr>,
 }
 
 /// How a node may use rayon. Parallelism is never nested: a rayon thread blocked in an inner
@@ -164,8 +166,6 @@ pub(crate) fn serial_msm(bases: &[G1Affine], scalars: &[Fr]) -> G1 {
 pub(crate) trait Schedule {
     /// Absorbs the node header and every child claim, then squeezes `ρ`.
     fn rho(t: &mut Transcript, num_vars: usize, children: &[&Claim]) -> Fr;
-    /// Absorbs the child evaluations `u_a`, then squeezes `γ`.
-    fn gamma(t: &mut Transcript, child_evals: &[Fr]) -> Fr;
 }
 
 /// Every challenge after everything it binds (DESIGN §8 item 1).
@@ -180,19 +180,10 @@ impl Schedule for Sound {
         }
         t.challenge_scalar(b"accumulator rho")
     }
-
-    fn gamma(t: &mut Transcript, child_evals: &[Fr]) -> Fr {
-        t.append_scalars(b"accumulator child evals", child_evals);
-        t.challenge_scalar(b"accumulator gamma")
-    }
 }
 
-/// Checks a node proof's shape against `k` children and `n` variables, before any arithmetic.
-pub(crate) fn check_shape(
-    proof: &NodeProof,
-    children: usize,
-    num_vars: usize,
-) -> Result<(), KernelVerifyError> {
+/// Checks a node proof's shape against `n` variables, before any arithmetic.
+pub(crate) fn check_shape(proof: &NodeProof, num_vars: usize) -> Result<(), KernelVerifyError> {
     let shape = |what, expected: usize, got: usize| {
         if expected == got {
             Ok(())
@@ -200,7 +191,6 @@ pub(crate) fn check_shape(
             Err(KernelVerifyError::ProofShape { what, expected, got })
         }
     };
-    shape("accumulator child evaluations", children, proof.child_evals.len())?;
     shape("sumcheck rounds", num_vars, proof.sumcheck.rounds.len())?;
     for round in &proof.sumcheck.rounds {
         shape("sumcheck round polynomial", DEGREE, round.evals_except_one.len())?;
@@ -218,7 +208,7 @@ pub(crate) fn verify_node<S: Schedule>(
     par: Parallelism,
 ) -> Result<Claim, KernelVerifyError> {
     let k = children.len();
-    check_shape(proof, k, num_vars)?;
+    check_shape(proof, num_vars)?;
     let pads: Vec<usize> = children
         .iter()
         .map(|c| {
@@ -238,28 +228,35 @@ pub(crate) fn verify_node<S: Schedule>(
     // 2. The batching sumcheck (kernel verifier).
     let statement = SumcheckStatement { num_vars, degree: DEGREE, claim };
     let subclaim = verify_batch(&[statement], &proof.sumcheck, t)?;
-    let point = &subclaim.point;
 
-    // 3. eq(p_a, r*) computed here; the final claim Σ ρ^a·eq(p_a, r*)·u_a.
-    let mut oracle = Vec::with_capacity(2 * k);
-    for ((c, pad), u) in children.iter().zip(&pads).zip(&proof.child_evals) {
-        let (lead, rest) = point.split_at(*pad);
-        oracle.push(padding_factor(lead) * eq_eval(&c.point, rest)?);
-        oracle.push(*u);
-    }
-    let expr = batching_expression(&rho_powers);
-    subclaim.check_final(PROTOCOL, &[&expr], &[oracle])?;
+    // 3. c_a = ρ^a·eq(p_a, r*), computed here; the folded claim.
+    let coeffs = folding_coefficients(&rho_powers, children, &pads, &subclaim.point)?;
+    let commitment = combine_commitments(children, &coeffs, par)?;
+    Ok(Claim { commitment, point: subclaim.point, value: subclaim.expected })
+}
 
-    // 4. γ after the u_a; the folded claim.
-    let gamma = S::gamma(t, &proof.child_evals);
-    let gamma_powers = powers(gamma, k);
-    let commitment = combine_commitments(children, &gamma_powers, par)?;
-    let value = proof.child_evals.iter().zip(&gamma_powers).map(|(u, w)| *u * w).sum();
-    Ok(Claim { commitment, point: subclaim.point, value })
+/// `c_a = ρ^a·eq(p_a, r*)` with `eq(p_a, r*) = Π_{j<d_a}(1 − r*_j)·eq(r_a, r*_{d_a..})`.
+pub(crate) fn folding_coefficients(
+    rho_powers: &[Fr],
+    children: &[&Claim],
+    pads: &[usize],
+    point: &[Fr],
+) -> Result<Vec<Fr>, tessera_blocks::Error> {
+    children
+        .iter()
+        .zip(pads)
+        .zip(rho_powers)
+        .map(|((c, pad), w)| {
+            let (lead, rest) = point.split_at(*pad);
+            Ok(*w * padding_factor(lead) * eq_eval(&c.point, rest)?)
+        })
+        .collect()
 }
 
 /// `Σ_a ρ^a·P_{2a}·P_{2a+1}` over the inputs `(eq_0, u_0, eq_1, u_1, …)`.
-pub(crate) fn batching_expression(rho_powers: &[Fr]) -> SumOfProducts {
+#[cfg(test)]
+pub(crate) fn batching_expression(rho_powers: &[Fr]) -> tessera_blocks::sumcheck::SumOfProducts {
+    use tessera_blocks::sumcheck::SumOfProducts;
     let terms = rho_powers.iter().enumerate().map(|(a, w)| (*w, vec![2 * a, 2 * a + 1])).collect();
     SumOfProducts { terms }
 }

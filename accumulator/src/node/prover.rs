@@ -29,7 +29,7 @@
 //!
 //! **Field multiplications per child** of `m` variables, `N = 2^m`: `N/2` for the first `L0`,
 //! then per round `τ` one binding (`N/2^{τ+1}`) and the next `L0` (`N/2^{τ+2}`) — `≈ 2N` in all —
-//! plus `N` to fold the child into the output (`γ^0 = 1` saves one child's). About `3N`
+//! plus `N` to fold the child into the output. About `3N`
 //! multiplications and as many additions, plus `O(√N)` for the eq tables and `O(m)` inversions.
 //! Memory: a `N/2` table per child while the node runs (the caller's table is only read).
 
@@ -43,7 +43,7 @@ use tessera_blocks::{Claim, Error, Fr, Transcript};
 
 use super::{
     NodeProof, Parallelism, Schedule, absorb_sumcheck_statement, combine_commitments, eq1,
-    inner_product, powers,
+    folding_coefficients, inner_product, powers,
 };
 
 /// Below this many entries a weighted sum stays serial.
@@ -92,20 +92,21 @@ pub(crate) fn prove_node<S: Schedule>(
     let claims: Vec<&Claim> = children.iter().map(|c| c.claim).collect();
     let rho = S::rho(t, num_vars, &claims);
     let (sumcheck, point, child_evals) = batching_sumcheck(t, rho, children, num_vars, par);
-    let gamma = S::gamma(t, &child_evals);
-    let gamma_powers = powers(gamma, children.len());
-    let commitment = combine_commitments(&claims, &gamma_powers, par)?;
-    let value = inner_product(&gamma_powers, &child_evals);
+    let pads: Vec<usize> = claims.iter().map(|c| num_vars - c.num_vars()).collect();
+    let coeffs = folding_coefficients(&powers(rho, claims.len()), &claims, &pads, &point)?;
+    let commitment = combine_commitments(&claims, &coeffs, par)?;
+    let value = inner_product(&coeffs, &child_evals);
     let tables: Vec<&[Fr]> = children.iter().map(|c| c.table).collect();
-    let folded = fold_tables(&tables, &gamma_powers, num_vars, par);
+    let folded = fold_tables(&tables, &coeffs, num_vars, par);
     Ok(NodeOutput {
-        proof: NodeProof { sumcheck, child_evals },
+        proof: NodeProof { sumcheck },
         claim: Claim { commitment, point, value },
         folded,
     })
 }
 
-/// The batching sumcheck of step 2, then the `u_a` of step 3: returns the proof, `r*` and `u`.
+/// The batching sumcheck of step 2: returns the proof, `r*` and every `pad(f_a)(r*)` (kept by the
+/// prover for the output value, never sent).
 pub(crate) fn batching_sumcheck<'a>(
     t: &mut Transcript,
     rho: Fr,

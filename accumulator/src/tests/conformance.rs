@@ -8,7 +8,6 @@ use tessera_blocks::{G1Affine, RelationError, Transcript, hyperkzg};
 
 use super::{Fixture, srs};
 use crate::error::KernelVerifyError;
-use crate::node::PROTOCOL;
 use crate::shape::Arity;
 use crate::tree::{AccumulatedProof, check_leaves, prove, verify_and_decide};
 
@@ -68,7 +67,6 @@ impl<const ARITY: usize> ConformanceCase for Case<ARITY> {
     }
 
     fn tamperings(&self, proof: &AccumulatedProof) -> Vec<Tampering<AccumulatedProof>> {
-        let fold_final = KernelVerifyError::SumcheckFinal { protocol: PROTOCOL };
         let folding_eq =
             KernelVerifyError::Mismatch { protocol: "hyperkzg", what: "folding equation" };
         let shape = |what, expected: usize, got: usize| KernelVerifyError::ProofShape {
@@ -85,15 +83,16 @@ impl<const ARITY: usize> ConformanceCase for Case<ARITY> {
         for (l, level) in proof.levels.iter().enumerate() {
             for (i, node) in level.iter().enumerate() {
                 let at = format!("level {l} node {i}");
-                let k = node.child_evals.len();
                 let n = node.sumcheck.rounds.len();
                 if n > 0 {
+                    // A node accepts any well-formed sumcheck; the false claim it derives is
+                    // caught where the root claim is opened.
                     let mut p = proof.clone();
                     p.levels[l][i].sumcheck.rounds[n - 1].evals_except_one[1] += one();
-                    push(format!("{at}: last round s(2)"), p, fold_final.clone());
+                    push(format!("{at}: last round s(2)"), p, folding_eq.clone());
                     let mut p = proof.clone();
                     p.levels[l][i].sumcheck.rounds[0].evals_except_one[0] += one();
-                    push(format!("{at}: first round s(0)"), p, fold_final.clone());
+                    push(format!("{at}: first round s(0)"), p, folding_eq.clone());
                     let mut p = proof.clone();
                     p.levels[l][i].sumcheck.rounds.pop();
                     push(format!("{at}: a round dropped"), p, shape("sumcheck rounds", n, n - 1));
@@ -105,16 +104,6 @@ impl<const ARITY: usize> ConformanceCase for Case<ARITY> {
                         shape("sumcheck round polynomial", 2, 3),
                     );
                 }
-                let mut p = proof.clone();
-                p.levels[l][i].child_evals[k - 1] += one();
-                push(format!("{at}: last child evaluation"), p, fold_final.clone());
-                let mut p = proof.clone();
-                p.levels[l][i].child_evals.pop();
-                push(
-                    format!("{at}: a child evaluation dropped"),
-                    p,
-                    shape("accumulator child evaluations", k, k - 1),
-                );
             }
             let mut p = proof.clone();
             let nodes = p.levels[l].len();

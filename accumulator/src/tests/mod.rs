@@ -14,7 +14,10 @@ use tessera_blocks::mle::eq_table;
 use tessera_blocks::sumcheck::{SumcheckInstance, prove_batch};
 use tessera_blocks::{Claim, Commitment, DenseMle, Fr, Srs, Transcript};
 
-use crate::node::{NodeChild, NodeProof, Schedule, batching_expression, inner_product, powers};
+use crate::node::{
+    NodeChild, NodeProof, Schedule, batching_expression, folding_coefficients, inner_product,
+    powers,
+};
 use crate::tree::ProverLeaf;
 
 /// The largest polynomial the tests commit to has `2^MAX_TEST_VARS` entries.
@@ -106,17 +109,19 @@ impl Fixture {
 
 /// A node proof made with the kernel's generic sumcheck prover on materialized padded tables:
 /// the reference for the lean prover, and an honest-table adversary for the forgery tests (its
-/// rounds come from the tables, whatever the claimed values). Returns the proof, `r*` and `γ`.
+/// rounds come from the tables, whatever the claimed values). Returns the proof, `r*` and the
+/// folding coefficients `c_a`.
 pub(super) fn engine_node_proof<S: Schedule>(
     t: &mut Transcript,
     children: &[NodeChild<'_>],
     num_vars: usize,
-) -> (NodeProof, Vec<Fr>, Fr) {
+) -> (NodeProof, Vec<Fr>, Vec<Fr>) {
     let claims: Vec<&Claim> = children.iter().map(|c| c.claim).collect();
     let rho = S::rho(t, num_vars, &claims);
-    let (sumcheck, point, child_evals) = engine_sumcheck(t, rho, children, num_vars);
-    let gamma = S::gamma(t, &child_evals);
-    (NodeProof { sumcheck, child_evals }, point, gamma)
+    let (sumcheck, point, _) = engine_sumcheck(t, rho, children, num_vars);
+    let pads: Vec<usize> = claims.iter().map(|c| num_vars - c.num_vars()).collect();
+    let coeffs = folding_coefficients(&powers(rho, claims.len()), &claims, &pads, &point).unwrap();
+    (NodeProof { sumcheck }, point, coeffs)
 }
 
 /// The batching sumcheck by the kernel's `prove_batch`: returns the proof, `r*` and the `u_a`.

@@ -117,3 +117,17 @@ fn serial_msm_matches_arkworks() {
         assert_eq!(serial_msm(&bases, &scalars).into_affine(), expected.0, "{k} points");
     }
 }
+
+/// A node's proof is its sumcheck alone: `8 + n·72` bytes compressed, the same for 2 children as
+/// for 64 (no per-child value is sent).
+#[test]
+fn node_proof_size_does_not_grow_with_children() {
+    use ark_serialize::CanonicalSerialize;
+    for leaves in [2, 64] {
+        let f = Fixture::new(leaves, &[5, 3], 21);
+        let children = f.children();
+        let out =
+            prove_node::<Sound>(&mut transcript(), &children, 5, Parallelism::Tables).unwrap();
+        assert_eq!(out.proof.compressed_size(), 8 + 5 * 72, "{leaves} children");
+    }
+}

@@ -60,7 +60,7 @@ use crate::proof::Recorded;
 use crate::witness::{Witness, eval_lin, range_table, range_vectors};
 
 /// Version string absorbed first.
-pub(crate) const PROTOCOL_VERSION: &[u8] = b"tessera proof v2";
+pub(crate) const PROTOCOL_VERSION: &[u8] = b"tessera proof v3";
 
 const VIRTUAL: TensorId = TensorId(u32::MAX);
 const VIRTUAL_LEFT: TensorId = TensorId(u32::MAX - 1);
