@@ -11,6 +11,7 @@ pub mod kzg;
 pub mod lookup;
 pub mod matmul;
 pub mod mle;
+pub mod msm;
 pub mod permutation;
 pub mod srs;
 pub mod sumcheck;

@@ -15,6 +15,7 @@
 //!
 //! Quantized tensors have small signed entries; arkworks' MSM partitions scalars by size (and
 //! `p − x` for small negative `x`), so committing them costs a small-scalar MSM automatically.
+//! Full-size scalars (quotients, folded polynomials) go to the batch-affine MSM of [`crate::msm`].
 
 pub mod batch;
 mod pairing_claim;
@@ -59,7 +60,7 @@ pub struct OpeningProof {
 /// `[p(τ)]_1` for coefficients `p` (degree `< srs.len()`).
 pub fn commit(srs: &Srs, p: &[Fr]) -> Result<Commitment, Error> {
     let bases = srs.committer_powers("kzg commit", p.len())?;
-    Ok(Commitment(G1::msm_unchecked(bases, p).into_affine()))
+    Ok(Commitment(crate::msm::msm(bases, p).into_affine()))
 }
 
 /// Commits small signed integers (quantized tensors) embedded mod p.
