@@ -27,7 +27,7 @@ use tessera_blocks::mle::MAX_NUM_VARS;
 use tessera_blocks::{Claim, DenseMle, Error, Fr, PairingClaim, Srs, Transcript, VerifierKey};
 use tracing::{debug_span, info_span};
 
-use crate::error::{InputError, KernelVerifyError, ProveError, VerifyError};
+use crate::error::{InputError, ProveError, VerifyError};
 use crate::node::{
     self, NodeChild, NodeOutput, NodeProof, Parallelism, Schedule, Sound, prove_node,
 };
@@ -264,19 +264,8 @@ fn check_proof_shape(
         }
     }
     // The same checks (and names) as `hyperkzg::verify`, done before any node arithmetic.
-    let k = vars.last().and_then(|l| l.first()).copied().unwrap_or(0).max(1);
-    let o = &proof.root_opening;
-    let root_shape = |what, expected: usize, got: usize| {
-        if expected == got {
-            Ok(())
-        } else {
-            Err(VerifyError::RootOpening(KernelVerifyError::ProofShape { what, expected, got }))
-        }
-    };
-    root_shape("hyperkzg folded commitments", k - 1, o.folded_commitments.len())?;
-    root_shape("hyperkzg evaluations at r", k, o.evals_at_r.len())?;
-    root_shape("hyperkzg evaluations at -r", k, o.evals_at_minus_r.len())?;
-    root_shape("hyperkzg evaluations at r^2", k - 1, o.evals_at_r_squared.len())
+    let k = vars.last().and_then(|l| l.first()).copied().unwrap_or(0);
+    hyperkzg::check_shape(&proof.root_opening, k).map_err(VerifyError::RootOpening)
 }
 
 /// Each leaf's number of variables, after checking its point against its polynomial.

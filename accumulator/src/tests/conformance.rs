@@ -127,15 +127,17 @@ impl<const ARITY: usize> ConformanceCase for Case<ARITY> {
             push(format!("root opening: folded commitment {j}"), p, folding_eq.clone());
         }
         let mut p = proof.clone();
-        p.root_opening.evals_at_r[0] += one();
-        push("root opening: eval at r".into(), p, folding_eq.clone());
+        p.root_opening.coset_evals[0] += one();
+        push("root opening: coset eval".into(), p, folding_eq.clone());
+        if !o.fold_point_evals.is_empty() {
+            let mut p = proof.clone();
+            p.root_opening.fold_point_evals[0] += one();
+            push("root opening: fold-point eval".into(), p, folding_eq.clone());
+        }
+        let k = o.coset_evals.len();
         let mut p = proof.clone();
-        p.root_opening.evals_at_minus_r[0] += one();
-        push("root opening: eval at -r".into(), p, folding_eq.clone());
-        let k = o.evals_at_r.len();
-        let mut p = proof.clone();
-        p.root_opening.evals_at_r.pop();
-        push("root opening: eval dropped".into(), p, shape("hyperkzg evaluations at r", k, k - 1));
+        p.root_opening.coset_evals.pop();
+        push("root opening: eval dropped".into(), p, shape("hyperkzg coset evaluations", k, k - 1));
         let mut p = proof.clone();
         p.root_opening.batch.quotient = bump(&o.batch.quotient);
         push("root opening: batch quotient".into(), p, KernelVerifyError::Pairing);

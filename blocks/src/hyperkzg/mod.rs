@@ -1,36 +1,52 @@
-//! Multilinear polynomial commitments from univariate KZG: Gemini-style folding as in HyperKZG.
+//! Multilinear polynomial commitments from univariate KZG: Gemini-style folding as in HyperKZG,
+//! folding three variables per committed polynomial.
 //!
 //! Papers: Bootle, Chiesa, Hu, Orrù, "Gemini: elastic SNARKs for diverse environments"
 //! (EUROCRYPT 2022, ePrint 2022/420) §5; the HyperKZG variant of microsoft/Nova; the batch opening
 //! is SHPLONK (see [`crate::kzg::batch`]).
 //!
 //! **Commitment.** A multilinear `f` with table `f[0..2^k)` is committed as the univariate
-//! `P_0(X) = Σ_i f[i]·X^i`, i.e. `C = [P_0(τ)]_1`. Zero-padding (new leading variables) leaves `C`
+//! `Π_0(X) = Σ_i f[i]·X^i`, i.e. `C = [Π_0(τ)]_1`. Zero-padding (new leading variables) leaves `C`
 //! unchanged.
 //!
-//! **Opening `f(x_1..x_k) = v`** (variables most-significant first, as in [`crate::mle`]). Write
-//! `P_0(X) = E(X²) + X·O(X²)` (even/odd coefficients = the last variable `x_k` set to 0/1). Folding
-//! `P_{j+1} = (1 − u_j)·E_j + u_j·O_j` with `u_j = x_{k−j}` removes one variable per step;
-//! `P_k = v`. For any `r ≠ 0`:
+//! **Opening `f(x_1..x_k) = v`** (variables most-significant first, as in [`crate::mle`]; bit `b`
+//! of a table index is variable `x_{k−b}`). Gemini folds one variable per committed polynomial;
+//! here each level folds `s = FOLD_BITS = 3` (the last level the `s_ℓ ≤ s` left), so only about
+//! `n/7` coefficients are committed besides `Π_0` instead of `n`. With `m_ℓ = 2^{s_ℓ}`, split
 //!
 //! ```text
-//! P_{j+1}(r²) = (1 − u_j)·(P_j(r) + P_j(−r))/2 + u_j·(P_j(r) − P_j(−r))/(2r)      (j = 0..k−1)
+//! Π_ℓ(X) = Σ_{a < m_ℓ} X^a·Q_{ℓ,a}(X^{m_ℓ}),      Π_{ℓ+1} = Σ_a W_{ℓ,a}·Q_{ℓ,a},
+//! W_{ℓ,a} = Π_{b < s_ℓ} (a_b ? u_{ℓ,b} : 1 − u_{ℓ,b}),   u_{ℓ,b} = x_{k − sℓ − b}
 //! ```
 //!
-//! Transcript order: absorb `C`, the point, `v`; prover sends `[P_1]..[P_{k−1}]` (absorbed);
-//! squeeze `r`; then one SHPLONK batch opening of `P_0` at `{r, −r}` and of `P_j, j ≥ 1` at
-//! `{r, −r, r²}` (it absorbs the evaluations before its own challenges). The verifier checks the
-//! `k` folding equations above and returns SHPLONK's pairing claim.
+//! i.e. `Π_{ℓ+1}` is `Π_ℓ` with its last `s_ℓ` variables bound; there are `L = ⌈k/s⌉` levels and
+//! `Π_L = v`. With `ω_ℓ` a primitive `m_ℓ`-th root of unity and any `r ≠ 0`, the evaluations
+//! `e_{ℓ,t} = Π_ℓ(r·ω_ℓ^t)`, `t < m_ℓ`, determine (inverse DFT)
 //!
-//! **Proof** for `k` variables: `k − 1 + 2` G1 points and `3k − 1` scalars
-//! (`k = 16`: 17·48 + 47·32 = 2,320 bytes). A 0-variable polynomial is opened as its 1-variable
-//! zero-padding at the point `(0)`.
+//! ```text
+//! Q_{ℓ,a}(r^{m_ℓ}) = r^{−a}·(1/m_ℓ)·Σ_t ω_ℓ^{−ta}·e_{ℓ,t},   so   Π_{ℓ+1}(r^{m_ℓ}) = Σ_a W_{ℓ,a}·Q_{ℓ,a}(r^{m_ℓ}).
+//! ```
+//!
+//! Every level but the last has `m_ℓ = m = 2^s`, so each `Π_ℓ, ℓ ≥ 1`, is also opened at `r^m`.
+//!
+//! Transcript order: absorb `C`, the point, `v`; prover sends `[Π_1]..[Π_{L−1}]` (absorbed);
+//! squeeze `r` (rejected if `r = 0` or `r^m` lies on a coset `r·⟨ω_ℓ⟩`); then one SHPLONK batch
+//! opening of `Π_0` at `r·⟨ω_0⟩` and of `Π_ℓ, ℓ ≥ 1`, at `r·⟨ω_ℓ⟩ ∪ {r^m}` (it absorbs the
+//! evaluations before its own challenges). The verifier checks the `L` folding equations above
+//! (the last against `v`) and returns SHPLONK's pairing claim. Soundness is Gemini's: the
+//! commitments are fixed before `r`, so a false fold survives only if a non-zero polynomial of
+//! degree `< 2^k` vanishes at `r` (Schwartz–Zippel).
+//!
+//! **Proof** for `k` variables: `L − 1 + 2` G1 points and `Σ_ℓ m_ℓ + L − 1` scalars
+//! (`k = 16`: 7·48 + 47·32 + 24 = 1,864 bytes). A 0-variable polynomial is opened as its
+//! 1-variable zero-padding at the point `(0)`. **Prover:** the MSMs of `[Π_1..Π_{L−1}]` (about
+//! `n/7` points) and SHPLONK's two (`n` each).
 //!
 //! **Batching at one point** ([`batch_open`]): polynomials `f_i` with the same number of variables are
 //! combined as `Σ c^i f_i` with `c` squeezed after all commitments and values are absorbed; their
 //! commitments and values combine the same way.
 
-use ark_ff::{Field, Zero};
+use ark_ff::{FftField, Field, One, Zero};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use rayon::prelude::*;
 
@@ -46,19 +62,39 @@ use crate::transcript::Transcript;
 
 const PROTOCOL: &str = "hyperkzg";
 
+/// Variables folded per committed polynomial (`s`).
+pub const FOLD_BITS: usize = 3;
+
 /// An opening proof; field names follow the module doc.
 #[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct MlOpeningProof {
-    /// `[P_1(τ)]_1 .. [P_{k−1}(τ)]_1`.
+    /// `[Π_1(τ)]_1 .. [Π_{L−1}(τ)]_1`.
     pub folded_commitments: Vec<G1Affine>,
-    /// `P_j(r)` for `j = 0..k−1`.
-    pub evals_at_r: Vec<Fr>,
-    /// `P_j(−r)` for `j = 0..k−1`.
-    pub evals_at_minus_r: Vec<Fr>,
-    /// `P_j(r²)` for `j = 1..k−1`.
-    pub evals_at_r_squared: Vec<Fr>,
+    /// `Π_ℓ(r·ω_ℓ^t)`, level by level (`ℓ = 0..L`), `t = 0..m_ℓ` within a level.
+    pub coset_evals: Vec<Fr>,
+    /// `Π_ℓ(r^m)` for `ℓ = 1..L`.
+    pub fold_point_evals: Vec<Fr>,
     /// SHPLONK witnesses for all of the above.
     pub batch: BatchOpeningProof,
+}
+
+/// The level structure of an opening of `k ≥ 1` variables: `s_ℓ` per level.
+fn level_bits(k: usize) -> Vec<usize> {
+    (0..k.div_ceil(FOLD_BITS)).map(|l| FOLD_BITS.min(k - FOLD_BITS * l)).collect()
+}
+
+/// Checks a proof's shape for `num_vars` variables (0 counts as 1) before any arithmetic; the
+/// accumulator calls it on its root opening.
+pub fn check_shape(proof: &MlOpeningProof, num_vars: usize) -> Result<(), VerifyError> {
+    let bits = level_bits(num_vars.max(1));
+    let shape = |what, expected: usize, got: usize| {
+        if expected == got { Ok(()) } else { Err(VerifyError::ProofShape { what, expected, got }) }
+    };
+    let levels = bits.len();
+    shape("hyperkzg folded commitments", levels - 1, proof.folded_commitments.len())?;
+    let coset: usize = bits.iter().map(|s| 1usize << s).sum();
+    shape("hyperkzg coset evaluations", coset, proof.coset_evals.len())?;
+    shape("hyperkzg fold-point evaluations", levels - 1, proof.fold_point_evals.len())
 }
 
 /// Commits a multilinear polynomial (its table as univariate coefficients).
@@ -81,43 +117,52 @@ pub fn open(
         (poly.clone(), point.to_vec())
     };
     let k = point.len();
+    let bits = level_bits(k);
     absorb_statement(transcript, commitment, &point, value);
 
-    // P_{j+1} = P_j with its last variable bound to x_{k−j}.
-    let mut folded: Vec<Vec<Fr>> = Vec::with_capacity(k);
-    folded.push(poly.into_evals());
-    for j in 0..k - 1 {
-        let next = bind_last_slice(&folded[j], point[k - 1 - j]);
-        folded.push(next);
+    // Π_{ℓ+1} = Π_ℓ with its last s_ℓ variables bound.
+    let mut levels: Vec<Vec<Fr>> = Vec::with_capacity(bits.len());
+    levels.push(poly.into_evals());
+    let mut bound = 0;
+    for s in &bits[..bits.len() - 1] {
+        let mut next = bind_last_slice(&levels[levels.len() - 1], point[k - 1 - bound]);
+        for b in 1..*s {
+            next = bind_last_slice(&next, point[k - 1 - bound - b]);
+        }
+        bound += s;
+        levels.push(next);
     }
-    let folded_commitments: Vec<G1Affine> = folded[1..]
+    let folded_commitments: Vec<G1Affine> = levels[1..]
         .par_iter()
         .map(|p| kzg::commit(srs, p).map(|c| c.0))
         .collect::<Result<_, _>>()?;
     transcript.append_serializable(b"hyperkzg folded commitments", &folded_commitments);
     let r = transcript.challenge_scalar(b"hyperkzg r");
-    if r.is_zero() {
-        return Err(Error::Invalid { what: PROTOCOL, reason: "challenge r is zero".into() });
-    }
+    let sets = point_sets(&bits, r).ok_or_else(|| Error::Invalid {
+        what: PROTOCOL,
+        reason: "challenge r is degenerate (zero, or r^m on a coset)".into(),
+    })?;
 
-    let queries: Vec<OpeningQuery<'_>> = folded
+    let queries: Vec<OpeningQuery<'_>> = levels
         .iter()
+        .zip(sets)
         .enumerate()
-        .map(|(j, p)| OpeningQuery {
+        .map(|(l, (p, points))| OpeningQuery {
             poly: p,
-            commitment: if j == 0 { *commitment } else { Commitment(folded_commitments[j - 1]) },
-            points: point_set(j, r),
+            commitment: if l == 0 { *commitment } else { Commitment(folded_commitments[l - 1]) },
+            points,
         })
         .collect();
     let (evals, batch) = shplonk_open(srs, &queries, transcript)?;
-    let proof = MlOpeningProof {
-        folded_commitments,
-        evals_at_r: evals.iter().map(|e| e[0]).collect(),
-        evals_at_minus_r: evals.iter().map(|e| e[1]).collect(),
-        evals_at_r_squared: evals[1..].iter().map(|e| e[2]).collect(),
-        batch,
-    };
-    Ok((value, proof))
+    let mut coset_evals = Vec::new();
+    let mut fold_point_evals = Vec::new();
+    for (l, (e, s)) in evals.iter().zip(&bits).enumerate() {
+        coset_evals.extend_from_slice(&e[..1 << s]);
+        if l > 0 {
+            fold_point_evals.push(e[1 << s]);
+        }
+    }
+    Ok((value, MlOpeningProof { folded_commitments, coset_evals, fold_point_evals, batch }))
 }
 
 /// Checks the folding equations and reduces the opening to one pairing claim.
@@ -131,46 +176,97 @@ pub fn verify(
 ) -> Result<PairingClaim, VerifyError> {
     let point = if point.is_empty() { vec![Fr::zero()] } else { point.to_vec() };
     let k = point.len();
-    let shape = |what, expected: usize, got: usize| {
-        if expected == got { Ok(()) } else { Err(VerifyError::ProofShape { what, expected, got }) }
-    };
-    shape("hyperkzg folded commitments", k - 1, proof.folded_commitments.len())?;
-    shape("hyperkzg evaluations at r", k, proof.evals_at_r.len())?;
-    shape("hyperkzg evaluations at -r", k, proof.evals_at_minus_r.len())?;
-    shape("hyperkzg evaluations at r^2", k - 1, proof.evals_at_r_squared.len())?;
+    check_shape(proof, k)?;
+    let bits = level_bits(k);
 
     absorb_statement(transcript, commitment, &point, value);
     transcript.append_serializable(b"hyperkzg folded commitments", &proof.folded_commitments);
     let r = transcript.challenge_scalar(b"hyperkzg r");
-    let inv_two_r = (r + r)
-        .inverse()
+    let sets = point_sets(&bits, r)
         .ok_or(VerifyError::DegenerateChallenge { protocol: PROTOCOL, what: "r" })?;
-    let half = r * inv_two_r;
-    for j in 0..k {
-        let (pos, neg) = (proof.evals_at_r[j], proof.evals_at_minus_r[j]);
-        let even = (pos + neg) * half;
-        let odd = (pos - neg) * inv_two_r;
-        let u = point[k - 1 - j];
-        let next = if j + 1 < k { proof.evals_at_r_squared[j] } else { value };
-        if next != even + u * (odd - even) {
+    let inv_r =
+        r.inverse().ok_or(VerifyError::DegenerateChallenge { protocol: PROTOCOL, what: "r" })?;
+
+    let mut evals: Vec<Vec<Fr>> = Vec::with_capacity(bits.len());
+    let mut offset = 0;
+    let mut bound = 0;
+    for (l, s) in bits.iter().enumerate() {
+        let m = 1usize << s;
+        let coset = &proof.coset_evals[offset..offset + m];
+        offset += m;
+        let folded = fold_from_coset(coset, *s, inv_r, &point[..k - bound]);
+        bound += s;
+        let next = proof.fold_point_evals.get(l).copied().unwrap_or(value);
+        if folded != Some(next) {
             return Err(VerifyError::Mismatch { protocol: PROTOCOL, what: "folding equation" });
         }
+        let mut e = coset.to_vec();
+        if l > 0 {
+            e.push(proof.fold_point_evals[l - 1]);
+        }
+        evals.push(e);
     }
 
-    let mut commitments = Vec::with_capacity(k);
+    let mut commitments = Vec::with_capacity(bits.len());
     commitments.push(*commitment);
     commitments.extend(proof.folded_commitments.iter().map(|c| Commitment(*c)));
-    let sets: Vec<Vec<Fr>> = (0..k).map(|j| point_set(j, r)).collect();
-    let evals: Vec<Vec<Fr>> = (0..k)
-        .map(|j| {
-            let mut e = vec![proof.evals_at_r[j], proof.evals_at_minus_r[j]];
-            if j > 0 {
-                e.push(proof.evals_at_r_squared[j - 1]);
-            }
-            e
-        })
-        .collect();
     shplonk_verify(vk, &commitments, &sets, &evals, &proof.batch, transcript)
+}
+
+/// `Π_{ℓ+1}(r^{m_ℓ}) = Σ_a W_a·Q_a(r^{m_ℓ})` from the coset evaluations of `Π_ℓ` (module doc);
+/// `remaining` is the point's prefix still unbound at level `ℓ`, whose last `s` entries are
+/// bound here. `None` if a root of unity is missing (never for `s ≤ 32`).
+fn fold_from_coset(coset: &[Fr], s: usize, inv_r: Fr, remaining: &[Fr]) -> Option<Fr> {
+    let m = coset.len();
+    let omega_inv = Fr::get_root_of_unity(m as u64)?.inverse()?;
+    let m_inv = Fr::from(m as u64).inverse()?;
+    let n = remaining.len();
+    let mut total = Fr::zero();
+    let mut r_pow = m_inv; // r^{−a}/m
+    let mut step = Fr::one(); // ω^{−a}
+    for a in 0..m {
+        // Q_a = r^{−a}/m · Σ_t ω^{−ta}·e_t
+        let mut q = Fr::zero();
+        let mut w = Fr::one();
+        for e in coset {
+            q += w * e;
+            w *= step;
+        }
+        let weight: Fr = (0..s)
+            .map(|b| {
+                let u = remaining[n - 1 - b];
+                if (a >> b) & 1 == 1 { u } else { Fr::one() - u }
+            })
+            .product();
+        total += weight * r_pow * q;
+        r_pow *= inv_r;
+        step *= omega_inv;
+    }
+    Some(total)
+}
+
+/// The opening sets: `r·⟨ω_0⟩` for `Π_0`, `r·⟨ω_ℓ⟩ ∪ {r^m}` for `ℓ ≥ 1`. `None` when `r = 0`
+/// or `r^m` falls on a coset (the sets would repeat a point).
+fn point_sets(bits: &[usize], r: Fr) -> Option<Vec<Vec<Fr>>> {
+    if r.is_zero() {
+        return None;
+    }
+    let fold_point = r.pow([1u64 << FOLD_BITS]);
+    bits.iter()
+        .enumerate()
+        .map(|(l, s)| {
+            let m = 1usize << s;
+            let omega = Fr::get_root_of_unity(m as u64)?;
+            let mut set: Vec<Fr> = powers(omega, m).into_iter().map(|w| r * w).collect();
+            if l > 0 {
+                if set.contains(&fold_point) {
+                    return None;
+                }
+                set.push(fold_point);
+            }
+            Some(set)
+        })
+        .collect()
 }
 
 /// Opens several polynomials with the same number of variables at one point.
@@ -248,17 +344,14 @@ fn absorb_statement(t: &mut Transcript, commitment: &Commitment, point: &[Fr], v
     t.append_scalar(b"hyperkzg value", &value);
 }
 
-fn point_set(j: usize, r: Fr) -> Vec<Fr> {
-    if j == 0 { vec![r, -r] } else { vec![r, -r, r.square()] }
-}
-
 /// Size in bytes of a compressed proof for `num_vars` variables.
 pub fn proof_size(num_vars: usize) -> usize {
-    let k = num_vars.max(1);
+    let bits = level_bits(num_vars.max(1));
     let g1 = G1Affine::default().compressed_size();
     let fr = Fr::zero().compressed_size();
-    // Three Vec length prefixes plus the folded commitments' prefix.
-    4 * 8 + (k - 1 + 2) * g1 + (3 * k - 1) * fr
+    let scalars: usize = bits.iter().map(|s| 1usize << s).sum::<usize>() + bits.len() - 1;
+    // Three Vec length prefixes.
+    3 * 8 + (bits.len() - 1 + 2) * g1 + scalars * fr
 }
 
 #[cfg(test)]

@@ -81,18 +81,15 @@ impl ConformanceCase for Case {
             // Changes r, so the (unchanged) evaluations no longer fold.
             push(format!("folded commitment {j}"), p, &fold);
         }
-        for j in 0..proof.evals_at_r.len() {
+        for j in 0..proof.coset_evals.len() {
             let mut p = proof.clone();
-            p.evals_at_r[j] += Fr::one();
-            push(format!("eval at r {j}"), p, &fold);
-            let mut p = proof.clone();
-            p.evals_at_minus_r[j] += Fr::one();
-            push(format!("eval at -r {j}"), p, &fold);
+            p.coset_evals[j] += Fr::one();
+            push(format!("coset eval {j}"), p, &fold);
         }
-        for j in 0..proof.evals_at_r_squared.len() {
+        for j in 0..proof.fold_point_evals.len() {
             let mut p = proof.clone();
-            p.evals_at_r_squared[j] += Fr::one();
-            push(format!("eval at r^2 {j}"), p, &fold);
+            p.fold_point_evals[j] += Fr::one();
+            push(format!("fold-point eval {j}"), p, &fold);
         }
         let mut p = proof.clone();
         p.batch.quotient = bump(&p.batch.quotient);
@@ -100,13 +97,17 @@ impl ConformanceCase for Case {
         let mut p = proof.clone();
         p.batch.final_witness = bump(&p.batch.final_witness);
         push("batch final witness".into(), p, &VerifyError::Pairing);
-        let k = proof.evals_at_r.len();
+        let k = proof.coset_evals.len();
         let mut p = proof.clone();
-        p.evals_at_r.pop();
+        p.coset_evals.pop();
         push(
-            "evals at r (one dropped)".into(),
+            "coset evals (one dropped)".into(),
             p,
-            &VerifyError::ProofShape { what: "hyperkzg evaluations at r", expected: k, got: k - 1 },
+            &VerifyError::ProofShape {
+                what: "hyperkzg coset evaluations",
+                expected: k,
+                got: k - 1,
+            },
         );
         out
     }
@@ -219,7 +220,31 @@ fn prover_input_errors() {
     ));
     let big = DenseMle::new(vec![Fr::one(); 2048]).unwrap();
     assert!(matches!(commit(srs(), &big), Err(Error::SrsTooSmall { .. })));
-    assert_eq!(proof_size(4), case_proof_len(4));
+    for k in [1, 3, 4, 7, 10] {
+        assert_eq!(proof_size(k), case_proof_len(k), "{k} variables");
+    }
+}
+
+/// Every number of variables around the fold width: 1..=10 (one to four levels, full and partial
+/// last levels) opens and verifies, and a wrong value is rejected.
+#[test]
+fn every_level_structure_opens() {
+    let vk = srs().verifier_key();
+    for k in 1usize..=10 {
+        let case = Case::generate(1 << k, 20 + k as u64);
+        let proof = case.prove(&mut Transcript::new(b"k"));
+        assert_eq!(proof.folded_commitments.len(), k.div_ceil(FOLD_BITS) - 1);
+        let run = |v: Fr| {
+            verify(&vk, &case.commitment, &case.point, v, &proof, &mut Transcript::new(b"k"))
+                .and_then(|c| c.check(&vk))
+        };
+        assert_eq!(run(case.value), Ok(()), "{k} variables");
+        assert_eq!(
+            run(case.value + Fr::one()),
+            Err(VerifyError::Mismatch { protocol: PROTOCOL, what: "folding equation" }),
+            "{k} variables"
+        );
+    }
 }
 
 fn case_proof_len(k: usize) -> usize {
