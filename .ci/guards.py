@@ -33,6 +33,8 @@ M = [
  ("M18 logUp fractional sums not compared", [("lookup/verifier.rs",'if !gkr::fractions_equal(&roots[0], &roots[1]) {','if false {')], "value_outside_the_table_is_rejected"),
  ("M19 logUp fractional sums not compared (wrong rows)", [("lookup/verifier.rs",'if !gkr::fractions_equal(&roots[0], &roots[1]) {','if false {')], "multiplicities_on_the_wrong_rows_are_rejected"),
  ("M20 table output claim dropped", [("lookup/verifier.rs",'        committed.push(Claim { commitment: c, point: table_point.to_vec(), value: *e });','        let _ = (c, e);')], "table_values_not_behind_the_verifying_key_commitment_are_rejected"),
+ ("M25 gkr layer final claim unchecked", [("lookup/gkr.rs",'if folded != sub.expected {','if false && folded != sub.expected {')], "lookup::tests::conformance"),
+ ("M26 gkr layer round not absorbed before its challenge (prover and verifier)", [("lookup/layer.rs",'t.append_scalars(b"gkr layer round", &[round.at_zero, round.leading]);','')], "layer_round_binds_its_challenge"),
  ("M21 function columns combined with zeta = 0 (prover and verifier)", [("lookup/mod.rs",'let zeta = t.challenge_scalar(b"lookup zeta");','let zeta = t.challenge_scalar(b"lookup zeta") * Fr::from(0u64);')], "function_pair_with_another_inputs_output_is_rejected"),
 ]
 # Guards of the runtime's schedule, checked by its cheating-prover tests (paths from the repository

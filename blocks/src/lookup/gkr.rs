@@ -7,26 +7,26 @@
 //! `p_d = p_L·q_R + p_R·q_L`, `q_d = q_L·q_R`. The root `(p_0, q_0)` is the fraction `Σ p_i/q_i`.
 //!
 //! **Layer reduction.** A claim `(r, P, Q)` on layer `d` becomes, with `λ` squeezed first, the
-//! sumcheck `Σ_x eq(r, x)·(p_L q_R + p_R q_L + λ·q_L q_R)(x) = P + λ·Q` (degree 3, `d` variables)
-//! ending at `ρ`; the prover sends `p_L(ρ), p_R(ρ), q_L(ρ), q_R(ρ)` (absorbed), the verifier checks
-//! the sumcheck's final claim with `eq(r, ρ)` computed itself, squeezes `μ` and continues with the
-//! claim `((μ, ρ), p_L + μ(p_R − p_L), q_L + μ(q_R − q_L))` on layer `d+1`.
+//! sumcheck `Σ_x eq(r, x)·(p_L q_R + p_R q_L + λ·q_L q_R)(x) = P + λ·Q` (degree 3, `d` variables,
+//! in the eq-factored form of [`super::layer`]: 2 scalars per round) ending at `ρ`; the prover
+//! sends `p_L(ρ), p_R(ρ), q_L(ρ), q_R(ρ)` (absorbed), the verifier checks the sumcheck's final
+//! claim, squeezes `μ` and continues with the claim
+//! `((μ, ρ), p_L + μ(p_R − p_L), q_L + μ(q_R − q_L))` on layer `d+1`.
 //!
 //! **Several trees** run in lock-step from their roots: at depth `d` every tree deeper than `d`
-//! has a `d`-variable instance, and all of them share one batched sumcheck (and so one `ρ`, `μ`).
+//! has a `d`-variable instance, all at the same point (the previous depth's `(μ, ρ)`), and all of
+//! them share one batched sumcheck (and so one `ρ`, `μ`).
 //!
-//! Transcript: roots `(p_0, q_0)` of all trees; per depth: `λ`, the batched sumcheck, the half
-//! evaluations of every active tree, `μ`. Proof: `2·#trees + Σ_d (3d + 4·active_d)` scalars.
+//! Transcript: roots `(p_0, q_0)` of all trees; per depth: `λ`, the batched layer sumcheck, the
+//! half evaluations of every active tree, `μ`. Proof: `2·#trees + Σ_d (2d + 4·active_d)` scalars.
 
 use ark_ff::Zero;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use rayon::prelude::*;
 
-use super::layer::{LayerInstance, prove_layer};
+use super::layer::{LayerInstance, LayerRound, prove_layer, verify_layer};
 use crate::curve::Fr;
 use crate::error::{Error, VerifyError};
-use crate::mle::eq_eval;
-use crate::sumcheck::{SumOfProducts, SumcheckProof, SumcheckStatement, verify_batch};
 use crate::transcript::Transcript;
 
 const PROTOCOL: &str = "lookup gkr";
@@ -50,7 +50,8 @@ pub struct HalfEvals {
 /// One depth of the reduction.
 #[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct GkrLayerProof {
-    pub sumcheck: SumcheckProof,
+    /// The layer sumcheck's rounds ([`super::layer`]).
+    pub rounds: Vec<LayerRound>,
     /// One entry per tree still active at this depth, in tree order.
     pub halves: Vec<HalfEvals>,
 }
@@ -112,14 +113,6 @@ impl FractionTree {
     }
 }
 
-pub(super) fn layer_expr(lambda: Fr) -> SumOfProducts {
-    let one = Fr::from(1u64);
-    // inputs: 0 = eq, 1 = p_L, 2 = p_R, 3 = q_L, 4 = q_R
-    SumOfProducts {
-        terms: vec![(one, vec![0, 1, 4]), (one, vec![0, 2, 3]), (lambda, vec![0, 3, 4])],
-    }
-}
-
 fn next_claim(halves: &HalfEvals, mu: Fr, rho: &[Fr]) -> LeafClaim {
     let mut point = Vec::with_capacity(rho.len() + 1);
     point.push(mu);
@@ -147,19 +140,22 @@ pub fn prove(
     for d in 0..max_depth {
         let active: Vec<usize> = (0..trees.len()).filter(|i| trees[*i].depth() > d).collect();
         let lambda = transcript.challenge_scalar(b"gkr lambda");
+        let point = shared_point(&claims, &active).ok_or_else(|| Error::Invalid {
+            what: PROTOCOL,
+            reason: "active trees do not share one claim point".into(),
+        })?;
         let instances: Vec<LayerInstance> = active
             .iter()
             .map(|&i| {
                 let (p, q) = &trees[i].layers[d + 1];
                 let h = p.len() / 2;
                 LayerInstance {
-                    point: claims[i].point.clone(),
                     claim: claims[i].value.numerator + lambda * claims[i].value.denominator,
                     tables: [p[..h].to_vec(), p[h..].to_vec(), q[..h].to_vec(), q[h..].to_vec()],
                 }
             })
             .collect();
-        let out = prove_layer(instances, lambda, transcript)?;
+        let out = prove_layer(&point, instances, lambda, transcript)?;
         let halves: Vec<HalfEvals> = out
             .final_evals
             .iter()
@@ -170,7 +166,7 @@ pub fn prove(
         for (&i, h) in active.iter().zip(&halves) {
             claims[i] = next_claim(h, mu, &out.point);
         }
-        layers.push(GkrLayerProof { sumcheck: out.proof, halves });
+        layers.push(GkrLayerProof { rounds: out.rounds, halves });
     }
     Ok((GkrProof { roots, layers }, claims))
 }
@@ -190,6 +186,7 @@ pub fn verify(
     for (d, layer) in proof.layers.iter().enumerate() {
         let active = depths.iter().filter(|k| **k > d).count();
         shape("gkr half evaluations", active, layer.halves.len())?;
+        shape("gkr layer rounds", d, layer.rounds.len())?;
     }
     transcript.append_serializable(b"gkr roots", &proof.roots);
     let mut claims: Vec<LeafClaim> =
@@ -197,23 +194,25 @@ pub fn verify(
     for (d, layer) in proof.layers.iter().enumerate() {
         let active: Vec<usize> = (0..depths.len()).filter(|i| depths[*i] > d).collect();
         let lambda = transcript.challenge_scalar(b"gkr lambda");
-        let expr = layer_expr(lambda);
-        let statements: Vec<SumcheckStatement> = active
+        // Every active claim was derived here at the previous depth's (μ, ρ): one shared point.
+        let point = shared_point(&claims, &active)
+            .ok_or(VerifyError::Mismatch { protocol: PROTOCOL, what: "shared claim point" })?;
+        let sums: Vec<Fr> = active
             .iter()
-            .map(|&i| SumcheckStatement {
-                num_vars: d,
-                degree: 3,
-                claim: claims[i].value.numerator + lambda * claims[i].value.denominator,
-            })
+            .map(|&i| claims[i].value.numerator + lambda * claims[i].value.denominator)
             .collect();
-        let sub = verify_batch(&statements, &layer.sumcheck, transcript)?;
-        let mut evals = Vec::with_capacity(active.len());
-        for (&i, h) in active.iter().zip(&layer.halves) {
-            let eq = eq_eval(&claims[i].point, &sub.point)?;
-            evals.push(vec![eq, h.p_left, h.p_right, h.q_left, h.q_right]);
+        let sub = verify_layer(&point, &sums, &layer.rounds, transcript)?;
+        let folded: Fr = layer
+            .halves
+            .iter()
+            .zip(&sub.coefficients)
+            .map(|(h, a)| {
+                *a * (h.p_left * h.q_right + h.p_right * h.q_left + lambda * h.q_left * h.q_right)
+            })
+            .sum();
+        if folded != sub.expected {
+            return Err(VerifyError::SumcheckFinal { protocol: PROTOCOL });
         }
-        let exprs: Vec<&SumOfProducts> = active.iter().map(|_| &expr).collect();
-        sub.check_final(PROTOCOL, &exprs, &evals)?;
         transcript.append_serializable(b"gkr halves", &layer.halves);
         let mu = transcript.challenge_scalar(b"gkr mu");
         for (&i, h) in active.iter().zip(&layer.halves) {
@@ -221,6 +220,12 @@ pub fn verify(
         }
     }
     Ok((proof.roots.clone(), claims))
+}
+
+/// The claim point shared by the `active` trees (`None` if they differ).
+fn shared_point(claims: &[LeafClaim], active: &[usize]) -> Option<Vec<Fr>> {
+    let first = &claims[*active.first()?].point;
+    active.iter().all(|&i| claims[i].point == *first).then(|| first.clone())
 }
 
 /// `true` if `a/b == c/d` with both denominators non-zero.

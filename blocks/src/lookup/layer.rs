@@ -1,127 +1,181 @@
-//! A dedicated prover for one depth of the fractional-sum GKR: the batched sumcheck of
-//! `Σ_x eq(r_i, x)·(p_L q_R + p_R q_L + λ·q_L q_R)(x)` over the active trees `i`.
+//! One depth of the fractional-sum GKR: the batched sumcheck of
+//! `Σ_x eq(r, x)·Σ_i α^i·g_i(x)`, `g_i = p_L q_R + p_R q_L + λ·q_L q_R` over the active trees `i`,
+//! all of which carry a claim at the **same** point `r` (the previous depth's `(μ, ρ)`).
 //!
-//! It emits **exactly** the proof, challenges and final evaluations of
-//! [`crate::sumcheck::prove_batch`] on the instances `[eq(r_i, ·), p_L, p_R, q_L, q_R]` (a test
-//! compares them bit for bit), so the kernel's verifier checks it unchanged, but in about a third
-//! of the field operations:
+//! **Eq-factored rounds** (Gruen, "Some improvements for the PIOP for ZeroCheck", ePrint 2024/108,
+//! §3). In round `t`, `eq(r, (ρ_{<t}, X, x')) = eq(r_{<t}, ρ_{<t})·eq(r_t, X)·eq(r_{>t}, x')`, so
+//! the degree-3 round polynomial is a known scalar times the linear `eq(r_t, X)` times the
+//! quadratic `H(X) = Σ_i α^i Σ_{x'} eq(r_{>t}, x')·g_i(ρ_{<t}, X, x')`. The prover sends only
+//! `H(0)` and `H`'s leading coefficient; both sides track `Ĉ`, the running claim divided by
+//! `eq(r_{<t}, ρ_{<t})`, which fixes `H(1) = (Ĉ − (1 − r_t)·H(0))/r_t`, and continue with
+//! `Ĉ ← H(ρ_t)`. After the `d` rounds the verifier checks `Ĉ = Σ_i α^i g_i(ρ)` from the half
+//! evaluations — no eq evaluation at all. A coordinate `r_t = 0` (probability `d/|Fr|`) is
+//! rejected as a degenerate challenge by both sides.
 //!
-//! * `eq` is never materialised or bound: in round `t`, `eq(r, (ρ_{<t}, X, x')) =
-//!   eq(r_{<t}, ρ_{<t})·eq(r_t, X)·eq(r_{>t}, x')`, so the round polynomial is a known scalar times
-//!   the linear `eq(r_t, X)` times the quadratic `h(X) = Σ_{x'} eq(r_{>t}, x')·g(X, x')`
-//!   (Gruen, "Some improvements for the PIOP for ZeroCheck", ePrint 2024/108, §3);
-//! * `h` needs only `h(0)` and its leading coefficient, each a sum of three products: `h(1)`
-//!   follows from the running claim, `claim = c·((1 − r_t)·h(0) + r_t·h(1))` with the known scalar
-//!   `c = eq(r_{<t}, ρ_{<t})` (computed directly instead in the negligible case `c·r_t = 0`).
+//! Soundness is the sumcheck's (round polynomials of degree 3; the prover is only restricted to
+//! polynomials of the form `eq(r_t, X)·H(X)`, which the honest one has).
 //!
-//! The suffix table `eq(r_{>t}, ·)` of the next round is the sum of the two halves of this round's.
+//! **Transcript** per depth (after the caller's `λ`): the number of instances and their claims
+//! `P_i + λQ_i`; squeeze `α`; per round: `(H(0), lead)`, squeeze `ρ_t`.
+//! **Proof**: 2 scalars per round (the kernel's generic sumcheck would send 3).
+//!
+//! **Prover cost.** `eq` is never materialised or bound; each instance's `h_i` needs only `h_i(0)`
+//! and its leading coefficient, each a sum of three products over half the table (`h_i(1)` follows
+//! from its running claim; computed directly in the negligible case that this is impossible). The
+//! suffix table `eq(r_{>t}, ·)` of the next round is the sum of the two halves of this round's.
 
 use ark_ff::{Field, One, Zero};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use rayon::prelude::*;
 
-use crate::curve::Fr;
-use crate::error::Error;
+use crate::curve::{Fr, powers};
+use crate::error::{Error, VerifyError};
 use crate::mle::{bind_first_slice, eq_table};
-use crate::sumcheck::{RoundPoly, SumcheckProof};
 use crate::transcript::Transcript;
 
 /// Below this many pairs, a round runs serially.
 const PAR_PAIRS: usize = 1 << 10;
 
-/// One active tree: its claim point `r` (length `d`), claimed sum `P + λQ`, and the halves of the
-/// next layer, `[p_L, p_R, q_L, q_R]`, each of `2^d` entries.
+const PROTOCOL: &str = "lookup gkr layer";
+
+/// One round: `H(0)` and the coefficient of `X²` in `H`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
+pub struct LayerRound {
+    pub at_zero: Fr,
+    pub leading: Fr,
+}
+
+/// One active tree: its claimed sum `P + λQ` at the shared point, and the halves of the next
+/// layer, `[p_L, p_R, q_L, q_R]`, each of `2^d` entries.
 pub struct LayerInstance {
-    pub point: Vec<Fr>,
     pub claim: Fr,
     pub tables: [Vec<Fr>; 4],
 }
 
-/// The proof, the point `ρ`, and per instance `[p_L, p_R, q_L, q_R](ρ)`.
+/// The rounds, the point `ρ`, and per instance `[p_L, p_R, q_L, q_R](ρ)`.
 pub struct LayerOutput {
-    pub proof: SumcheckProof,
+    pub rounds: Vec<LayerRound>,
     pub point: Vec<Fr>,
     pub final_evals: Vec<[Fr; 4]>,
 }
 
-/// Proves the layer sumcheck with the kernel's transcript schedule (see the module doc).
+/// What the verifier is left with: `ρ`, the final `Ĉ`, and the batching powers `α^i`.
+pub struct LayerSubclaim {
+    pub point: Vec<Fr>,
+    pub expected: Fr,
+    pub coefficients: Vec<Fr>,
+}
+
+/// Absorbs the instance claims and squeezes the batching powers `α^i`.
+pub(crate) fn absorb_claims(t: &mut Transcript, claims: &[Fr]) -> Vec<Fr> {
+    t.append_u64(b"gkr layer instances", claims.len() as u64);
+    t.append_scalars(b"gkr layer claims", claims);
+    powers(t.challenge_scalar(b"gkr layer alpha"), claims.len())
+}
+
+/// Absorbs one round, then squeezes its challenge `ρ_t`.
+pub(crate) fn round_challenge(t: &mut Transcript, round: &LayerRound) -> Fr {
+    t.append_scalars(b"gkr layer round", &[round.at_zero, round.leading]);
+    t.challenge_scalar(b"gkr layer r")
+}
+
+/// `H(1)` from the running claim `Ĉ = (1 − r_t)·H(0) + r_t·H(1)`; `None` if `r_t = 0`.
+fn at_one(hat: Fr, r_t: Fr, at_zero: Fr) -> Option<Fr> {
+    Some((hat - (Fr::one() - r_t) * at_zero) * r_t.inverse()?)
+}
+
+/// `H(x)` from `H(0)`, `H(1)` and the leading coefficient.
+fn quadratic_at(h0: Fr, h1: Fr, lead: Fr, x: Fr) -> Fr {
+    h0 + (h1 - h0 - lead) * x + lead * x * x
+}
+
+/// Proves one depth at the shared claim point `point` (module doc).
 pub fn prove_layer(
+    point: &[Fr],
     mut instances: Vec<LayerInstance>,
     lambda: Fr,
     transcript: &mut Transcript,
 ) -> Result<LayerOutput, Error> {
-    let d = instances.first().map(|i| i.point.len()).unwrap_or(0);
-    for inst in &instances {
-        if inst.point.len() != d || inst.tables.iter().any(|t| t.len() != 1 << d) {
-            return Err(Error::Invalid { what: "gkr layer", reason: "inconsistent sizes".into() });
-        }
+    let d = point.len();
+    if instances.iter().any(|i| i.tables.iter().any(|t| t.len() != 1 << d)) {
+        return Err(Error::Invalid { what: "gkr layer", reason: "inconsistent sizes".into() });
     }
-    // The kernel's statement absorption and batching challenge.
-    transcript.append_u64(b"sumcheck instances", instances.len() as u64);
-    for inst in &instances {
-        transcript.append_u64(b"sumcheck num_vars", d as u64);
-        transcript.append_u64(b"sumcheck degree", 3);
-        transcript.append_scalar(b"sumcheck claim", &inst.claim);
-    }
-    let alpha = transcript.challenge_scalar(b"sumcheck alpha");
-    let mut powers = Vec::with_capacity(instances.len());
-    let mut acc = Fr::one();
-    for _ in &instances {
-        powers.push(acc);
-        acc *= alpha;
-    }
-    let mut suffix: Vec<Vec<Fr>> = instances
-        .iter()
-        .map(|i| eq_table(i.point.get(1..).unwrap_or(&[])))
-        .collect::<Result<_, _>>()?;
-    let mut prefix = vec![Fr::one(); instances.len()];
-    let mut running: Vec<Fr> = instances.iter().map(|i| i.claim).collect();
+    let claims: Vec<Fr> = instances.iter().map(|i| i.claim).collect();
+    let alphas = absorb_claims(transcript, &claims);
+    let mut suffix = eq_table(point.get(1..).unwrap_or(&[]))?;
+    let mut prefix = Fr::one();
+    let mut running = claims;
+    let mut hat: Fr = running.iter().zip(&alphas).map(|(c, a)| *c * a).sum();
     let mut quadratics = vec![[Fr::zero(); 3]; instances.len()];
     let mut rounds = Vec::with_capacity(d);
-    let mut point = Vec::with_capacity(d);
-    for t in 0..d {
-        let mut s = [Fr::zero(); 3]; // s(0), s(2), s(3)
+    let mut rho_all = Vec::with_capacity(d);
+    for &r_t in point {
+        let from_claim = (prefix * r_t).inverse();
+        let (mut at_zero, mut leading) = (Fr::zero(), Fr::zero());
         for (i, inst) in instances.iter().enumerate() {
-            let r_t = inst.point[t];
-            let from_claim = (prefix[i] * r_t).inverse();
-            let [h0, mut h1, lead] =
-                quadratic(&inst.tables, &suffix[i], lambda, from_claim.is_none());
+            let [h0, mut h1, lead] = quadratic(&inst.tables, &suffix, lambda, from_claim.is_none());
             if let Some(inv) = from_claim {
-                h1 = (running[i] - prefix[i] * (Fr::one() - r_t) * h0) * inv;
+                h1 = (running[i] - prefix * (Fr::one() - r_t) * h0) * inv;
             }
             quadratics[i] = [h0, h1, lead];
-            let c = powers[i] * prefix[i];
-            for (slot, x) in s.iter_mut().zip([0u64, 2, 3]) {
-                let x = Fr::from(x);
-                let eq_t = (Fr::one() - r_t) * (Fr::one() - x) + r_t * x;
-                // h(X) = h0 + (h1 − h0 − lead)·X + lead·X².
-                let h = h0 + (h1 - h0 - lead) * x + lead * x * x;
-                *slot += c * eq_t * h;
-            }
+            at_zero += alphas[i] * h0;
+            leading += alphas[i] * lead;
         }
-        let round = RoundPoly { evals_except_one: s.to_vec() };
-        transcript.append_serializable(b"sumcheck round", &round);
-        let rho = transcript.challenge_scalar(b"sumcheck r");
+        let h1 = at_one(hat, r_t, at_zero).ok_or_else(|| Error::Invalid {
+            what: "gkr layer",
+            reason: "a claim coordinate is zero (degenerate challenge)".into(),
+        })?;
+        let round = LayerRound { at_zero, leading };
+        let rho = round_challenge(transcript, &round);
+        hat = quadratic_at(at_zero, h1, leading, rho);
+        prefix *= (Fr::one() - r_t) * (Fr::one() - rho) + r_t * rho;
         for (i, inst) in instances.iter_mut().enumerate() {
-            let r_t = inst.point[t];
             let [h0, h1, lead] = quadratics[i];
-            prefix[i] *= (Fr::one() - r_t) * (Fr::one() - rho) + r_t * rho;
-            running[i] = prefix[i] * (h0 + (h1 - h0 - lead) * rho + lead * rho * rho);
+            running[i] = prefix * quadratic_at(h0, h1, lead, rho);
             for tab in inst.tables.iter_mut() {
                 *tab = bind_first_slice(tab, rho);
             }
-            let half = suffix[i].len() / 2;
-            suffix[i] = (0..half.max(1))
-                .map(|x| if half == 0 { Fr::one() } else { suffix[i][x] + suffix[i][x + half] })
-                .collect();
         }
+        let half = suffix.len() / 2;
+        suffix = (0..half.max(1))
+            .map(|x| if half == 0 { Fr::one() } else { suffix[x] + suffix[x + half] })
+            .collect();
         rounds.push(round);
-        point.push(rho);
+        rho_all.push(rho);
     }
     let final_evals = instances
         .iter()
         .map(|i| [i.tables[0][0], i.tables[1][0], i.tables[2][0], i.tables[3][0]])
         .collect();
-    Ok(LayerOutput { proof: SumcheckProof { rounds }, point, final_evals })
+    Ok(LayerOutput { rounds, point: rho_all, final_evals })
+}
+
+/// Replays one depth's rounds for `claims` at the shared point `point`; the caller checks
+/// `expected = Σ_i α^i·g_i(ρ)`.
+pub fn verify_layer(
+    point: &[Fr],
+    claims: &[Fr],
+    rounds: &[LayerRound],
+    transcript: &mut Transcript,
+) -> Result<LayerSubclaim, VerifyError> {
+    if rounds.len() != point.len() {
+        return Err(VerifyError::ProofShape {
+            what: "gkr layer rounds",
+            expected: point.len(),
+            got: rounds.len(),
+        });
+    }
+    let coefficients = absorb_claims(transcript, claims);
+    let mut hat: Fr = claims.iter().zip(&coefficients).map(|(c, a)| *c * a).sum();
+    let mut rho_all = Vec::with_capacity(point.len());
+    for (&r_t, round) in point.iter().zip(rounds) {
+        let h1 = at_one(hat, r_t, round.at_zero)
+            .ok_or(VerifyError::DegenerateChallenge { protocol: PROTOCOL, what: "claim point" })?;
+        let rho = round_challenge(transcript, round);
+        hat = quadratic_at(round.at_zero, h1, round.leading, rho);
+        rho_all.push(rho);
+    }
+    Ok(LayerSubclaim { point: rho_all, expected: hat, coefficients })
 }
 
 /// `[h(0), h(1), leading coefficient]` of `h(X) = Σ_{x'} e(x')·g(X, x')`, with

@@ -19,7 +19,7 @@
 //! multiplicities: small integers, mostly zero; committing them (done by the caller before the
 //! block, they are part of the [`LookupInstance`]) measured 60 ms at `N = 2^16` and 75 ms at
 //! `N = 2^20` with `n = 2^16`. The price is `O(log² n)` proof size and verifier work instead of
-//! `O(log n)`: ≈ 17–25 KB and 3–4 ms. The GKR layers use a dedicated prover ([`layer`]) that is
+//! `O(log n)`: ≈ 12–18 KB and 3–4 ms. The GKR layers use a dedicated prover ([`layer`]) that is
 //! bit-identical to the kernel's sumcheck but 3–5× faster end to end on the 2^20-row table.
 //!
 //! **Padding is harmless.** Looked-up tensors use the kernel's zero-padded encoding; padding
@@ -47,7 +47,7 @@
 //! (depth `a`) and the table tree (depth `K`); then the leaf evaluations (columns, multiplicity,
 //! table output).
 //!
-//! **Proof** ([`LookupProof`]): the GKR (`4 + Σ_{d<max(a,K)} (3d + 4·active_d)` scalars), one scalar
+//! **Proof** ([`LookupProof`]): the GKR (`4 + Σ_{d<max(a,K)} (2d + 4·active_d)` scalars), one scalar
 //! per looked-up column, the multiplicity evaluation and, for function tables, the output column's.
 //! Measured (compressed bytes, one vector of `n` entries into a range of `N` rows):
 //!

@@ -145,12 +145,13 @@ fn tamperings(proof: &LookupProof) -> Vec<Tampering<LookupProof>> {
         push(format!("root {i} denominator"), p, gkr_final.clone());
     }
     for (d, layer) in proof.gkr.layers.iter().enumerate() {
-        for (r, round) in layer.sumcheck.rounds.iter().enumerate() {
-            for e in 0..round.evals_except_one.len() {
-                let mut p = proof.clone();
-                p.gkr.layers[d].sumcheck.rounds[r].evals_except_one[e] += Fr::one();
-                push(format!("layer {d} round {r} eval {e}"), p, gkr_final.clone());
-            }
+        for r in 0..layer.rounds.len() {
+            let mut p = proof.clone();
+            p.gkr.layers[d].rounds[r].at_zero += Fr::one();
+            push(format!("layer {d} round {r} H(0)"), p, gkr_final.clone());
+            let mut p = proof.clone();
+            p.gkr.layers[d].rounds[r].leading += Fr::one();
+            push(format!("layer {d} round {r} leading coefficient"), p, gkr_final.clone());
         }
         for h in 0..layer.halves.len() {
             let fields: [fn(&mut HalfEvals) -> &mut Fr; 4] =
@@ -345,52 +346,133 @@ fn bad_instances_are_typed_errors() {
     ));
 }
 
-/// The dedicated layer prover produces the kernel prover's bytes, challenges and evaluations.
+/// Every compressed round, expanded as the verifier does (`eq` prefix, `eq(r_t, X)`, `H` with
+/// `H(1)` from the running claim), is the true round polynomial, computed by brute force over the
+/// tables bound to the earlier challenges; prover and verifier agree on `ρ`, the final claim and
+/// the transcript.
 #[test]
-fn layer_prover_matches_the_generic_sumcheck() {
-    use super::gkr::layer_expr;
-    use super::layer::{LayerInstance, prove_layer};
-    use crate::sumcheck::{SumcheckInstance, prove_batch};
+fn layer_rounds_are_the_true_round_polynomials() {
+    use super::layer::{LayerInstance, prove_layer, verify_layer};
+    use crate::mle::bind_first_slice;
+    use ark_ff::Field;
     let mut rng = StdRng::seed_from_u64(10);
     let mut rand = |n: usize| -> Vec<Fr> { (0..n).map(|_| Fr::from(rng.r#gen::<u64>())).collect() };
+    let g = |t: &[Fr; 4], lambda: Fr| t[0] * t[3] + t[1] * t[2] + lambda * t[2] * t[3];
     for d in 0..6usize {
-        for count in 1..=2usize {
+        for count in 1..=3usize {
             let lambda = rand(1)[0];
-            let insts: Vec<LayerInstance> = (0..count)
-                .map(|_| LayerInstance {
-                    point: rand(d),
-                    claim: Fr::zero(),
-                    tables: [rand(1 << d), rand(1 << d), rand(1 << d), rand(1 << d)],
-                })
-                .map(|mut i| {
-                    if d > 0 && count == 2 {
-                        // A zero coordinate forces the direct computation of h(1).
-                        i.point[0] = Fr::zero();
-                    }
-                    let generic = generic_instance(&i, lambda);
-                    i.claim = generic.sum().unwrap();
-                    i
+            let point = rand(d);
+            let eq = eq_table(&point).unwrap();
+            let tables: Vec<[Vec<Fr>; 4]> = (0..count)
+                .map(|_| [rand(1 << d), rand(1 << d), rand(1 << d), rand(1 << d)])
+                .collect();
+            let claims: Vec<Fr> = tables
+                .iter()
+                .map(|t| {
+                    (0..1 << d)
+                        .map(|x| eq[x] * g(&[t[0][x], t[1][x], t[2][x], t[3][x]], lambda))
+                        .sum()
                 })
                 .collect();
-            let generic: Vec<SumcheckInstance> =
-                insts.iter().map(|i| generic_instance(i, lambda)).collect();
-            let claims: Vec<Fr> = insts.iter().map(|i| i.claim).collect();
-            let (mut t1, mut t2) = (Transcript::new(b"l"), Transcript::new(b"l"));
-            let want = prove_batch(generic, &claims, &mut t1).unwrap();
-            let got = prove_layer(insts, lambda, &mut t2).unwrap();
-            assert_eq!(got.proof, want.proof, "d = {d}, count = {count}");
-            assert_eq!(got.point, want.point);
-            let evals: Vec<Vec<Fr>> = got.final_evals.iter().map(|e| e.to_vec()).collect();
-            let want_evals: Vec<Vec<Fr>> =
-                want.final_evals.iter().map(|e| e[1..].to_vec()).collect();
-            assert_eq!(evals, want_evals);
-            assert_eq!(t1, t2);
+            let insts = tables
+                .iter()
+                .zip(&claims)
+                .map(|(t, c)| LayerInstance { claim: *c, tables: t.clone() })
+                .collect();
+            let (mut pt, mut vt) = (Transcript::new(b"l"), Transcript::new(b"l"));
+            let out = prove_layer(&point, insts, lambda, &mut pt).unwrap();
+            let sub = verify_layer(&point, &claims, &out.rounds, &mut vt).unwrap();
+            assert_eq!(sub.point, out.point, "d = {d}");
+            assert_eq!(pt, vt);
+            let finals: Fr =
+                out.final_evals.iter().zip(&sub.coefficients).map(|(e, a)| *a * g(e, lambda)).sum();
+            assert_eq!(finals, sub.expected, "d = {d}, count = {count}: final claim");
+
+            // Brute force, round by round.
+            let mut hat: Fr = claims.iter().zip(&sub.coefficients).map(|(c, a)| *c * a).sum();
+            let mut prefix = Fr::one();
+            let mut bound: Vec<Vec<Vec<Fr>>> = tables.iter().map(|t| t.to_vec()).collect();
+            let mut eq_bound = eq.clone();
+            for (t, round) in out.rounds.iter().enumerate() {
+                let r_t = point[t];
+                let h1 = (hat - (Fr::one() - r_t) * round.at_zero) * r_t.inverse().unwrap();
+                let h = |x: Fr| {
+                    round.at_zero + (h1 - round.at_zero - round.leading) * x + round.leading * x * x
+                };
+                for x in [0u64, 1, 2, 3].map(Fr::from) {
+                    let e = bind_first_slice(&eq_bound, x);
+                    let mut truth = Fr::zero();
+                    for (tabs, a) in bound.iter().zip(&sub.coefficients) {
+                        let b: Vec<Vec<Fr>> = tabs.iter().map(|v| bind_first_slice(v, x)).collect();
+                        for y in 0..e.len() {
+                            truth += *a * e[y] * g(&[b[0][y], b[1][y], b[2][y], b[3][y]], lambda);
+                        }
+                    }
+                    let eq_t = (Fr::one() - r_t) * (Fr::one() - x) + r_t * x;
+                    assert_eq!(prefix * eq_t * h(x), truth, "d = {d}, round {t}");
+                }
+                let rho = out.point[t];
+                hat = h(rho);
+                prefix *= (Fr::one() - r_t) * (Fr::one() - rho) + r_t * rho;
+                eq_bound = bind_first_slice(&eq_bound, rho);
+                for tabs in bound.iter_mut() {
+                    for v in tabs.iter_mut() {
+                        *v = bind_first_slice(v, rho);
+                    }
+                }
+            }
         }
     }
+}
 
-    fn generic_instance(i: &LayerInstance, lambda: Fr) -> SumcheckInstance {
-        let mut polys = vec![DenseMle::new(eq_table(&i.point).unwrap()).unwrap()];
-        polys.extend(i.tables.iter().map(|t| DenseMle::new(t.clone()).unwrap()));
-        SumcheckInstance { polys, expr: layer_expr(lambda) }
-    }
+/// A zero coordinate in the claim point is a degenerate challenge for both sides.
+#[test]
+fn layer_with_a_zero_coordinate_is_rejected() {
+    use super::layer::{LayerInstance, prove_layer, verify_layer};
+    let point = vec![Fr::from(3u64), Fr::zero()];
+    let inst = LayerInstance {
+        claim: Fr::one(),
+        tables: [vec![Fr::one(); 4], vec![Fr::one(); 4], vec![Fr::one(); 4], vec![Fr::one(); 4]],
+    };
+    assert!(matches!(
+        prove_layer(&point, vec![inst], Fr::one(), &mut Transcript::new(b"z")),
+        Err(Error::Invalid { .. })
+    ));
+    let rounds = vec![super::layer::LayerRound { at_zero: Fr::one(), leading: Fr::one() }; 2];
+    assert!(matches!(
+        verify_layer(&point, &[Fr::one()], &rounds, &mut Transcript::new(b"z")),
+        Err(VerifyError::DegenerateChallenge { .. })
+    ));
+}
+
+/// A false layer claim: the forger learns `ρ` through the library's own round schedule with a
+/// placeholder round, then picks the round that makes the final check pass. It works only if the
+/// round is not absorbed before `ρ` is squeezed.
+#[test]
+fn layer_round_binds_its_challenge() {
+    use super::layer::{LayerRound, absorb_claims, round_challenge, verify_layer};
+    use crate::mle::bind_first_slice;
+    use ark_ff::Field;
+    let (r, lambda) = (Fr::from(5u64), Fr::from(7u64));
+    let tables: [Vec<Fr>; 4] = [1u64, 2, 3, 4].map(|k| vec![Fr::from(k), Fr::from(k + 10)]);
+    let false_claim = Fr::from(1234u64);
+    let mut t = Transcript::new(b"forge");
+    let alphas = absorb_claims(&mut t.clone(), &[false_claim]);
+    let mut peek = t.clone();
+    let _ = absorb_claims(&mut peek, &[false_claim]);
+    let placeholder = LayerRound { at_zero: Fr::zero(), leading: Fr::zero() };
+    let rho = round_challenge(&mut peek, &placeholder);
+    let e: Vec<Fr> = tables.iter().map(|v| bind_first_slice(v, rho)[0]).collect();
+    let target = alphas[0] * (e[0] * e[3] + e[1] * e[2] + lambda * e[2] * e[3]);
+    // H(ρ) = H0·((1 − ρ) − ρ(1 − r)/r) + ρ·Ĉ/r with leading coefficient 0.
+    let r_inv = r.inverse().unwrap();
+    let hat = alphas[0] * false_claim;
+    let coeff = (Fr::one() - rho) - rho * (Fr::one() - r) * r_inv;
+    let at_zero = (target - rho * hat * r_inv) * coeff.inverse().unwrap();
+    let round = LayerRound { at_zero, leading: Fr::zero() };
+    let sub = verify_layer(&[r], &[false_claim], &[round], &mut t).unwrap();
+    assert_ne!(sub.point[0], rho, "the round must change the challenge");
+    let e: Vec<Fr> = tables.iter().map(|v| bind_first_slice(v, sub.point[0])[0]).collect();
+    let honest_final = sub.coefficients[0] * (e[0] * e[3] + e[1] * e[2] + lambda * e[2] * e[3]);
+    assert_ne!(sub.expected, honest_final, "a false claim passed the layer");
 }
