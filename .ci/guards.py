@@ -34,6 +34,9 @@ M = [
  ("M19 logUp fractional sums not compared (wrong rows)", [("lookup/verifier.rs",'if !gkr::fractions_equal(&roots[0], &roots[1]) {','if false {')], "multiplicities_on_the_wrong_rows_are_rejected"),
  ("M20 table output claim dropped", [("lookup/verifier.rs",'        committed.push(Claim { commitment: c, point: table_point.to_vec(), value: *e });','        let _ = (c, e);')], "table_values_not_behind_the_verifying_key_commitment_are_rejected"),
  ("M21 function columns combined with zeta = 0 (prover and verifier)", [("lookup/mod.rs",'let zeta = t.challenge_scalar(b"lookup zeta");','let zeta = t.challenge_scalar(b"lookup zeta") * Fr::from(0u64);')], "function_pair_with_another_inputs_output_is_rejected"),
+ ("M22 conv taps final check skipped", [("matmul/conv.rs",'sub.check_final(TAPS, &[&prod2], &[vec![proof.weight_eval, proof.view_eval]])?;','let _ = &prod2;')], "grouped_wrong_output_entry_is_rejected"),
+ ("M23 conv window (and regroup) final check skipped", [("matmul/conv.rs",'sub2.check_final(WINDOW, &exprs, &finals)?;','let _ = (&exprs, &finals);')], "weights_applied_to_another_groups_channels_are_rejected"),
+ ("M24 conv group not absorbed in the statement", [("matmul/conv.rs",'t.append_u64(b"conv group", s.group as u64);','')], "proof_for_another_group_count_is_rejected"),
 ]
 # Guards of the runtime's schedule, checked by its cheating-prover tests (paths from the repository
 # root; run with `cargo test -p tessera-runtime --lib`).
