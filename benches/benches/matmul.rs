@@ -165,6 +165,7 @@ fn conv(c: &mut Criterion) {
         stride: [1, 1],
         pads: [1, 1, 1, 1],
         dilation: [1, 1],
+        group: 1,
     };
     let input = int8(spec.input_shape(), 0.0, &mut rng);
     let weight = int8(spec.weight_shape(), 0.0, &mut rng);
