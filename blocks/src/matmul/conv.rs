@@ -22,12 +22,13 @@
 //!    a depthwise weight costs `M·KH·KW`, never `C·M·KH·KW`) and the view
 //!    `V(γ, c', ky, kx) = Σ_{b, y, x} eq(r_b, b)·eq(r_y, y)·eq(r_x, x)·X[b, γ·C/g + c', src_y, src_x]`:
 //!    a degree-2 sumcheck to `ρ`; the prover sends `W_r(ρ)`, `V(ρ)`.
-//! 2. **Window**, over `(c, iy, ix)` with groups and `(iy, ix)` without:
-//!    `V(ρ) = Σ X̂(c, iy, ix)·M_c(c)·M_y(iy)·M_x(ix)` with `X̂ = X̃(r_b, ·, ·, ·)`, the channel map
-//!    `M_c(c) = eq(ρ_g, ⌊c/(C/g)⌋)·eq(ρ_c, c mod C/g)` (`c < C`) and the window maps
-//!    `M_y(iy) = Σ_{ky, y : src_y(y, ky) = iy} eq(ρ_ky, ky)·eq(r_y, y)` (likewise `M_x`). With
-//!    `g = 1`, `M_c = eq(ρ_c, ·)` and the channel is fixed to `ρ_c` instead of summed (the sum
-//!    has no channel variables). Degree 3 (the table `M_c·M_y` is one factor).
+//! 2. **Window**: `V(ρ) = Σ_{c, iy, ix} X̃(r_b, c, iy, ix)·M_c(c)·M_y(iy)·M_x(ix)` with the
+//!    channel map `M_c(c) = eq(ρ_g, ⌊c/(C/g)⌋)·eq(ρ_c, c mod C/g)` (`c < C`) and the window maps
+//!    `M_y(iy) = Σ_{ky, y : src_y(y, ky) = iy} eq(ρ_ky, ky)·eq(r_y, y)` (likewise `M_x`). When
+//!    `C/g` is a power of two (always for `g = 1` and depthwise), `c` is the concatenation of the
+//!    bits of `⌊c/(C/g)⌋` and `c mod C/g`, so `M_c = eq(ρ_g‖ρ_c, ·)`: the channel is fixed to
+//!    `ρ_g‖ρ_c` and the sumcheck runs over `(iy, ix)` with `X̂ = X̃(r_b, ρ_g‖ρ_c, ·, ·)`. Otherwise
+//!    it runs over `(c, iy, ix)` ([`ConvSpec::sums_channels`]). Degree 3 (`M_c·M_y` is one table).
 //! 3. **Regroup** (only with `g > 1`, batched with the window sumcheck):
 //!    `W_r(ρ) = Σ_m Γ(m)·W̃(m, ρ_c, ρ_ky, ρ_kx)` with `Γ(m) = eq(r_m, m)·eq(ρ_g, γ(m))` (`m < M`),
 //!    degree 2 over `⌈log M⌉` variables to `σ_m`; the prover sends `W̃(σ_m, ρ_c, ρ_ky, ρ_kx)`.
@@ -38,8 +39,8 @@
 //! tensors); a proof made for another group count or stride fails the final checks.
 //!
 //! Claims out: on the weight's commitment `W̃(r_m, ρ_c, ρ_ky, ρ_kx)` (`g = 1`) or
-//! `W̃(σ_m, ρ_c, ρ_ky, ρ_kx)` (`g > 1`); on `X` `X̃(r_b, ρ_c, σ_y, σ_x)` (`g = 1`) or
-//! `X̃(r_b, σ_c, σ_y, σ_x)` (`g > 1`).
+//! `W̃(σ_m, ρ_c, ρ_ky, ρ_kx)` (`g > 1`); on `X` `X̃(r_b, ρ_g‖ρ_c, σ_y, σ_x)` (channel fixed) or
+//! `X̃(r_b, σ_c, σ_y, σ_x)` (channels summed).
 //!
 //! Transcript: statement (every spec number including `g`, ids, commitment, output claim);
 //! sumcheck 1; `W_r(ρ)`, `V(ρ)`; sumcheck 2 (window, then regroup when `g > 1`); `X̂(σ)` and, with
@@ -47,7 +48,8 @@
 //!
 //! Proof ([`ConvProof`]): `⌈log g⌉ + ⌈log C/g⌉ + ⌈log KH⌉ + ⌈log KW⌉` rounds of 2 field elements;
 //! `[⌈log C⌉ +] ⌈log H⌉ + ⌈log W⌉` rounds of 3 (the longer of window and regroup); three evaluations
-//! `[+ 1]`. Prover: `O(BCHW + C·H·KW·OW + C·KH·KW·OH + |W|)` field operations, `|W| = M·C/g·KH·KW`.
+//! `[+ 1]`. Measured (compressed): `[1,16,32,32] * [32,16,3,3]` 1,729 bytes, depthwise
+//! `[1,32,32,32] * [32,1,3,3]` 1,921 bytes. Prover: `O(BCHW + C·H·KW·OW + C·KH·KW·OH + |W|)` field operations, `|W| = M·C/g·KH·KW`.
 
 mod prove;
 mod spec;
@@ -162,7 +164,7 @@ impl Vars {
         let m = axis_vars(&[spec.out_channels])[0];
         Self {
             taps: [t[0], t[1], t[2], t[3]],
-            window: [if grouped { w[0] } else { 0 }, w[1], w[2]],
+            window: [if spec.sums_channels() { w[0] } else { 0 }, w[1], w[2]],
             regroup: if grouped { m } else { 0 },
         }
     }
@@ -206,25 +208,22 @@ fn claims(
     p: &ConvProof,
 ) -> BlockClaims {
     let v = Vars::new(spec);
-    let [_, rho_c, rho_ky, rho_kx] = v.split_rho(rho);
-    let (weight, input) = match p.regrouped_weight_eval {
-        Some(e) if spec.group > 1 => (
-            Claim {
-                commitment: inst.weight,
-                point: join(&[sigma_m, rho_c, rho_ky, rho_kx]),
-                value: e,
-            },
-            TensorClaim { tensor: inst.input, point: join(&[&r[0], sigma]), value: p.input_eval },
-        ),
-        _ => (
-            Claim { commitment: inst.weight, point: join(&[&r[1], rho]), value: p.weight_eval },
-            TensorClaim {
-                tensor: inst.input,
-                point: join(&[&r[0], rho_c, sigma]),
-                value: p.input_eval,
-            },
-        ),
+    let [rho_g, rho_c, rho_ky, rho_kx] = v.split_rho(rho);
+    let weight = match p.regrouped_weight_eval {
+        Some(e) if spec.group > 1 => Claim {
+            commitment: inst.weight,
+            point: join(&[sigma_m, rho_c, rho_ky, rho_kx]),
+            value: e,
+        },
+        _ => Claim { commitment: inst.weight, point: join(&[&r[1], rho]), value: p.weight_eval },
     };
+    // The input's channel variables: summed (in σ) or fixed to ρ_g‖ρ_c (see `sums_channels`).
+    let point = if spec.sums_channels() {
+        join(&[&r[0], sigma])
+    } else {
+        join(&[&r[0], rho_g, rho_c, sigma])
+    };
+    let input = TensorClaim { tensor: inst.input, point, value: p.input_eval };
     BlockClaims { committed: vec![weight], tensors: vec![input] }
 }
 
@@ -303,15 +302,15 @@ impl Block for Conv {
         };
         let mut my = map_at(0, rho_ky, &r[2], sigma_y, oh)?;
         let mx = map_at(1, rho_kx, &r[3], sigma_x, ow)?;
+        let eq_g = eq_table(rho_g)?;
+        if spec.sums_channels() {
+            my *= evaluate_table(&spec.input_channel_map(&eq_g, &eq_table(rho_c)?), sigma_c)?;
+        }
         let mut finals = vec![vec![proof.input_eval, my, mx]];
         let prod3 = SumOfProducts::product(3);
         let mut exprs = vec![&prod3];
         let mut sigma_m: &[Fr] = &[];
         if let Some(w_at) = proof.regrouped_weight_eval {
-            let eq_g = eq_table(rho_g)?;
-            let mc = spec.input_channel_map(&eq_g, &eq_table(rho_c)?);
-            my *= evaluate_table(&mc, sigma_c)?;
-            finals[0][1] = my;
             sigma_m = sub2.instance_point(1).ok_or_else(shape)?;
             let gamma = spec.output_channel_map(&eq_table(&r[1])?, &eq_g);
             finals.push(vec![evaluate_table(&gamma, sigma_m)?, w_at]);

@@ -154,14 +154,17 @@ pub(super) fn prove(
     let rho = out1.point;
     let [rho_g, rho_c, rho_ky, rho_kx] = v.split_rho(&rho);
     let (eq_g, eq_c) = (eq_table(rho_g)?, eq_table(rho_c)?);
+    let sums = spec.sums_channels();
+    // eq(ρ_g‖ρ_c, c) over the input's channels: the fixed channel point when not summing.
+    let eq_ch = if sums { vec![] } else { eq_table(&[rho_g, rho_c].concat())? };
     let (eq_ky, eq_kx) = (eq_table(rho_ky)?, eq_table(rho_kx)?);
     let wp = 1usize << v.window[2];
     let plane2 = (1usize << v.window[1]) * wp;
     let len2 = (1usize << v.window[0]) * plane2;
     let mut xh = vec![Fr::zero(); len2];
     for c in 0..c_len {
-        // With groups the channel is a sumcheck variable; without, it is fixed to ρ_c.
-        let (slot, e) = if grouped { (c, Fr::one()) } else { (0, eq_c[c]) };
+        // The channel is a sumcheck variable, or fixed to ρ_g‖ρ_c (see `sums_channels`).
+        let (slot, e) = if sums { (c, Fr::one()) } else { (0, eq_ch[read_as(c)]) };
         for iy in 0..h {
             for ix in 0..wd {
                 xh[slot * plane2 + iy * wp + ix] += e * xb[c * plane + iy * wd + ix];
@@ -169,7 +172,7 @@ pub(super) fn prove(
         }
     }
     let mut mc = vec![Fr::one()];
-    if grouped {
+    if sums {
         let honest = spec.input_channel_map(&eq_g, &eq_c);
         mc = honest.clone();
         (0..c_len).for_each(|c| mc[c] = honest[read_as(c)]);

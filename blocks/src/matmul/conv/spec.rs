@@ -91,6 +91,13 @@ impl ConvSpec {
         self.out_channels / self.group.max(1)
     }
 
+    /// Whether the window sumcheck sums over the input channels: only with groups of a size that
+    /// is not a power of two. Otherwise input channel `c = γ·C/g + c'` is the concatenation of the
+    /// bits of `γ` and `c'`, so `M_c = eq(ρ_g‖ρ_c, ·)` and the channel is fixed to `ρ_g‖ρ_c`.
+    pub fn sums_channels(&self) -> bool {
+        self.group > 1 && !self.group_inputs().is_power_of_two()
+    }
+
     /// The input index read by output index `o` and tap `k` along axis `a` (0 = y, 1 = x).
     pub(super) fn source(&self, a: usize, o: usize, k: usize) -> Option<usize> {
         let v = (o * self.stride[a] + k * self.dilation[a]).checked_sub(self.pads[a])?;

@@ -20,7 +20,8 @@ pub(super) struct ConvCase<const V: usize> {
 /// V = 0: 3×3, stride 1, pads 1 (same size); V = 1: 3×2 kernel, stride (2, 1), dilation (1, 2),
 /// asymmetric pads; V = 2: group 2 with 3 input and 2 output channels per group (neither a power
 /// of two), stride (2, 1), asymmetric pads; V = 3: depthwise (group = channels = 4), stride 2,
-/// pads 1, dilation (1, 2).
+/// pads 1, dilation (1, 2); V = 4: group 2 with 4 input channels per group (a power of two, so
+/// the window fixes the channel) and 3 output channels per group, asymmetric pads.
 pub(super) fn spec_for(variant: usize, size: usize) -> ConvSpec {
     let base = ConvSpec {
         batch: 2,
@@ -51,6 +52,7 @@ pub(super) fn spec_for(variant: usize, size: usize) -> ConvSpec {
             pads: [1, 0, 2, 1],
             ..base
         },
+        4 => ConvSpec { in_channels: 8, out_channels: 6, group: 2, pads: [0, 1, 1, 0], ..base },
         _ => ConvSpec {
             batch: 1,
             in_channels: 4,
@@ -103,8 +105,13 @@ impl<const V: usize> ConvCase<V> {
 
 impl<const V: usize> ConformanceCase for ConvCase<V> {
     type Proof = ConvProof;
-    const NAME: &'static str =
-        ["conv same", "conv strided dilated", "conv group 2", "conv depthwise"][V];
+    const NAME: &'static str = [
+        "conv same",
+        "conv strided dilated",
+        "conv group 2",
+        "conv depthwise",
+        "conv group 2 of 4",
+    ][V];
 
     fn sizes() -> Vec<usize> {
         vec![1, 3, 6]
@@ -211,6 +218,11 @@ fn conformance_group_2() {
 #[test]
 fn conformance_depthwise() {
     run_all::<ConvCase<3>>();
+}
+
+#[test]
+fn conformance_power_of_two_groups() {
+    run_all::<ConvCase<4>>();
 }
 
 /// `eval` against the ONNX formula written out for one output entry, and the output shape.
