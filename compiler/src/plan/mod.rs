@@ -483,7 +483,7 @@ impl BlockPlan {
         let shape = |id: QId| self.graph.nodes.get(id).map(|n| n.shape.as_slice());
         match (shape(input), shape(weight)) {
             (Some([_, c, _, _]), Some([m, cg, _, _])) => {
-                group > 0 && m % group == 0 && cg.checked_mul(group) == Some(*c)
+                group > 0 && m.is_multiple_of(group) && cg.checked_mul(group) == Some(*c)
             }
             _ => false,
         }

@@ -45,7 +45,9 @@ impl ConvSpec {
         if dims.contains(&0) || attrs.contains(&0) || self.group == 0 {
             return Err(Error::Invalid { what: "conv spec", reason: format!("zero in {self:?}") });
         }
-        if self.in_channels % self.group != 0 || self.out_channels % self.group != 0 {
+        if !self.in_channels.is_multiple_of(self.group)
+            || !self.out_channels.is_multiple_of(self.group)
+        {
             return Err(Error::Invalid {
                 what: "conv spec",
                 reason: format!(
