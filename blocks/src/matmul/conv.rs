@@ -47,9 +47,13 @@
 //! groups, `W̃(σ_m, ρ_c, ρ_k)`.
 //!
 //! Proof ([`ConvProof`]): `⌈log g⌉ + ⌈log C/g⌉ + ⌈log KH⌉ + ⌈log KW⌉` rounds of 2 field elements;
-//! `[⌈log C⌉ +] ⌈log H⌉ + ⌈log W⌉` rounds of 3 (the longer of window and regroup); three evaluations
-//! `[+ 1]`. Measured (compressed): `[1,16,32,32] * [32,16,3,3]` 1,729 bytes, depthwise
-//! `[1,32,32,32] * [32,1,3,3]` 1,921 bytes. Prover: `O(BCHW + C·H·KW·OW + C·KH·KW·OH + |W|)` field operations, `|W| = M·C/g·KH·KW`.
+//! `max([⌈log C⌉ +] ⌈log H⌉ + ⌈log W⌉, [⌈log M⌉])` rounds of 3 (window, and regroup with groups;
+//! `⌈log C⌉` only when channels are summed); three evaluations `[+ 1]`. Measured (compressed):
+//! `[1,16,32,32] * [32,16,3,3]` 1,729 bytes, depthwise `[1,32,32,32] * [32,1,3,3]` 1,833 bytes.
+//!
+//! Prover: `O(BCHW + C·H·KW·OW + C·KH·KW·OH + |W|)` field operations, `|W| = M·C/g·KH·KW`; the
+//! sumcheck tables have `g·C/g·KH·KW = C·KH·KW` (taps) and `H·W` entries (`C·H·W` when channels
+//! are summed). Measured on 2 shared cores: 3.8 ms for the dense conv above, 7.7 ms depthwise.
 
 mod prove;
 mod spec;

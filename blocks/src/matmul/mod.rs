@@ -61,7 +61,8 @@
 //!
 //! **Measured** (`cargo bench -p tessera-benches --bench matmul`, 2 shared cores, noisy): proof
 //! bytes 505 (`K = 64`), 649 (`K = 256`), 793 (`K = 1024`); batched `8×[128,64]·[64,128]`: 1,008;
-//! conv `[1,16,32,32] * [32,16,3,3]`: 1,728.
+//! conv `[1,16,32,32] * [32,16,3,3]`: 1,729; depthwise `[1,32,32,32] * [32,1,3,3]` (group 32):
+//! 1,833.
 
 pub mod batched;
 pub mod conv;
