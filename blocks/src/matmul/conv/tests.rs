@@ -18,10 +18,11 @@ pub(super) struct ConvCase<const V: usize> {
 }
 
 /// V = 0: 3×3, stride 1, pads 1 (same size); V = 1: 3×2 kernel, stride (2, 1), dilation (1, 2),
-/// asymmetric pads; V = 2: group 2 with 3 input and 2 output channels per group (neither a power
-/// of two), stride (2, 1), asymmetric pads; V = 3: depthwise (group = channels = 4), stride 2,
-/// pads 1, dilation (1, 2); V = 4: group 2 with 4 input channels per group (a power of two, so
-/// the window fixes the channel) and 3 output channels per group, asymmetric pads.
+/// asymmetric pads; V = 2: group 2 with 3 input channels per group (not a power of two: the
+/// window sums over channels) and 2 output channels per group, stride (2, 1), asymmetric pads;
+/// V = 3: depthwise (group = channels = 4) with channel multiplier 2, stride 2, pads 1, dilation
+/// (1, 2); V = 4: group 2 with 4 input channels per group (a power of two: the window fixes the
+/// channel) and 3 output channels per group, asymmetric pads.
 pub(super) fn spec_for(variant: usize, size: usize) -> ConvSpec {
     let base = ConvSpec {
         batch: 2,
@@ -56,7 +57,7 @@ pub(super) fn spec_for(variant: usize, size: usize) -> ConvSpec {
         _ => ConvSpec {
             batch: 1,
             in_channels: 4,
-            out_channels: 4,
+            out_channels: 8,
             group: 4,
             stride: [2, 2],
             dilation: [1, 2],
