@@ -154,7 +154,7 @@ fn split(spec: &ConvSpec, point: &[Fr]) -> Result<[Vec<Fr>; 4], Error> {
 struct Vars {
     /// Taps: group, channel in group, ky, kx.
     taps: [usize; 4],
-    /// Window: input channel (0 when `g = 1`), iy, ix.
+    /// Window: input channel (0 unless [`ConvSpec::sums_channels`]), iy, ix.
     window: [usize; 3],
     /// Regroup: output channel (0 when `g = 1`, no regroup sumcheck then).
     regroup: usize,

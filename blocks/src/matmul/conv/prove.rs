@@ -163,11 +163,12 @@ pub(super) fn prove(
     let len2 = (1usize << v.window[0]) * plane2;
     let mut xh = vec![Fr::zero(); len2];
     for c in 0..c_len {
-        // The channel is a sumcheck variable, or fixed to ρ_g‖ρ_c (see `sums_channels`).
-        let (slot, e) = if sums { (c, Fr::one()) } else { (0, eq_ch[read_as(c)]) };
+        // The channel is a sumcheck variable (a copy), or fixed to ρ_g‖ρ_c (see `sums_channels`).
+        let (slot, e) = if sums { (c, None) } else { (0, Some(eq_ch[read_as(c)])) };
         for iy in 0..h {
             for ix in 0..wd {
-                xh[slot * plane2 + iy * wp + ix] += e * xb[c * plane + iy * wd + ix];
+                let x = xb[c * plane + iy * wd + ix];
+                xh[slot * plane2 + iy * wp + ix] += e.map_or(x, |e| e * x);
             }
         }
     }
