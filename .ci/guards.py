@@ -36,6 +36,9 @@ M = [
  ("M25 gkr layer final claim unchecked", [("lookup/gkr.rs",'if folded != sub.expected {','if false && folded != sub.expected {')], "lookup::tests::conformance"),
  ("M26 gkr layer round not absorbed before its challenge (prover and verifier)", [("lookup/layer.rs",'t.append_scalars(b"gkr layer round", &[round.at_zero, round.leading]);','')], "layer_round_binds_its_challenge"),
  ("M21 function columns combined with zeta = 0 (prover and verifier)", [("lookup/mod.rs",'let zeta = t.challenge_scalar(b"lookup zeta");','let zeta = t.challenge_scalar(b"lookup zeta") * Fr::from(0u64);')], "function_pair_with_another_inputs_output_is_rejected"),
+ ("M22 conv taps final check skipped", [("matmul/conv.rs",'sub.check_final(TAPS, &[&prod2], &[vec![proof.weight_eval, proof.view_eval]])?;','let _ = &prod2;')], "grouped_wrong_output_entry_is_rejected"),
+ ("M23 conv window (and regroup) final check skipped", [("matmul/conv.rs",'sub2.check_final(WINDOW, &exprs, &finals)?;','let _ = (&exprs, &finals);')], "weights_applied_to_another_groups_channels_are_rejected"),
+ ("M24 conv group not absorbed in the statement", [("matmul/conv.rs",'t.append_u64(b"conv group", s.group as u64);','')], "proof_for_another_group_count_is_rejected"),
 ]
 # Guards of the runtime's schedule, checked by its cheating-prover tests (paths from the repository
 # root; run with `cargo test -p tessera-runtime --lib`).

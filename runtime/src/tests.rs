@@ -2,6 +2,8 @@
 //! prover that cheats on exactly that relation — keeping every other tensor consistent with the
 //! cheat, outputs included — either cannot prove or is rejected.
 
+mod conv;
+
 use tessera_blocks::Srs;
 use tessera_blocks::lookup::commit_tensor;
 use tessera_blocks::tensor::IntTensor;

@@ -49,17 +49,20 @@
 //!
 //! **Two tensors ([`BatchedMatmul`]).** A degree-3 sumcheck over `(head, k)`; see [`batched`].
 //!
-//! **Convolution ([`conv::Conv`]).** Two sumchecks (taps, then input window) with index maps the
-//! verifier evaluates from its own spec; no im2col copy; see [`conv`].
+//! **Convolution ([`conv::Conv`]).** Two sumchecks (taps over `(group, channel, ky, kx)`, then the
+//! input window, batched with a regroup of the weight when `group > 1`) with index maps the
+//! verifier evaluates from its own spec; no im2col copy, and a grouped or depthwise weight costs
+//! the prover its own entries only; see [`conv`].
 //!
 //! **Choices and limits.** Gemm's `C` is a committed bias of shape `[N]` (broadcast over rows);
 //! a full `[M, N]` `C` is not supported. `transA` needs a single row axis (Gemm is 2-D). The two
-//! tensor product needs equal head axes (no broadcasting). Conv supports `group = 1` only and no
-//! bias (a bias is a broadcast add in the elementwise block); pooling does not reuse the maps yet.
+//! tensor product needs equal head axes (no broadcasting). Conv has no bias (a bias is a
+//! broadcast add in the elementwise block); pooling does not reuse the maps yet.
 //!
 //! **Measured** (`cargo bench -p tessera-benches --bench matmul`, 2 shared cores, noisy): proof
 //! bytes 505 (`K = 64`), 649 (`K = 256`), 793 (`K = 1024`); batched `8×[128,64]·[64,128]`: 1,008;
-//! conv `[1,16,32,32] * [32,16,3,3]`: 1,728.
+//! conv `[1,16,32,32] * [32,16,3,3]`: 1,729; depthwise `[1,32,32,32] * [32,1,3,3]` (group 32):
+//! 1,833.
 
 pub mod batched;
 pub mod conv;

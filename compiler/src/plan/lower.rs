@@ -159,10 +159,8 @@ impl Lowering<'_> {
             QOp::Conv { window, group } => {
                 let (x, w) = (arg(0)?, arg(1)?);
                 self.expect_tensor(x, &unsupported)?;
-                if *group != 1 || window.kernel.len() != 2 || self.roles[w] != Role::Weight {
-                    return Err(unsupported(
-                        "only 2-D convolutions with group 1 and constant weights",
-                    ));
+                if window.kernel.len() != 2 || self.roles[w] != Role::Weight {
+                    return Err(unsupported("only 2-D convolutions with constant weights"));
                 }
                 let two = |v: &[usize]| [v[0], v[1]];
                 let step = Step::Conv {
@@ -177,6 +175,7 @@ impl Lowering<'_> {
                         window.pads_end[1],
                     ],
                     dilation: two(&window.dilations),
+                    group: *group,
                 };
                 (Role::Derived, step)
             }

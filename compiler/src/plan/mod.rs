@@ -158,11 +158,11 @@ pub enum Step {
         /// Whether `W` is stored `[cols, inner]`.
         trans_weight: bool,
     },
-    /// 2-D convolution (group 1) with a committed weight.
+    /// 2-D convolution (ONNX `group` included) with a committed weight.
     Conv {
         /// `X` `[B, C, H, W]`.
         input: QId,
-        /// `W` `[O, C, KH, KW]`.
+        /// `W` `[M, C/group, KH, KW]`.
         weight: QId,
         /// Kernel `[KH, KW]`.
         kernel: [usize; 2],
@@ -172,6 +172,9 @@ pub enum Step {
         pads: [usize; 4],
         /// Dilations.
         dilation: [usize; 2],
+        /// Groups: output channel `m` reads the input channels of group `m/(M/group)` only
+        /// (`group = C` is depthwise).
+        group: usize,
     },
     /// `Σ c_i·x_i + constant` of same-shape tensors.
     Linear {
@@ -406,7 +409,11 @@ impl BlockPlan {
         for (i, s) in self.steps.iter().enumerate() {
             let ids: Vec<QId> = match s {
                 Step::Data | Step::Input { .. } => vec![],
-                Step::Matmul { input, weight, .. } | Step::Conv { input, weight, .. } => {
+                Step::Matmul { input, weight, .. } => vec![*input, *weight],
+                Step::Conv { input, weight, group, .. } => {
+                    if !self.conv_group_fits(*input, *weight, *group) {
+                        return bad(format!("conv {i}: group {group} does not fit its shapes"));
+                    }
                     vec![*input, *weight]
                 }
                 Step::Linear { terms, .. } => terms.iter().map(|t| t.0).collect(),
@@ -469,6 +476,17 @@ impl BlockPlan {
             }
         }
         Ok(())
+    }
+
+    /// Whether `X [B, C, H, W]` and `W [M, C/group, KH, KW]` fit `group` (`group` divides `M`).
+    fn conv_group_fits(&self, input: QId, weight: QId, group: usize) -> bool {
+        let shape = |id: QId| self.graph.nodes.get(id).map(|n| n.shape.as_slice());
+        match (shape(input), shape(weight)) {
+            (Some([_, c, _, _]), Some([m, cg, _, _])) => {
+                group > 0 && m.is_multiple_of(group) && cg.checked_mul(group) == Some(*c)
+            }
+            _ => false,
+        }
     }
 
     /// The shape of committed tensor `r` (a step's helper may differ from its node's shape).

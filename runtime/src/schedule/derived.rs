@@ -71,7 +71,7 @@ impl<S: Side> Schedule<'_, S> {
                 })?;
                 self.absorb_claims(id, claims, Some(weight))
             }
-            Step::Conv { input, weight, kernel, stride, pads, dilation } => {
+            Step::Conv { input, weight, kernel, stride, pads, dilation, group } => {
                 let s = self.shape(input);
                 let ws = self.shape(weight);
                 if s.len() != 4 || ws.len() != 4 {
@@ -87,6 +87,7 @@ impl<S: Side> Schedule<'_, S> {
                     stride,
                     pads,
                     dilation,
+                    group,
                 };
                 let instance = ConvInstance {
                     input: TensorId(input as u32),

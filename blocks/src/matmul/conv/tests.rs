@@ -1,5 +1,6 @@
-//! Conv: conformance on two attribute sets, the integer semantics against a direct formula, and
-//! a proof made for one stride verified under another.
+//! Conv: conformance on four attribute sets (two of them grouped: `g = 2` and depthwise), the
+//! integer semantics against a direct formula, and a proof made for one stride verified under
+//! another. The grouped soundness tests are in `group_tests`.
 
 use ark_ff::{One, UniformRand};
 use ark_std::rand::{SeedableRng, rngs::StdRng};
@@ -10,15 +11,19 @@ use crate::matmul::tests::{random_tensor, srs};
 use crate::testing::{ConformanceCase, Tampering, run_all};
 
 #[derive(Clone)]
-struct ConvCase<const V: usize> {
+pub(super) struct ConvCase<const V: usize> {
     spec: ConvSpec,
     instance: ConvInstance,
     witness: ConvWitness,
 }
 
 /// V = 0: 3×3, stride 1, pads 1 (same size); V = 1: 3×2 kernel, stride (2, 1), dilation (1, 2),
-/// asymmetric pads.
-fn spec_for(variant: usize, size: usize) -> ConvSpec {
+/// asymmetric pads; V = 2: group 2 with 3 input channels per group (not a power of two: the
+/// window sums over channels) and 2 output channels per group, stride (2, 1), asymmetric pads;
+/// V = 3: depthwise (group = channels = 4) with channel multiplier 2, stride 2, pads 1, dilation
+/// (1, 2); V = 4: group 2 with 4 input channels per group (a power of two: the window fixes the
+/// channel) and 3 output channels per group, asymmetric pads.
+pub(super) fn spec_for(variant: usize, size: usize) -> ConvSpec {
     let base = ConvSpec {
         batch: 2,
         in_channels: 3,
@@ -29,20 +34,39 @@ fn spec_for(variant: usize, size: usize) -> ConvSpec {
         stride: [1, 1],
         pads: [1, 1, 1, 1],
         dilation: [1, 1],
+        group: 1,
     };
     match variant {
         0 => base,
-        _ => ConvSpec {
+        1 => ConvSpec {
             kernel: [3, 2],
             stride: [2, 1],
             dilation: [1, 2],
             pads: [0, 1, 2, 0],
             ..base
         },
+        2 => ConvSpec {
+            in_channels: 6,
+            out_channels: 4,
+            group: 2,
+            stride: [2, 1],
+            pads: [1, 0, 2, 1],
+            ..base
+        },
+        4 => ConvSpec { in_channels: 8, out_channels: 6, group: 2, pads: [0, 1, 1, 0], ..base },
+        _ => ConvSpec {
+            batch: 1,
+            in_channels: 4,
+            out_channels: 8,
+            group: 4,
+            stride: [2, 2],
+            dilation: [1, 2],
+            ..base
+        },
     }
 }
 
-fn build(
+pub(super) fn build(
     spec: ConvSpec,
     x: IntTensor,
     w: IntTensor,
@@ -62,7 +86,7 @@ fn build(
 
 impl<const V: usize> ConvCase<V> {
     fn check_claims(&self, c: &BlockClaims) -> Result<(), VerifyError> {
-        let wrong = |what| VerifyError::Mismatch { protocol: PROTOCOL, what };
+        let wrong = |what| VerifyError::Mismatch { protocol: "conv", what };
         let ([wc], [xc]) = (c.committed.as_slice(), c.tensors.as_slice()) else {
             return Err(wrong("claims"));
         };
@@ -82,7 +106,13 @@ impl<const V: usize> ConvCase<V> {
 
 impl<const V: usize> ConformanceCase for ConvCase<V> {
     type Proof = ConvProof;
-    const NAME: &'static str = ["conv same", "conv strided dilated"][V];
+    const NAME: &'static str = [
+        "conv same",
+        "conv strided dilated",
+        "conv group 2",
+        "conv depthwise",
+        "conv group 2 of 4",
+    ][V];
 
     fn sizes() -> Vec<usize> {
         vec![1, 3, 6]
@@ -120,34 +150,53 @@ impl<const V: usize> ConformanceCase for ConvCase<V> {
     }
 
     fn tamperings(&self, proof: &ConvProof) -> Vec<Tampering<ConvProof>> {
-        let fin = || VerifyError::SumcheckFinal { protocol: PROTOCOL };
+        let fin = |protocol| VerifyError::SumcheckFinal { protocol };
         let mut out = Vec::new();
-        let mut add =
-            |field: String, p: ConvProof| out.push(Tampering { field, proof: p, expected: fin() });
+        let mut add = |field: String, p: ConvProof, stage| {
+            out.push(Tampering { field, proof: p, expected: fin(stage) })
+        };
         for r in 0..proof.taps.rounds.len() {
             for e in 0..2 {
                 let mut p = proof.clone();
                 p.taps.rounds[r].evals_except_one[e] += Fr::one();
-                add(format!("taps round {r} eval {e}"), p);
+                add(format!("taps round {r} eval {e}"), p, TAPS);
             }
         }
         for r in 0..proof.window.rounds.len() {
             for e in 0..3 {
                 let mut p = proof.clone();
                 p.window.rounds[r].evals_except_one[e] += Fr::one();
-                add(format!("window round {r} eval {e}"), p);
+                add(format!("window round {r} eval {e}"), p, WINDOW);
             }
         }
-        for f in 0..3 {
+        for f in 0..2 {
             let mut p = proof.clone();
-            *[&mut p.weight_eval, &mut p.view_eval, &mut p.input_eval][f] += Fr::one();
-            add(format!("evaluation {f}"), p);
+            *[&mut p.weight_eval, &mut p.view_eval][f] += Fr::one();
+            add(format!("tap evaluation {f}"), p, TAPS);
+        }
+        let mut p = proof.clone();
+        p.input_eval += Fr::one();
+        add("input evaluation".into(), p, WINDOW);
+        let mut p = proof.clone();
+        if let Some(e) = p.regrouped_weight_eval.as_mut() {
+            *e += Fr::one();
+            add("regrouped weight evaluation".into(), p, WINDOW);
         }
         let n = proof.window.rounds.len();
         let mut p = proof.clone();
         p.window.rounds.pop();
         let expected = VerifyError::ProofShape { what: "sumcheck rounds", expected: n, got: n - 1 };
         out.push(Tampering { field: "window round dropped".into(), proof: p, expected });
+        let mut p = proof.clone();
+        let had = usize::from(p.regrouped_weight_eval.is_some());
+        p.regrouped_weight_eval = if had == 1 { None } else { Some(Fr::one()) };
+        let what = "conv regrouped weight evaluation";
+        let expected = VerifyError::ProofShape { what, expected: had, got: 1 - had };
+        out.push(Tampering {
+            field: "regrouped weight evaluation presence".into(),
+            proof: p,
+            expected,
+        });
         out
     }
 }
@@ -160,6 +209,21 @@ fn conformance_same_padding() {
 #[test]
 fn conformance_strided_dilated() {
     run_all::<ConvCase<1>>();
+}
+
+#[test]
+fn conformance_group_2() {
+    run_all::<ConvCase<2>>();
+}
+
+#[test]
+fn conformance_depthwise() {
+    run_all::<ConvCase<3>>();
+}
+
+#[test]
+fn conformance_power_of_two_groups() {
+    run_all::<ConvCase<4>>();
 }
 
 /// `eval` against the ONNX formula written out for one output entry, and the output shape.
@@ -203,5 +267,5 @@ fn wrong_stride_is_rejected() {
     let (proof, _) = Conv::prove(&base, &instance, &witness, t).unwrap();
     assert!(Conv::verify(&base, &instance, &proof, &mut Transcript::new(b"conv")).is_ok());
     let r = Conv::verify(&claimed, &instance, &proof, &mut Transcript::new(b"conv"));
-    assert_eq!(r, Err(VerifyError::SumcheckFinal { protocol: PROTOCOL }));
+    assert_eq!(r, Err(VerifyError::SumcheckFinal { protocol: TAPS }));
 }
