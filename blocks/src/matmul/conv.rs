@@ -34,9 +34,11 @@
 //!    degree 2 over `⌈log M⌉` variables to `σ_m`; the prover sends `W̃(σ_m, ρ_c, ρ_ky, ρ_kx)`.
 //!    With `g = 1`, `W_r(ρ) = W̃(r_m, ρ)` already is a point evaluation.
 //!
-//! The verifier evaluates `M̃_c`, `M̃_y`, `M̃_x` and `Γ̃` from its own spec in
-//! `O(C + M + KH·OH + KW·OW)` (linear in one spatial side and the channel counts, not in the
-//! tensors); a proof made for another group count or stride fails the final checks.
+//! The verifier evaluates `M̃_c`, `M̃_y`, `M̃_x` and `Γ̃` from its own spec. Per tap, a window
+//! map is an affine axis map `o ↦ o·s + k·d − p`, evaluated by the permutation block's evaluator
+//! that pooling windows use too (`ConvSpec::window_map_eval`): `O(KH·(log OH + log H))` for
+//! power-of-two strides, `O(KH·OH + H)` otherwise; the channel maps cost `O(C + M)`. A proof made
+//! for another group count or stride fails the final checks.
 //!
 //! Claims out: on the weight's commitment `W̃(r_m, ρ_c, ρ_ky, ρ_kx)` (`g = 1`) or
 //! `W̃(σ_m, ρ_c, ρ_ky, ρ_kx)` (`g > 1`); on `X` `X̃(r_b, ρ_g‖ρ_c, σ_y, σ_x)` (channel fixed) or
@@ -301,11 +303,8 @@ impl Block for Conv {
         let sigma = sub2.instance_point(0).ok_or_else(shape)?;
         let (sigma_c, rest) = sigma.split_at(v.window[0]);
         let (sigma_y, sigma_x) = rest.split_at(v.window[1]);
-        let map_at = |a: usize, rk: &[Fr], ro: &[Fr], s: &[Fr], len: usize| -> Result<Fr, Error> {
-            evaluate_table(&spec.window_map(a, &eq_table(rk)?, &eq_table(ro)?, len), s)
-        };
-        let mut my = map_at(0, rho_ky, &r[2], sigma_y, oh)?;
-        let mx = map_at(1, rho_kx, &r[3], sigma_x, ow)?;
+        let mut my = spec.window_map_eval(0, rho_ky, &r[2], sigma_y, oh)?;
+        let mx = spec.window_map_eval(1, rho_kx, &r[3], sigma_x, ow)?;
         let eq_g = eq_table(rho_g)?;
         if spec.sums_channels() {
             my *= evaluate_table(&spec.input_channel_map(&eq_g, &eq_table(rho_c)?), sigma_c)?;

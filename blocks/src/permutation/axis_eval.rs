@@ -14,8 +14,9 @@ use crate::curve::Fr;
 use crate::error::Error;
 use crate::mle::eq_table;
 
-/// `M̃(r, r')` for `out[i] = in[start + step·i]` (`i < len`, in-range sources only).
-pub(super) fn affine_map_eval(
+/// `M̃(r, r')` for `out[i] = in[start + step·i]` (`i < len`, in-range sources only): `O(k + k')`
+/// for a power-of-two `step`, the definition otherwise. Shared with the convolution's window maps.
+pub(crate) fn affine_map_eval(
     r: &[Fr],
     r_src: &[Fr],
     start: i64,

@@ -44,7 +44,8 @@ pub use concat::{Concat, ConcatProof, ConcatSpec};
 pub use general::{GeneralMap, GeneralMapSpec, ReshapeMap, reshape_map};
 pub use structured::{AxisMap, MapProof, StructuredMap, StructuredMapSpec, WindowAxis};
 
-use axis_eval::{affine_map_eval, affine_source};
+pub(crate) use axis_eval::affine_map_eval;
+use axis_eval::affine_source;
 
 use crate::curve::Fr;
 use crate::error::{Error, VerifyError};

@@ -5,6 +5,7 @@ use ark_ff::Zero;
 use crate::curve::Fr;
 use crate::error::Error;
 use crate::mle::{MAX_NUM_VARS, eq_table};
+use crate::permutation::affine_map_eval;
 use crate::tensor::axis_vars;
 
 /// ONNX Conv attributes and shapes (`pads = [top, left, bottom, right]`).
@@ -120,6 +121,31 @@ impl ConvSpec {
         m
     }
 
+    /// `M̃_a(σ) = Σ_k eq(ρ_k, k)·Σ_o eq(r_o, o)·eq(σ, src(o, k))`, the verifier's evaluation of
+    /// [`Self::window_map`]'s extension: per tap `k` the view `o ↦ o·stride + k·dilation − pad` is
+    /// an affine axis map, evaluated by the permutation block's evaluator (the one pooling windows
+    /// use): `O(KH·(log OH + log H))` for power-of-two strides. Other strides evaluate the table.
+    pub(super) fn window_map_eval(
+        &self,
+        a: usize,
+        rho_k: &[Fr],
+        r_o: &[Fr],
+        sigma: &[Fr],
+        out_len: usize,
+    ) -> Result<Fr, Error> {
+        let eq_k = eq_table(rho_k)?;
+        if !self.stride[a].is_power_of_two() {
+            return evaluate_table(&self.window_map(a, &eq_k, &eq_table(r_o)?, out_len), sigma);
+        }
+        let mut acc = Fr::zero();
+        for (k, ek) in eq_k.iter().enumerate().take(self.kernel[a]) {
+            let start = (k * self.dilation[a]) as i64 - self.pads[a] as i64;
+            let n = [self.height, self.width][a];
+            acc += *ek * affine_map_eval(r_o, sigma, start, self.stride[a] as i64, out_len, n)?;
+        }
+        Ok(acc)
+    }
+
     /// `Γ(m) = eq(r_m, m)·eq(ρ_g, ⌊m/(M/g)⌋)` for `m < M` (zero on padding), from the tables
     /// `eq_m = eq(r_m, ·)`, `eq_g = eq(ρ_g, ·)`: which output channels fold into group `ρ_g`.
     pub(super) fn output_channel_map(&self, eq_m: &[Fr], eq_g: &[Fr]) -> Vec<Fr> {
@@ -154,4 +180,55 @@ pub(super) fn evaluate_table(table: &[Fr], point: &[Fr]) -> Result<Fr, Error> {
         });
     }
     Ok(table.iter().zip(eq_table(point)?).map(|(x, e)| *x * e).sum())
+}
+
+#[cfg(test)]
+mod tests {
+    use ark_ff::UniformRand;
+    use ark_std::rand::{SeedableRng, rngs::StdRng};
+
+    use super::*;
+
+    /// The verifier's per-tap evaluation equals the extension of the prover's table, for strides
+    /// 1, 2, 4 (affine evaluator) and 3 (table), with dilation and asymmetric pads.
+    #[test]
+    fn window_map_eval_matches_the_table() {
+        let mut rng = StdRng::seed_from_u64(1);
+        for (stride, dilation, pads) in
+            [(1, 1, [1, 0, 1, 2]), (2, 1, [1, 1, 0, 0]), (4, 2, [3, 0, 2, 1]), (3, 2, [0, 2, 1, 0])]
+        {
+            let spec = ConvSpec {
+                batch: 1,
+                in_channels: 2,
+                height: 13,
+                width: 9,
+                out_channels: 2,
+                kernel: [3, 2],
+                stride: [stride, stride],
+                pads,
+                dilation: [dilation, dilation],
+                group: 1,
+            };
+            let out = spec.output_hw().unwrap();
+            for a in 0..2 {
+                let vars = |n: usize| n.next_power_of_two().trailing_zeros() as usize;
+                let rand =
+                    |k: usize, rng: &mut StdRng| (0..k).map(|_| Fr::rand(rng)).collect::<Vec<_>>();
+                let rho_k = rand(vars(spec.kernel[a]), &mut rng);
+                let r_o = rand(vars(out[a]), &mut rng);
+                let sigma = rand(vars([spec.height, spec.width][a]), &mut rng);
+                let table = spec.window_map(
+                    a,
+                    &eq_table(&rho_k).unwrap(),
+                    &eq_table(&r_o).unwrap(),
+                    out[a],
+                );
+                assert_eq!(
+                    spec.window_map_eval(a, &rho_k, &r_o, &sigma, out[a]).unwrap(),
+                    evaluate_table(&table, &sigma).unwrap(),
+                    "stride {stride}, axis {a}"
+                );
+            }
+        }
+    }
 }
