@@ -53,13 +53,13 @@
 //!
 //! | n \\ N | 2^8 | 2^16 | 2^20 |
 //! |---|---|---|---|
-//! | 2^10 | 7,376 | 16,296 | 24,152 |
-//! | 2^14 | 12,736 | 16,808 | 24,664 |
-//! | 2^16 | 16,040 | 17,064 | 24,920 |
-//! | 2^18 | 19,760 | 20,784 | 25,176 |
+//! | 2^10 | 5,576 | 11,496 | 16,552 |
+//! | 2^14 | 9,096 | 12,008 | 17,064 |
+//! | 2^16 | 11,240 | 12,264 | 17,320 |
+//! | 2^18 | 13,640 | 14,664 | 17,576 |
 //!
 //! A function table adds one scalar per vector and one for the output column (tanh, `n = N = 2^16`:
-//! 17,128 bytes).
+//! 12,328 bytes). Measured with `cargo bench -p tessera-benches --bench lookup -- --test`.
 //!
 //! **Claims out** ([`BlockClaims::committed`]), in order: every column of every vector at `ρ_j`;
 //! the multiplicities at the table point; the table output column at the table point (function
