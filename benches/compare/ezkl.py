@@ -30,6 +30,7 @@ import hashlib
 import importlib
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -301,6 +302,7 @@ def run_ezkl(model_path, work, examples, start):
         steps[step] = {"seconds": seconds, "process_seconds": wall, "rss": rss}
         progress("ezkl", step, seconds, rss)
     return {"steps": steps, "proof_bytes": ezkl_proof_bytes(f["proof"]),
+            "proof_bytes_no_public": ezkl_proof_bytes(f["proof"]),
             "proof_file_bytes": file_size(Path(f["proof"])), "pk_bytes": file_size(Path(f["pk"])),
             "vk_bytes": file_size(Path(f["vk"])), "logrows": ezkl_logrows(f["settings"])}
 
@@ -344,6 +346,15 @@ def tessera_commands(binary, model_path, work, batch):
     }
 
 
+def tessera_proof_without_public(binary, proof):
+    """Proof bytes minus the public inputs and outputs it carries, from `tessera inspect`."""
+    out = subprocess.run([binary, "inspect", proof], capture_output=True, text=True, check=True)
+    match = re.search(r"the rest of the proof: (\d+) B", out.stdout)
+    if match is None:
+        sys.exit(f"tessera inspect {proof}: no 'the rest of the proof' line in its output")
+    return int(match.group(1))
+
+
 def run_tessera(binary, model_path, work, test_set, start, batch):
     """The full Tessera pipeline on `batch` inputs; return one repetition's measurements."""
     name, shape, examples = test_set
@@ -356,6 +367,7 @@ def run_tessera(binary, model_path, work, test_set, start, batch):
         steps[step] = {"seconds": wall, "process_seconds": wall, "rss": rss}
         progress(f"tessera b{batch}", step, wall, rss)
     return {"steps": steps, "proof_bytes": file_size(work / "proof.bin"),
+            "proof_bytes_no_public": tessera_proof_without_public(binary, work / "proof.bin"),
             "pk_bytes": file_size(work / "keys" / "pk.bin"),
             "vk_bytes": file_size(work / "keys" / "vk.bin")}
 
@@ -460,6 +472,7 @@ def summarize(reps):
         "steps": steps,
         "total": statistics.median(sum(x["seconds"] for x in r["steps"].values()) for r in reps),
         "proof_bytes": statistics.median(r["proof_bytes"] for r in reps),
+        "proof_bytes_no_public": statistics.median(r["proof_bytes_no_public"] for r in reps),
         "pk_bytes": statistics.median(r["pk_bytes"] for r in reps),
         "vk_bytes": statistics.median(r["vk_bytes"] for r in reps),
         "prove_rss": median_step(reps, "prove", "rss"),
@@ -488,7 +501,9 @@ def table_rows(configs, summaries):
             rows.append([step] + [cell(summaries[c]["steps"][step], fmt_seconds)
                                   for c in configs])
     rows.append(["total (all steps)"] + [fmt_seconds(summaries[c]["total"]) for c in configs])
-    for key, label in (("proof_bytes", "proof bytes"), ("pk_bytes", "proving key bytes"),
+    for key, label in (("proof_bytes", "proof bytes"),
+                       ("proof_bytes_no_public", "proof bytes without public values"),
+                       ("pk_bytes", "proving key bytes"),
                        ("vk_bytes", "verifying key bytes")):
         rows.append([label] + [f"{summaries[c][key]:,.0f}" for c in configs])
     rows.append(["peak RSS, prove"] + [cell(summaries[c]["prove_rss"], fmt_bytes)
