@@ -1,11 +1,12 @@
 //! Kernel benchmarks (issue 2): KZG commit with small and full scalars, HyperKZG
 //! commit/open/verify, and sumcheck prove/verify for a degree-3 product `eq·x·y`, at 2^10, 2^16
-//! and 2^20 entries. Filter sizes with criterion's regex, e.g.
+//! and 2^20 entries; the full-scalar MSM against arkworks' at 2^12, 2^14, 2^16 points. Filter sizes with criterion's regex, e.g.
 //! `cargo bench -p tessera-benches --bench kernel -- /16`.
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use ark_ec::VariableBaseMSM;
 use ark_std::UniformRand;
 use ark_std::rand::{Rng, SeedableRng, rngs::StdRng};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
@@ -16,7 +17,7 @@ use tessera_blocks::mle::{DenseMle, eq_table};
 use tessera_blocks::sumcheck::{
     SumOfProducts, SumcheckInstance, SumcheckStatement, prove_batch, verify_batch,
 };
-use tessera_blocks::{Fr, Srs, Transcript};
+use tessera_blocks::{Fr, G1, Srs, Transcript, msm};
 
 const LOG_SIZES: [usize; 3] = [10, 16, 20];
 
@@ -98,5 +99,23 @@ fn sumcheck(c: &mut Criterion) {
     }
 }
 
-criterion_group!(kernel, commit, hyperkzg_open_verify, sumcheck);
+/// `tessera_blocks::msm` (batch-affine buckets) against arkworks' MSM on the SRS powers, full-size
+/// random scalars.
+fn msm_full_scalars(c: &mut Criterion) {
+    let mut g = c.benchmark_group("msm_full");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1));
+    let mut rng = StdRng::seed_from_u64(3);
+    for log in [12, 14, 16] {
+        let bases = srs().committer_powers("bench", 1 << log).expect("srs");
+        let scalars = full_table(1 << log, &mut rng);
+        g.bench_function(BenchmarkId::new("arkworks", log), |b| {
+            b.iter(|| G1::msm_unchecked(bases, &scalars))
+        });
+        g.bench_function(BenchmarkId::new("batch_affine", log), |b| {
+            b.iter(|| msm::msm(bases, &scalars))
+        });
+    }
+}
+
+criterion_group!(kernel, commit, hyperkzg_open_verify, sumcheck, msm_full_scalars);
 criterion_main!(kernel);
