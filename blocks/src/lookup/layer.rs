@@ -20,9 +20,9 @@
 //! **Proof**: 2 scalars per round (the kernel's generic sumcheck would send 3).
 //!
 //! **Prover cost.** `eq` is never materialised or bound; each instance's `h_i` needs only `h_i(0)`
-//! and its leading coefficient, each a sum of three products over half the table (`h_i(1)` follows
-//! from its running claim; computed directly in the negligible case that this is impossible). The
-//! suffix table `eq(r_{>t}, ·)` of the next round is the sum of the two halves of this round's.
+//! and its leading coefficient, each a sum of three products over half the table (`H(1)` follows
+//! from `Ĉ`, as for the verifier). The suffix table `eq(r_{>t}, ·)` of the next round is the sum of
+//! the two halves of this round's.
 
 use ark_ff::{Field, One, Zero};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
@@ -103,23 +103,15 @@ pub fn prove_layer(
     let claims: Vec<Fr> = instances.iter().map(|i| i.claim).collect();
     let alphas = absorb_claims(transcript, &claims);
     let mut suffix = eq_table(point.get(1..).unwrap_or(&[]))?;
-    let mut prefix = Fr::one();
-    let mut running = claims;
-    let mut hat: Fr = running.iter().zip(&alphas).map(|(c, a)| *c * a).sum();
-    let mut quadratics = vec![[Fr::zero(); 3]; instances.len()];
+    let mut hat: Fr = claims.iter().zip(&alphas).map(|(c, a)| *c * a).sum();
     let mut rounds = Vec::with_capacity(d);
     let mut rho_all = Vec::with_capacity(d);
     for &r_t in point {
-        let from_claim = (prefix * r_t).inverse();
         let (mut at_zero, mut leading) = (Fr::zero(), Fr::zero());
-        for (i, inst) in instances.iter().enumerate() {
-            let [h0, mut h1, lead] = quadratic(&inst.tables, &suffix, lambda, from_claim.is_none());
-            if let Some(inv) = from_claim {
-                h1 = (running[i] - prefix * (Fr::one() - r_t) * h0) * inv;
-            }
-            quadratics[i] = [h0, h1, lead];
-            at_zero += alphas[i] * h0;
-            leading += alphas[i] * lead;
+        for (inst, alpha) in instances.iter().zip(&alphas) {
+            let [h0, lead] = quadratic(&inst.tables, &suffix, lambda);
+            at_zero += *alpha * h0;
+            leading += *alpha * lead;
         }
         let h1 = at_one(hat, r_t, at_zero).ok_or_else(|| Error::Invalid {
             what: "gkr layer",
@@ -128,10 +120,7 @@ pub fn prove_layer(
         let round = LayerRound { at_zero, leading };
         let rho = round_challenge(transcript, &round);
         hat = quadratic_at(at_zero, h1, leading, rho);
-        prefix *= (Fr::one() - r_t) * (Fr::one() - rho) + r_t * rho;
-        for (i, inst) in instances.iter_mut().enumerate() {
-            let [h0, h1, lead] = quadratics[i];
-            running[i] = prefix * quadratic_at(h0, h1, lead, rho);
+        for inst in instances.iter_mut() {
             for tab in inst.tables.iter_mut() {
                 *tab = bind_first_slice(tab, rho);
             }
@@ -178,48 +167,43 @@ pub fn verify_layer(
     Ok(LayerSubclaim { point: rho_all, expected: hat, coefficients })
 }
 
-/// `[h(0), h(1), leading coefficient]` of `h(X) = Σ_{x'} e(x')·g(X, x')`, with
-/// `g = p_L q_R + p_R q_L + λ·q_L q_R` and `X` the first variable of the tables; `h(1)` is left
-/// zero unless `with_one`.
-fn quadratic(tables: &[Vec<Fr>; 4], e: &[Fr], lambda: Fr, with_one: bool) -> [Fr; 3] {
+/// `[h(0), leading coefficient]` of `h(X) = Σ_{x'} e(x')·g(X, x')`, with
+/// `g = p_L q_R + p_R q_L + λ·q_L q_R` and `X` the first variable of the tables.
+fn quadratic(tables: &[Vec<Fr>; 4], e: &[Fr], lambda: Fr) -> [Fr; 2] {
     let [pl, pr, ql, qr] = tables;
     let half = pl.len() / 2;
-    // Per pair: [A(0), B(0), A(1), B(1), A_lead, B_lead] with A = p_L q_R + p_R q_L, B = q_L q_R.
-    let pair = |x: usize, acc: &mut [Fr; 6]| {
+    // Per pair: [A(0), B(0), A_lead, B_lead] with A = p_L q_R + p_R q_L, B = q_L q_R.
+    let pair = |x: usize, acc: &mut [Fr; 4]| {
         let (a, b, c, dd) = (pl[x], pr[x], ql[x], qr[x]);
-        let (a1, b1, c1, d1) = (pl[x + half], pr[x + half], ql[x + half], qr[x + half]);
-        let (da, db, dc, ddd) = (a1 - a, b1 - b, c1 - c, d1 - dd);
+        let (da, db) = (pl[x + half] - a, pr[x + half] - b);
+        let (dc, ddd) = (ql[x + half] - c, qr[x + half] - dd);
         let w = e[x];
         acc[0] += w * (a * dd + b * c);
         acc[1] += w * (c * dd);
-        if with_one {
-            acc[2] += w * (a1 * d1 + b1 * c1);
-            acc[3] += w * (c1 * d1);
-        }
-        acc[4] += w * (da * ddd + db * dc);
-        acc[5] += w * (dc * ddd);
+        acc[2] += w * (da * ddd + db * dc);
+        acc[3] += w * (dc * ddd);
     };
     let sums = if half >= PAR_PAIRS {
         (0..half)
             .into_par_iter()
             .fold(
-                || [Fr::zero(); 6],
+                || [Fr::zero(); 4],
                 |mut acc, x| {
                     pair(x, &mut acc);
                     acc
                 },
             )
             .reduce(
-                || [Fr::zero(); 6],
+                || [Fr::zero(); 4],
                 |mut a, b| {
                     a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
                     a
                 },
             )
     } else {
-        let mut acc = [Fr::zero(); 6];
+        let mut acc = [Fr::zero(); 4];
         (0..half).for_each(|x| pair(x, &mut acc));
         acc
     };
-    [sums[0] + lambda * sums[1], sums[2] + lambda * sums[3], sums[4] + lambda * sums[5]]
+    [sums[0] + lambda * sums[1], sums[2] + lambda * sums[3]]
 }
