@@ -42,8 +42,10 @@ fn setup(spec: LookupSpec, columns: Vec<IntTensor>) -> Setup {
         inputs: vec![looked_up],
         recompositions: vec![],
         multiplicities: commit_multiplicities(srs(), &m).expect("commit m"),
+        chunk_vars: srs().len().trailing_zeros() as usize,
     };
-    let witness = LookupWitness { inputs, recomposed: vec![], multiplicities: m };
+    let witness =
+        LookupWitness { inputs, recomposed: vec![], multiplicities: m, srs: srs().clone() };
     Setup { spec, instance, witness }
 }
 

@@ -23,6 +23,7 @@
 //! | 8 + 48·n | `n` as `u64`, then `[τ^i]_1` for `i < n`, compressed |
 
 use std::io::{Read, Write};
+use std::sync::Arc;
 
 use ark_ec::pairing::Pairing;
 use ark_ec::scalar_mul::ScalarMul;
@@ -71,11 +72,12 @@ pub enum SrsError {
     Inconsistent(&'static str),
 }
 
-/// Powers of `τ` in G1 and `[1]_2, [τ]_2`.
+/// Powers of `τ` in G1 and `[1]_2, [τ]_2`. The powers are shared: cloning an SRS is cheap, so
+/// provers can hand one to every block that commits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Srs {
     origin: SrsOrigin,
-    powers_g1: Vec<G1Affine>,
+    powers_g1: Arc<[G1Affine]>,
     g2: G2Affine,
     tau_g2: G2Affine,
 }
@@ -109,7 +111,7 @@ impl Srs {
         let g2 = G2::generator();
         Ok(Self {
             origin: SrsOrigin::InsecureDev { seed },
-            powers_g1,
+            powers_g1: powers_g1.into(),
             g2: g2.into_affine(),
             tau_g2: (g2 * tau).into_affine(),
         })
@@ -123,7 +125,8 @@ impl Srs {
         g2: G2Affine,
         tau_g2: G2Affine,
     ) -> Result<Self, SrsError> {
-        let srs = Self { origin: SrsOrigin::Ceremony { name }, powers_g1, g2, tau_g2 };
+        let srs =
+            Self { origin: SrsOrigin::Ceremony { name }, powers_g1: powers_g1.into(), g2, tau_g2 };
         srs.check_shape()?;
         Ok(srs)
     }
@@ -173,7 +176,7 @@ impl Srs {
     pub fn write<W: Write>(&self, mut w: W) -> Result<(), SrsError> {
         self.write_header(&mut w, MAGIC)?;
         let ser = |e| SrsError::Malformed { field: "points", source: e };
-        self.powers_g1.serialize_compressed(&mut w).map_err(ser)?;
+        self.powers_g1[..].serialize_compressed(&mut w).map_err(ser)?;
         Ok(())
     }
 
@@ -183,7 +186,7 @@ impl Srs {
     pub fn write_prover_copy<W: Write>(&self, mut w: W) -> Result<(), SrsError> {
         self.write_header(&mut w, PROVER_COPY_MAGIC)?;
         let ser = |e| SrsError::Malformed { field: "points", source: e };
-        self.powers_g1.serialize_uncompressed(&mut w).map_err(ser)?;
+        self.powers_g1[..].serialize_uncompressed(&mut w).map_err(ser)?;
         Ok(())
     }
 
@@ -220,7 +223,7 @@ impl Srs {
         if !powers_g1.par_iter().all(|p| p.is_on_curve()) {
             return Err(SrsError::Inconsistent("a G1 power is not on the curve"));
         }
-        let srs = Self { origin, powers_g1, g2, tau_g2 };
+        let srs = Self { origin, powers_g1: powers_g1.into(), g2, tau_g2 };
         srs.check_generators()?;
         Ok(srs)
     }
@@ -229,7 +232,7 @@ impl Srs {
     pub fn read<R: Read>(mut r: R) -> Result<Self, SrsError> {
         let (origin, g2, tau_g2) = read_header(&mut r, MAGIC)?;
         let powers_g1 = read_g1_powers(&mut r)?;
-        let srs = Self { origin, powers_g1, g2, tau_g2 };
+        let srs = Self { origin, powers_g1: powers_g1.into(), g2, tau_g2 };
         srs.check_shape()?;
         Ok(srs)
     }

@@ -69,6 +69,13 @@ pub fn padded_position(shape: &[usize], i: usize) -> usize {
     padded_index(shape, &padded, i)
 }
 
+/// [`padded_position`] of every row-major entry of `shape`, in order.
+pub fn padded_positions(shape: &[usize]) -> Vec<usize> {
+    let padded: Vec<usize> = axis_vars(shape).iter().map(|v| 1usize << v).collect();
+    let n: usize = shape.iter().product();
+    (0..n).map(|i| padded_index(shape, &padded, i)).collect()
+}
+
 /// Position of row-major entry `i` of `shape` inside the padded shape.
 fn padded_index(shape: &[usize], padded: &[usize], mut i: usize) -> usize {
     let mut out = 0;

@@ -6,10 +6,13 @@ use rayon::prelude::*;
 use tessera_accumulator::{Arity, ProverLeaf};
 use tessera_blocks::block::Block;
 use tessera_blocks::claim::BlockClaims;
-use tessera_blocks::lookup::{commit_multiplicities, commit_tensor};
+use tessera_blocks::lookup::{
+    LookupInstance, LookupSpec, LookupWitness, commit_multiplicities, commit_tensor,
+    prove_with_helpers,
+};
 use tessera_blocks::mle::DenseMle;
 use tessera_blocks::tensor::IntTensor;
-use tessera_blocks::{Fr, Transcript};
+use tessera_blocks::{Fr, Srs, Transcript};
 use tessera_compiler::Tensor;
 use tessera_compiler::plan::Lin;
 use tracing::info_span;
@@ -39,7 +42,10 @@ impl Default for ProveOptions {
 struct Prover<'w> {
     t: Transcript,
     witness: &'w Witness,
+    srs: &'w Srs,
     proofs: BlockProofs,
+    /// The lookups' helper polynomials, in [`Poly::Helper`] order.
+    helpers: Vec<DenseMle>,
 }
 
 impl Side for Prover<'_> {
@@ -65,6 +71,21 @@ impl Side for Prover<'_> {
         })?;
         B::Proof::list_mut(&mut self.proofs).push(proof);
         Ok(claims)
+    }
+
+    fn lookup(
+        &mut self,
+        at: &str,
+        spec: &LookupSpec,
+        instance: &LookupInstance,
+        witness: &dyn Fn(&Witness, &Srs) -> Result<LookupWitness, Error>,
+    ) -> Result<BlockClaims, Error> {
+        let w = witness(self.witness, self.srs)?;
+        let out = prove_with_helpers(spec, instance, &w, &mut self.t)
+            .map_err(|e| Error::Witness { node: at.to_string(), reason: format!("lookup: {e}") })?;
+        self.proofs.lookup.push(out.proof);
+        self.helpers.extend(out.helpers);
+        Ok(out.claims)
     }
 
     fn send(
@@ -171,7 +192,13 @@ pub(crate) fn prove_with(
     );
     let (public_inputs, public_outputs) =
         public_maps(plan, &public).map_err(|e| Error::Input(e.to_string()))?;
-    let side = Prover { t, witness: &witness, proofs: BlockProofs::default() };
+    let side = Prover {
+        t,
+        witness: &witness,
+        srs: &pk.srs,
+        proofs: BlockProofs::default(),
+        helpers: Vec::new(),
+    };
     let mut schedule = Schedule::new(
         plan,
         side,
@@ -186,9 +213,9 @@ pub(crate) fn prove_with(
         schedule.run()?;
     }
     let leaves = std::mem::take(&mut schedule.leaves);
-    let Prover { mut t, proofs, .. } = schedule.side;
+    let Prover { mut t, proofs, helpers, .. } = schedule.side;
 
-    let polys = materialize(&witness, plan, &leaves)?;
+    let polys = materialize(&witness, plan, &leaves, helpers)?;
     let prover_leaves: Vec<ProverLeaf<'_>> =
         leaves.iter().map(|(c, p)| ProverLeaf { claim: c.clone(), poly: &polys[p] }).collect();
     let arity = canonical_arity(options.arity, prover_leaves.len());
@@ -235,11 +262,17 @@ fn materialize(
     w: &Witness,
     plan: &tessera_compiler::BlockPlan,
     leaves: &[(tessera_blocks::Claim, Poly)],
+    helpers: Vec<DenseMle>,
 ) -> Result<BTreeMap<Poly, DenseMle>, Error> {
     let mut distinct: Vec<&Poly> = leaves.iter().map(|(_, p)| p).collect();
     distinct.sort();
     distinct.dedup();
-    distinct
+    let mut polys: BTreeMap<Poly, DenseMle> =
+        helpers.into_iter().enumerate().map(|(i, h)| (Poly::Helper(i), h)).collect();
+    let computed = distinct
+        .into_iter()
+        .filter(|p| !matches!(p, Poly::Helper(_)))
+        .collect::<Vec<_>>()
         .into_par_iter()
         .map(|p| {
             let mle = match p {
@@ -261,8 +294,13 @@ fn materialize(
                     })?;
                     DenseMle::new(m.iter().map(|m| Fr::from(*m)).collect())?
                 }
+                Poly::Helper(i) => {
+                    return Err(Error::Input(format!("helper {i} has no polynomial")));
+                }
             };
             Ok((p.clone(), mle))
         })
-        .collect()
+        .collect::<Result<Vec<_>, Error>>()?;
+    polys.extend(computed);
+    Ok(polys)
 }

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use tessera_blocks::block::Block;
 use tessera_blocks::claim::BlockClaims;
-use tessera_blocks::{Fr, Transcript};
+use tessera_blocks::lookup::{Lookup, LookupInstance, LookupSpec, LookupWitness};
+use tessera_blocks::{Fr, Srs, Transcript};
 use tracing::info_span;
 
 use crate::error::{Error, VerifyError};
@@ -47,6 +48,18 @@ impl Side for Verifier<'_> {
         B::verify(spec, instance, proof, &mut self.t).map_err(|source| VerifyError::Block {
             at: format!("{at} ({})", B::Proof::KIND),
             source,
+        })
+    }
+
+    fn lookup(
+        &mut self,
+        at: &str,
+        spec: &LookupSpec,
+        instance: &LookupInstance,
+        _witness: &dyn Fn(&Witness, &Srs) -> Result<LookupWitness, Error>,
+    ) -> Result<BlockClaims, VerifyError> {
+        self.block::<Lookup>(at, spec, instance, &|_| {
+            Err(Error::Input("the verifier has no witness".into()))
         })
     }
 

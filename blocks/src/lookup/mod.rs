@@ -8,66 +8,75 @@
 //! `m_t` = how often row `t` is looked up,
 //!
 //! ```text
-//!     Σ_j Σ_i mask_j(i) / (β + f_j(i))  =  Σ_t m_t / (β + t_t),   f = c_0 + ζ·c_1,  t = T_in + ζ·T_out
+//!     Σ_i p(i) / (β + f(i))  =  Σ_t m_t / (β + t_t),   f = c_0 + ζ·c_1,  t = T_in + ζ·T_out
 //! ```
 //!
-//! **Which protocol (decided).** Both sums are proved by the fractional-sum GKR of Papini–Haböck
-//! ("Improving logarithmic derivative lookups using GKR", ePrint 2023/1284; [`gkr`]) instead of
-//! committed inverse helper columns: helper columns are full-scalar vectors of length `n` and `N`,
-//! whose MSMs alone cost ≈ 0.5 s at 2^16 and ≈ 6.8 s at 2^20 on this machine (DESIGN §9) — over
-//! the prover targets before any sumcheck. With GKR the only committed prover data are the
-//! multiplicities: small integers, mostly zero; committing them (done by the caller before the
-//! block, they are part of the [`LookupInstance`]) measured 60 ms at `N = 2^16` and 75 ms at
-//! `N = 2^20` with `n = 2^16`. The price is `O(log² n)` proof size and verifier work instead of
-//! `O(log n)`: ≈ 12–18 KB and 3–4 ms. The GKR layers use a dedicated prover ([`layer`]) that is
-//! bit-identical to the kernel's sumcheck but 3–5× faster end to end on the 2^20-row table.
+//! over the **packed domain** of [`layout`] (every vector placed in one cube of `2^a` entries; the
+//! mask `p` is 1 on real entries, 0 on padding).
 //!
-//! **Padding is harmless.** Looked-up tensors use the kernel's zero-padded encoding; padding
-//! entries (and padding slots up to a power of two of vectors) get numerator `mask = 0`, so they
-//! contribute nothing whatever their value; the verifier evaluates `mask̃` itself in `O(log n)`
-//! ([`table::shape_mask_eval`]). The table is padded by repeating its first row ([`table`]), so
-//! multiplicities on padding rows only admit genuine rows.
+//! **Which protocol (decided, session 4).** Committed inverse columns with one sumcheck
+//! (logUp as in the paper) rather than the fractional-sum GKR (ePrint 2023/1284) used before: the
+//! GKR commits nothing but costs `O(a²)` scalars — 11–22 KB per digits proof, the largest part of
+//! it — while the inverse columns cost `O(a)` scalars plus one commitment per chunk. The inverse
+//! column `h = p/(β + f)` has full-size entries, but an honest entry equals `1/(β + t_t)` for the
+//! row it hits, so [`inverses`] commits it by row buckets: one point addition per entry and an MSM
+//! over the rows hit, not a full-scalar MSM over the entries. `h` is committed in chunks of the
+//! largest vector's size, so the accumulator never opens anything larger than before.
+//!
+//! **Protocol.** After `ζ, β`: the prover commits the chunks `[h_k]` of `h` and `[g]` of
+//! `g_t = m_t/(β + t_t)`, and sends `S = Σ h`. Then `λ`, `τ ∈ F^a`, `τ_T ∈ F^K` are squeezed and
+//! one batched sumcheck ([`crate::sumcheck`], degree 3) proves
+//!
+//! ```text
+//!     Σ_x h(x) + λ·eq(τ, x)·(h(x)·(β + f(x)) − p(x))  = S     (a variables)
+//!     Σ_t g(t) + λ·eq(τ_T, t)·(g(t)·(β + t(t)) − m(t)) = S    (K variables)
+//! ```
+//!
+//! Both sums equal the same `S`, which is the logUp identity; `h·(β + f) = p` and
+//! `g·(β + t) = m` hold everywhere except with probability `O(a/|F|)` over `τ`, `τ_T` (and `λ`,
+//! drawn after `S`). At the end point `r` (table point `r_T`, the last `K` coordinates) the
+//! prover sends `c^{(j)}_k(r_j)` per vector and column (`r_j` = the vector's own point), `h_k` at
+//! the chunk point, `g(r_T)`, `m(r_T)` and, for function tables, `T_out(r_T)`; the verifier
+//! evaluates `p`, `T_in` and both `eq` itself and checks the sumcheck's final claim.
+//!
+//! **Padding is harmless.** Padding entries (inside a vector's padded encoding, between vectors,
+//! and in unused chunks) have `p = 0`, so `h = 0` there whatever the committed value; the verifier
+//! evaluates the mask itself in `O(a)` per vector ([`table::shape_mask_eval`]). The table is padded
+//! by repeating its first row ([`table`]), so multiplicities on padding rows only admit genuine
+//! rows.
 //!
 //! **Wide range checks** ([`Recomposition`]): a value `v` with `v + offset ∈ [0, 2^{b·L})` is
 //! decomposed into `L` committed limbs looked up in the range table `[0, 2^b)` together with every
-//! other vector of that table; at the limbs' common point `ρ` the verifier derives the claim
-//! `ṽ(ρ) = Σ_l 2^{b·l}·limb̃_l(ρ) − offset·mask̃(ρ)` on `v`'s commitment, so the recomposition
-//! costs nothing beyond the limbs' claims.
+//! other vector of that table; limbs share their own point `ρ` (same shape), where the verifier
+//! derives the claim `ṽ(ρ) = Σ_l 2^{b·l}·limb̃_l(ρ) − offset·mask̃(ρ)` on `v`'s commitment, so the
+//! recomposition costs nothing beyond the limbs' claims.
 //!
 //! | symbol | meaning |
 //! |---|---|
-//! | `n`, `a` | looked-up entries after padding, `a = log2 n` (vectors padded to `2^c`, slots to a power of two) |
+//! | `a`, `c` | packed-domain and chunk variables ([`layout::Layout`]) |
 //! | `N = 2^K` | padded table rows |
-//! | `ζ`, `β` | column-combining and logUp challenges, both squeezed after the multiplicities |
-//! | `ρ_j` | the point at which the claims on vector `j`'s columns are made |
+//! | `ζ`, `β` | column-combining and logUp challenges, squeezed after the multiplicities |
+//! | `λ`, `τ`, `τ_T` | zero-check weight and points, squeezed after the inverse commitments and `S` |
 //!
 //! **Transcript order.** Table digest, table size, table output commitment (from the verifying key
 //! — the proof never carries one); looked-up vectors (shape, column commitments); recompositions;
-//! the multiplicities' commitment; squeeze `ζ`, then `β`; the GKR ([`gkr`]) over the lookup tree
-//! (depth `a`) and the table tree (depth `K`); then the leaf evaluations (columns, multiplicity,
-//! table output).
+//! the multiplicities' commitment; squeeze `ζ`, then `β`; the inverse chunk commitments, the
+//! table-inverse commitment, `S`; squeeze `λ`, `τ`, `τ_T`; the sumcheck; then the final
+//! evaluations (columns, inverse chunks, table inverse, multiplicities, table output).
 //!
-//! **Proof** ([`LookupProof`]): the GKR (`4 + Σ_{d<max(a,K)} (2d + 4·active_d)` scalars), one scalar
-//! per looked-up column, the multiplicity evaluation and, for function tables, the output column's.
-//! Measured (compressed bytes, one vector of `n` entries into a range of `N` rows):
+//! **Proof** ([`LookupProof`]): `#chunks + 1` commitments; `S`; `max(a, K)` sumcheck rounds of 3
+//! scalars; one scalar per looked-up column, per chunk, and 2–3 for the table side.
 //!
-//! | n \\ N | 2^8 | 2^16 | 2^20 |
-//! |---|---|---|---|
-//! | 2^10 | 5,576 | 11,496 | 16,552 |
-//! | 2^14 | 9,096 | 12,008 | 17,064 |
-//! | 2^16 | 11,240 | 12,264 | 17,320 |
-//! | 2^18 | 13,640 | 14,664 | 17,576 |
-//!
-//! A function table adds one scalar per vector and one for the output column (tanh, `n = N = 2^16`:
-//! 12,328 bytes). Measured with `cargo bench -p tessera-benches --bench lookup -- --test`.
-//!
-//! **Claims out** ([`BlockClaims::committed`]), in order: every column of every vector at `ρ_j`;
-//! the multiplicities at the table point; the table output column at the table point (function
-//! tables, on the verifying key's commitment); each recomposed value at its limbs' point.
+//! **Claims out** ([`BlockClaims::committed`]), in order: every column of every vector at its own
+//! point; the multiplicities at `r_T`; the table output column at `r_T` (function tables, on the
+//! verifying key's commitment); each recomposed value at its limbs' point; then the **helper**
+//! claims on the proof's own commitments: every inverse chunk at the chunk point, and `g` at
+//! `r_T`. The prover's [`prove_with_helpers`] also returns the helper polynomials, in that order,
+//! for whoever opens the claims.
 
 pub mod functions;
-pub mod gkr;
-pub mod layer;
+pub mod inverses;
+pub mod layout;
 mod prover;
 pub mod table;
 mod verifier;
@@ -82,7 +91,9 @@ use crate::claim::BlockClaims;
 use crate::curve::Fr;
 use crate::error::{Error, RelationError, VerifyError};
 use crate::kzg::{self, Commitment};
+use crate::mle::DenseMle;
 use crate::srs::Srs;
+use crate::sumcheck::SumcheckProof;
 use crate::tensor::IntTensor;
 use crate::transcript::Transcript;
 
@@ -128,24 +139,38 @@ pub struct LookupInstance {
     pub recompositions: Vec<Recomposition>,
     /// Commitment to the padded multiplicity vector (`N` entries), made before the block.
     pub multiplicities: Commitment,
+    /// The inverse column is committed in chunks of up to `2^chunk_vars` entries (more if a
+    /// vector is larger; see [`layout`]): callers pass the largest polynomial they open anyway.
+    pub chunk_vars: usize,
 }
 
-/// The prover's data: column values per vector, recomposed values, multiplicities.
+/// The prover's data: column values per vector, recomposed values, multiplicities, and the
+/// SRS it commits the inverse columns with (a cheap clone of the proving key's).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LookupWitness {
     pub inputs: Vec<Vec<IntTensor>>,
     pub recomposed: Vec<IntTensor>,
     pub multiplicities: Vec<u64>,
+    pub srs: Srs,
 }
 
 /// The lookup proof (see the module doc for its size).
 #[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct LookupProof {
-    pub gkr: gkr::GkrProof,
-    /// `c̃^{(j)}_k(ρ_j)` per vector `j`, per column `k`.
-    pub column_evals: Vec<Vec<Fr>>,
+    /// `[h_k]`: the inverse column `p/(β + f)`, one commitment per chunk of the packed domain.
+    pub inverse_chunks: Vec<Commitment>,
+    /// `[g]`: the table side `m_t/(β + t_t)`.
+    pub table_inverses: Commitment,
+    /// `S = Σ h = Σ g`.
+    pub sum: Fr,
+    pub sumcheck: SumcheckProof,
+    /// `c̃^{(j)}_k(r_j)` per vector `j`, per column `k` (vector-major).
+    pub column_evals: Vec<Fr>,
+    /// `h̃_k` at the chunk point, per chunk.
+    pub inverse_evals: Vec<Fr>,
+    pub table_inverse_eval: Fr,
     pub multiplicity_eval: Fr,
-    /// `T̃_out(r_table)`: one entry for a function table, none for a range.
+    /// `T̃_out(r_T)`: one entry for a function table, none for a range.
     pub table_output_evals: Vec<Fr>,
 }
 
@@ -156,7 +181,37 @@ impl LookupProof {
     }
 }
 
-/// The challenges drawn before the GKR.
+/// What [`prove_with_helpers`] returns: the proof, its claims, and the polynomials behind the
+/// proof's own commitments (inverse chunks, then the table inverses), in the order of their claims.
+#[derive(Clone, Debug)]
+pub struct LookupOutput {
+    pub proof: LookupProof,
+    pub claims: BlockClaims,
+    pub helpers: Vec<DenseMle>,
+}
+
+/// Proves the lookup and returns the helper polynomials too (see [`LookupOutput`]).
+pub fn prove_with_helpers(
+    spec: &LookupSpec,
+    instance: &LookupInstance,
+    witness: &LookupWitness,
+    transcript: &mut Transcript,
+) -> Result<LookupOutput, Error> {
+    prover::check_relation(spec, instance, witness)
+        .map_err(|e| Error::Invalid { what: "lookup witness", reason: e.to_string() })?;
+    let m: Vec<Fr> = witness.multiplicities.iter().map(|x| Fr::from(*x)).collect();
+    prover::prove_with_multiplicities(
+        spec,
+        instance,
+        &witness.inputs,
+        &m,
+        &witness.srs,
+        &prover::Cheats::default(),
+        transcript,
+    )
+}
+
+/// The challenges drawn before the inverse columns are committed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Challenges {
     pub zeta: Fr,
@@ -187,6 +242,7 @@ pub fn derive_challenges(
         t.append_u64(b"lookup limb bits", r.limb_bits as u64);
         t.append_bytes(b"lookup offset", &r.offset.to_le_bytes());
     }
+    t.append_u64(b"lookup chunk vars", instance.chunk_vars as u64);
     // Guard (DESIGN §8.1): multiplicities are bound before ζ and β.
     t.append_serializable(b"lookup multiplicities", &instance.multiplicities);
     let zeta = t.challenge_scalar(b"lookup zeta");
@@ -308,10 +364,7 @@ impl Block for Lookup {
         witness: &LookupWitness,
         transcript: &mut Transcript,
     ) -> Result<(LookupProof, BlockClaims), Error> {
-        prover::check_relation(spec, instance, witness)
-            .map_err(|e| Error::Invalid { what: "lookup witness", reason: e.to_string() })?;
-        let m: Vec<Fr> = witness.multiplicities.iter().map(|x| Fr::from(*x)).collect();
-        prover::prove_with_multiplicities(spec, instance, &witness.inputs, &m, transcript)
+        prove_with_helpers(spec, instance, witness, transcript).map(|o| (o.proof, o.claims))
     }
 
     fn verify(

@@ -1,17 +1,23 @@
-//! Lookup prover: the relation check, the two fraction trees, the GKR and the leaf evaluations.
+//! Lookup prover: the relation check, the packed columns, the inverse commitments, the sumcheck
+//! and the final evaluations.
 
-use ark_ff::{One, Zero};
+use ark_ff::{Field, One, Zero};
 use rayon::prelude::*;
 use tracing::instrument;
 
-use super::gkr::{self, FractionTree};
-use super::verifier::{check_instance, output_claims};
-use super::{LookupInstance, LookupProof, LookupSpec, LookupWitness, derive_challenges, violated};
-use crate::claim::BlockClaims;
+use super::inverses::{self, Entry};
+use super::layout::Layout;
+use super::verifier::{check_instance, output_claims, zero_check_expr};
+use super::{
+    LookupInstance, LookupOutput, LookupProof, LookupSpec, LookupWitness, derive_challenges,
+    violated,
+};
 use crate::curve::Fr;
 use crate::error::{Error, RelationError};
-use crate::mle::DenseMle;
-use crate::tensor::IntTensor;
+use crate::mle::{DenseMle, eq_table};
+use crate::srs::Srs;
+use crate::sumcheck::{SumcheckInstance, prove_batch};
+use crate::tensor::{IntTensor, padded_positions};
 use crate::transcript::Transcript;
 
 /// The relation: shapes match the instance, every tuple is a table row, the multiplicities are the
@@ -81,16 +87,33 @@ fn check_shapes(instance: &LookupInstance, inputs: &[Vec<IntTensor>]) -> Result<
     Ok(())
 }
 
+/// A cheating prover's edit of the inverse column's entries.
+pub(crate) type EditEntries<'a> = &'a dyn Fn(&mut [Entry]);
+
+/// How a cheating prover deviates (soundness tests); the default is honest.
+#[derive(Default)]
+pub(crate) struct Cheats<'a> {
+    /// Alters the inverse column, in the commitment and the sumcheck alike.
+    pub inverses: Option<EditEntries<'a>>,
+    /// Alters only what is committed of the inverse column; the sumcheck uses the real one.
+    pub committed_inverses: Option<EditEntries<'a>>,
+    /// Alters the table side `g`, in the commitment and the sumcheck alike.
+    pub table_inverses: Option<&'a dyn Fn(&mut Vec<Fr>)>,
+}
+
 /// Proves with the given multiplicities, which are NOT checked: honest callers go through
-/// [`crate::Block::prove`]; soundness tests use this to play a cheating prover.
+/// [`super::prove_with_helpers`]; soundness tests use this (and `cheats`) to play a cheating
+/// prover.
 #[instrument(skip_all, fields(vectors = instance.inputs.len(), table = spec.table.size()))]
 pub(crate) fn prove_with_multiplicities(
     spec: &LookupSpec,
     instance: &LookupInstance,
     inputs: &[Vec<IntTensor>],
     multiplicities: &[Fr],
+    srs: &Srs,
+    cheats: &Cheats<'_>,
     transcript: &mut Transcript,
-) -> Result<(LookupProof, BlockClaims), Error> {
+) -> Result<LookupOutput, Error> {
     let layout = check_instance(spec, instance)?;
     check_shapes(instance, inputs)?;
     let rows = 1usize << spec.table.num_vars();
@@ -102,54 +125,168 @@ pub(crate) fn prove_with_multiplicities(
         });
     }
     let ch = derive_challenges(transcript, spec, instance);
+    tracing::debug!(
+        packed_vars = layout.num_vars,
+        chunks = layout.chunks,
+        chunk_vars = layout.chunk_vars,
+        "lookup layout"
+    );
 
-    // Lookup tree leaves: slot j holds vector j padded to 2^c entries.
-    let column_mles: Vec<Vec<DenseMle>> =
-        inputs.iter().map(|cols| cols.iter().map(IntTensor::to_mle).collect()).collect();
-    let slot = 1usize << layout.c;
-    let mut p = vec![Fr::zero(); slot << layout.slot_vars];
-    let mut q = vec![ch.beta; slot << layout.slot_vars];
-    for (j, (v, cols)) in instance.inputs.iter().zip(&column_mles).enumerate() {
-        let ones = IntTensor::new(v.shape.clone(), vec![1; v.shape.iter().product()])?;
-        let mask = ones.to_mle();
-        let range = j * slot..j * slot + mask.evals().len();
-        p[range.clone()].copy_from_slice(mask.evals());
-        let mut zeta_k = Fr::one();
-        for col in cols {
-            q[range.clone()].par_iter_mut().zip(col.evals()).for_each(|(q, c)| *q += zeta_k * c);
-            zeta_k *= ch.zeta;
-        }
-    }
-    let lookup_tree = FractionTree::new(p, q)?;
-
-    // Table tree leaves: m_t / (β + T_in(t) + ζ·T_out(t)).
+    // Table side: t = T_in + ζ·T_out, inv_t = 1/(β + t), g = m·inv.
     let t_out = spec.table.output_column();
     let mut q_table = spec.table.input_column();
     q_table.par_iter_mut().for_each(|x| *x += ch.beta);
     if let Some(out) = &t_out {
         q_table.par_iter_mut().zip(out.evals()).for_each(|(q, y)| *q += ch.zeta * y);
     }
-    let table_tree = FractionTree::new(multiplicities.to_vec(), q_table)?;
+    let mut inv = q_table.clone();
+    ark_ff::batch_inversion(&mut inv);
+    if inv.iter().any(Fr::is_zero) {
+        return Err(Error::Invalid { what: "lookup", reason: "β + t vanishes on a row".into() });
+    }
+    let mut g: Vec<Fr> = multiplicities.par_iter().zip(&inv).map(|(m, i)| *m * i).collect();
+    if let Some(alter) = cheats.table_inverses {
+        alter(&mut g);
+    }
 
-    let (gkr_proof, leaves) = gkr::prove(&[lookup_tree, table_tree], transcript)?;
-    let rho = &leaves[0].point[layout.slot_vars..];
-    let r_table = &leaves[1].point;
-    let column_evals: Vec<Vec<Fr>> = column_mles
-        .iter()
-        .map(|cols| {
-            cols.iter()
-                .map(|c| c.evaluate(&rho[rho.len() - c.num_vars()..]))
-                .collect::<Result<_, _>>()
-        })
-        .collect::<Result<_, _>>()?;
-    let multiplicity_eval = DenseMle::new(multiplicities.to_vec())?.evaluate(r_table)?;
+    // Lookup side, packed: p (mask), q = β + f, and the inverse column's entries.
+    let Packed { p, q, mut entries } = packed_columns(spec, &layout, inputs, &ch, rows)?;
+    if let Some(alter) = cheats.inverses {
+        alter(&mut entries);
+    }
+    let h: Vec<Fr> = entries.par_iter().map(|e| e.value(&inv)).collect();
+    let mut committed_h = None;
+    if let Some(alter) = cheats.committed_inverses {
+        alter(&mut entries);
+        committed_h = Some(entries.iter().map(|e| e.value(&inv)).collect::<Vec<_>>());
+    }
+    let chunk = 1usize << layout.chunk_vars;
+    let inverse_chunks =
+        inverses::commit_chunks(srs, &entries[..layout.chunks * chunk], &inv, chunk)?;
+    let table_inverses = inverses::commit_sparse(srs, &g)?;
+    let sum: Fr = h.par_iter().sum();
+    super::verifier::absorb_helpers(transcript, &inverse_chunks, &table_inverses, &sum);
+    let zc = super::verifier::draw_zero_check(transcript, &layout, spec.table.num_vars());
+
+    let lookup_expr = zero_check_expr(zc.lambda);
+    let table_expr = zero_check_expr(zc.lambda);
+    let instances = vec![
+        SumcheckInstance {
+            polys: vec![
+                DenseMle::new(h.clone())?,
+                DenseMle::new(q)?,
+                DenseMle::new(eq_table(&zc.tau)?)?,
+                DenseMle::new(p)?,
+            ],
+            expr: lookup_expr,
+        },
+        SumcheckInstance {
+            polys: vec![
+                DenseMle::new(g.clone())?,
+                DenseMle::new(q_table)?,
+                DenseMle::new(eq_table(&zc.tau_table)?)?,
+                DenseMle::new(multiplicities.to_vec())?,
+            ],
+            expr: table_expr,
+        },
+    ];
+    let out = prove_batch(instances, &[sum, sum], transcript)?;
+    let r = out.point[out.point.len() - layout.num_vars..].to_vec();
+    let r_table = out.point[out.point.len() - spec.table.num_vars()..].to_vec();
+
+    let column_mles: Vec<Vec<DenseMle>> =
+        inputs.iter().map(|cols| cols.iter().map(IntTensor::to_mle).collect()).collect();
+    let mut column_evals = Vec::new();
+    for (j, cols) in column_mles.iter().enumerate() {
+        for c in cols {
+            column_evals.push(c.evaluate(layout.own_point(j, &r))?);
+        }
+    }
+    let chunk_mles = |v: &[Fr]| -> Result<Vec<DenseMle>, Error> {
+        v[..layout.chunks * chunk].chunks(chunk).map(|c| DenseMle::new(c.to_vec())).collect()
+    };
+    let chunk_point = layout.chunk_point(&r);
+    let real_chunks = chunk_mles(&h)?;
+    let inverse_evals: Vec<Fr> =
+        real_chunks.iter().map(|c| c.evaluate(chunk_point)).collect::<Result<_, _>>()?;
+    let mut helpers = match &committed_h {
+        Some(v) => chunk_mles(v)?,
+        None => real_chunks,
+    };
+    helpers.push(DenseMle::new(g)?);
+    let table_inverse_eval = out.final_evals[1][0];
+    let multiplicity_eval = out.final_evals[1][3];
     let table_output_evals = match &t_out {
-        Some(out) => vec![out.evaluate(r_table)?],
+        Some(out) => vec![out.evaluate(&r_table)?],
         None => vec![],
     };
-    let proof = LookupProof { gkr: gkr_proof, column_evals, multiplicity_eval, table_output_evals };
-    super::verifier::absorb_leaf_evals(transcript, &proof);
-    let claims = output_claims(spec, instance, &proof, &leaves[0].point, r_table, &layout)
+    let proof = LookupProof {
+        inverse_chunks,
+        table_inverses,
+        sum,
+        sumcheck: out.proof,
+        column_evals,
+        inverse_evals,
+        table_inverse_eval,
+        multiplicity_eval,
+        table_output_evals,
+    };
+    super::verifier::absorb_final_evals(transcript, &proof);
+    let claims = output_claims(spec, instance, &proof, &r, &r_table, &layout)
         .map_err(|e| Error::Invalid { what: "lookup claims", reason: e.to_string() })?;
-    Ok((proof, claims))
+    Ok(LookupOutput { proof, claims, helpers })
+}
+
+/// The lookup side over the packed domain.
+struct Packed {
+    /// The mask: 1 on real entries.
+    p: Vec<Fr>,
+    /// `β + Σ_k ζ^k·c_k`.
+    q: Vec<Fr>,
+    /// The inverse column's entries (`Row(t)` when an entry is table row `t`, so the commitment
+    /// can bucket it).
+    entries: Vec<Entry>,
+}
+
+fn packed_columns(
+    spec: &LookupSpec,
+    layout: &Layout,
+    inputs: &[Vec<IntTensor>],
+    ch: &super::Challenges,
+    rows: usize,
+) -> Result<Packed, Error> {
+    let len = layout.len();
+    let mut p = vec![Fr::zero(); len];
+    let mut q = vec![ch.beta; len];
+    let mut entries = vec![Entry::Zero; len];
+    let width = spec.table.width();
+    for (j, cols) in inputs.iter().enumerate() {
+        let base = layout.offsets[j];
+        let positions = padded_positions(cols[0].shape());
+        for (k, col) in cols.iter().enumerate() {
+            let zeta_k = ch.zeta.pow([k as u64]);
+            let mle = col.to_mle();
+            q[base..base + mle.evals().len()]
+                .par_iter_mut()
+                .zip(mle.evals())
+                .for_each(|(q, c)| *q += zeta_k * c);
+        }
+        for (i, pos) in positions.iter().enumerate() {
+            let at = base + pos;
+            p[at] = Fr::one();
+            let x = cols[0].data()[i];
+            let row = spec
+                .table
+                .row_of(x)
+                .filter(|_| width == 1 || spec.table.apply(x) == cols.get(1).map(|y| y.data()[i]));
+            entries[at] = match row {
+                Some(t) if t < rows => Entry::Row(t as u32),
+                _ => Entry::Other(q[at].inverse().ok_or(Error::Invalid {
+                    what: "lookup",
+                    reason: "β + f vanishes on an entry".into(),
+                })?),
+            };
+        }
+    }
+    Ok(Packed { p, q, entries })
 }

@@ -1,9 +1,9 @@
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
-use ark_ff::{One, Zero};
+use ark_ec::AffineRepr;
+use ark_ff::One;
 use ark_std::rand::{Rng, SeedableRng, rngs::StdRng};
 
-use super::gkr::HalfEvals;
 use super::table::{prefix_sums, shape_mask_eval};
 use super::*;
 use crate::curve::fr_from_i64;
@@ -20,13 +20,15 @@ fn srs() -> &'static Srs {
 
 const ORACLE: &str = "test oracle";
 
-/// A statement, its witness, and every committed polynomial (the test's opening oracle).
+/// A statement, its witness, and every committed polynomial (the test's opening oracle): the
+/// statement's, and the helpers of every proof made through [`Case::prove`].
 #[derive(Clone)]
 struct Case {
     spec: LookupSpec,
     instance: LookupInstance,
     witness: LookupWitness,
     polys: Vec<(Commitment, DenseMle)>,
+    helpers: Arc<Mutex<Vec<(Commitment, DenseMle)>>>,
 }
 
 impl Case {
@@ -61,21 +63,38 @@ impl Case {
             .unwrap_or_else(|_| vec![0; 1 << spec.table.num_vars()]);
         let mc = commit_multiplicities(srs(), &m).unwrap();
         polys.push((mc, DenseMle::new(m.iter().map(|x| Fr::from(*x)).collect()).unwrap()));
-        let instance = LookupInstance { inputs: looked_up, recompositions, multiplicities: mc };
+        let instance =
+            LookupInstance { inputs: looked_up, recompositions, multiplicities: mc, chunk_vars: 0 };
         Self {
             spec,
             instance,
-            witness: LookupWitness { inputs, recomposed, multiplicities: m },
+            witness: LookupWitness { inputs, recomposed, multiplicities: m, srs: srs().clone() },
             polys,
+            helpers: Arc::default(),
         }
+    }
+
+    /// Registers a proof's helper polynomials under their commitments.
+    fn register(&self, out: &LookupOutput) {
+        let commitments = out.proof.inverse_chunks.iter().chain([&out.proof.table_inverses]);
+        let mut helpers = self.helpers.lock().unwrap();
+        helpers.extend(commitments.copied().zip(out.helpers.iter().cloned()));
+    }
+
+    /// The honest prover, registering the helpers.
+    fn prove(&self, t: &mut Transcript) -> LookupProof {
+        let out = prove_with_helpers(&self.spec, &self.instance, &self.witness, t).unwrap();
+        self.register(&out);
+        out.proof
     }
 
     /// Runs the block verifier, then checks every claim against the committed polynomials.
     fn verify_and_open(&self, proof: &LookupProof, t: &mut Transcript) -> Result<(), VerifyError> {
         let claims = Lookup::verify(&self.spec, &self.instance, proof, t)?;
+        let helpers = self.helpers.lock().unwrap();
         for c in &claims.committed {
             let (_, poly) =
-                self.polys.iter().find(|(k, _)| *k == c.commitment).ok_or(
+                self.polys.iter().chain(helpers.iter()).find(|(k, _)| *k == c.commitment).ok_or(
                     VerifyError::Mismatch { protocol: ORACLE, what: "unknown commitment" },
                 )?;
             if poly.evaluate(&c.point)? != c.value {
@@ -130,72 +149,82 @@ fn wide_case(size: usize, seed: u64) -> Case {
 }
 
 fn tamperings(proof: &LookupProof) -> Vec<Tampering<LookupProof>> {
-    let gkr_final = VerifyError::SumcheckFinal { protocol: "lookup gkr" };
-    let mismatch = |what| VerifyError::Mismatch { protocol: PROTOCOL, what };
+    let last = VerifyError::SumcheckFinal { protocol: PROTOCOL };
     let mut out = Vec::new();
-    let mut push = |field: String, p: LookupProof, expected: VerifyError| {
-        out.push(Tampering { field, proof: p, expected })
+    let mut push = |field: String, proof: LookupProof, expected: VerifyError| {
+        out.push(Tampering { field, proof, expected })
     };
-    for i in 0..proof.gkr.roots.len() {
+    let g = crate::curve::G1Affine::generator();
+    let moved = |c: &Commitment| Commitment((c.0 + g).into());
+    for k in 0..proof.inverse_chunks.len() {
         let mut p = proof.clone();
-        p.gkr.roots[i].numerator += Fr::one();
-        push(format!("root {i} numerator"), p, gkr_final.clone());
+        p.inverse_chunks[k] = moved(&p.inverse_chunks[k]);
+        push(format!("inverse chunk {k}"), p, last.clone());
         let mut p = proof.clone();
-        p.gkr.roots[i].denominator += Fr::one();
-        push(format!("root {i} denominator"), p, gkr_final.clone());
-    }
-    for (d, layer) in proof.gkr.layers.iter().enumerate() {
-        for r in 0..layer.rounds.len() {
-            let mut p = proof.clone();
-            p.gkr.layers[d].rounds[r].at_zero += Fr::one();
-            push(format!("layer {d} round {r} H(0)"), p, gkr_final.clone());
-            let mut p = proof.clone();
-            p.gkr.layers[d].rounds[r].leading += Fr::one();
-            push(format!("layer {d} round {r} leading coefficient"), p, gkr_final.clone());
-        }
-        for h in 0..layer.halves.len() {
-            let fields: [fn(&mut HalfEvals) -> &mut Fr; 4] =
-                [|h| &mut h.p_left, |h| &mut h.p_right, |h| &mut h.q_left, |h| &mut h.q_right];
-            for (k, f) in fields.iter().enumerate() {
-                let mut p = proof.clone();
-                *f(&mut p.gkr.layers[d].halves[h]) += Fr::one();
-                push(format!("layer {d} halves {h}.{k}"), p, gkr_final.clone());
-            }
-        }
-    }
-    for j in 0..proof.column_evals.len() {
-        for k in 0..proof.column_evals[j].len() {
-            let mut p = proof.clone();
-            p.column_evals[j][k] += Fr::one();
-            push(format!("column eval {j}.{k}"), p, mismatch("lookup leaf denominators"));
-        }
+        p.inverse_evals[k] += Fr::one();
+        push(format!("inverse eval {k}"), p, last.clone());
     }
     let mut p = proof.clone();
+    p.table_inverses = moved(&p.table_inverses);
+    push("table inverses".into(), p, last.clone());
+    let mut p = proof.clone();
+    p.sum += Fr::one();
+    push("sum".into(), p, last.clone());
+    for (r, round) in proof.sumcheck.rounds.iter().enumerate() {
+        for e in 0..round.evals_except_one.len() {
+            let mut p = proof.clone();
+            p.sumcheck.rounds[r].evals_except_one[e] += Fr::one();
+            push(format!("sumcheck round {r} eval {e}"), p, last.clone());
+        }
+    }
+    for i in 0..proof.column_evals.len() {
+        let mut p = proof.clone();
+        p.column_evals[i] += Fr::one();
+        push(format!("column eval {i}"), p, last.clone());
+    }
+    let mut p = proof.clone();
+    p.table_inverse_eval += Fr::one();
+    push("table inverse eval".into(), p, last.clone());
+    let mut p = proof.clone();
     p.multiplicity_eval += Fr::one();
-    push("multiplicity eval".into(), p, mismatch("table leaf numerators"));
+    push("multiplicity eval".into(), p, last.clone());
     for i in 0..proof.table_output_evals.len() {
         let mut p = proof.clone();
         p.table_output_evals[i] += Fr::one();
-        push("table output eval".into(), p, mismatch("table leaf denominators"));
+        push(format!("table output eval {i}"), p, last.clone());
     }
-    let layers = proof.gkr.layers.len();
+    let shape =
+        |what, expected: usize| VerifyError::ProofShape { what, expected, got: expected - 1 };
     let mut p = proof.clone();
-    p.gkr.layers.pop();
-    let what = "gkr layers";
+    p.inverse_chunks.pop();
     push(
-        "gkr layers (one dropped)".into(),
+        "inverse chunks (one dropped)".into(),
         p,
-        VerifyError::ProofShape { what, expected: layers, got: layers - 1 },
+        shape("lookup inverse chunks", proof.inverse_chunks.len()),
     );
-    let n = proof.column_evals.len();
     let mut p = proof.clone();
     p.column_evals.pop();
-    let what = "lookup column evaluations";
     push(
         "column evals (one dropped)".into(),
         p,
-        VerifyError::ProofShape { what, expected: n, got: n - 1 },
+        shape("lookup column evaluations", proof.column_evals.len()),
     );
+    let mut p = proof.clone();
+    p.inverse_evals.pop();
+    push(
+        "inverse evals (one dropped)".into(),
+        p,
+        shape("lookup inverse evaluations", proof.inverse_evals.len()),
+    );
+    if !proof.sumcheck.rounds.is_empty() {
+        let mut p = proof.clone();
+        p.sumcheck.rounds.pop();
+        push(
+            "sumcheck rounds (one dropped)".into(),
+            p,
+            shape("sumcheck rounds", proof.sumcheck.rounds.len()),
+        );
+    }
     out
 }
 
@@ -225,7 +254,7 @@ macro_rules! conformance_case {
             }
 
             fn prove(&self, t: &mut Transcript) -> LookupProof {
-                Lookup::prove(&self.0.spec, &self.0.instance, &self.0.witness, t).unwrap().0
+                self.0.prove(t)
             }
 
             fn verify(&self, proof: &LookupProof, t: &mut Transcript) -> Result<(), VerifyError> {
@@ -273,8 +302,9 @@ fn prover_and_verifier_hand_on_the_same_claims() {
     let verified =
         Lookup::verify(&case.spec, &case.instance, &proof, &mut Transcript::new(b"c")).unwrap();
     assert_eq!(claims, verified);
-    // 4 vectors · 1 column + multiplicities + 1 recomposed value.
-    assert_eq!(claims.committed.len(), 6);
+    // 4 vectors · 1 column + multiplicities + 1 recomposed value + 4 inverse chunks (4 vectors
+    // of 64 padded entries, chunks of 64) + the table inverses.
+    assert_eq!(claims.committed.len(), 11);
 }
 
 #[test]
@@ -344,135 +374,4 @@ fn bad_instances_are_typed_errors() {
         Lookup::verify(&case.spec, &two_cols, &proof, &mut Transcript::new(b"x")),
         Err(VerifyError::Input(Error::Length { .. }))
     ));
-}
-
-/// Every compressed round, expanded as the verifier does (`eq` prefix, `eq(r_t, X)`, `H` with
-/// `H(1)` from the running claim), is the true round polynomial, computed by brute force over the
-/// tables bound to the earlier challenges; prover and verifier agree on `ρ`, the final claim and
-/// the transcript.
-#[test]
-fn layer_rounds_are_the_true_round_polynomials() {
-    use super::layer::{LayerInstance, prove_layer, verify_layer};
-    use crate::mle::bind_first_slice;
-    use ark_ff::Field;
-    let mut rng = StdRng::seed_from_u64(10);
-    let mut rand = |n: usize| -> Vec<Fr> { (0..n).map(|_| Fr::from(rng.r#gen::<u64>())).collect() };
-    let g = |t: &[Fr; 4], lambda: Fr| t[0] * t[3] + t[1] * t[2] + lambda * t[2] * t[3];
-    for d in 0..6usize {
-        for count in 1..=3usize {
-            let lambda = rand(1)[0];
-            let point = rand(d);
-            let eq = eq_table(&point).unwrap();
-            let tables: Vec<[Vec<Fr>; 4]> = (0..count)
-                .map(|_| [rand(1 << d), rand(1 << d), rand(1 << d), rand(1 << d)])
-                .collect();
-            let claims: Vec<Fr> = tables
-                .iter()
-                .map(|t| {
-                    (0..1 << d)
-                        .map(|x| eq[x] * g(&[t[0][x], t[1][x], t[2][x], t[3][x]], lambda))
-                        .sum()
-                })
-                .collect();
-            let insts = tables
-                .iter()
-                .zip(&claims)
-                .map(|(t, c)| LayerInstance { claim: *c, tables: t.clone() })
-                .collect();
-            let (mut pt, mut vt) = (Transcript::new(b"l"), Transcript::new(b"l"));
-            let out = prove_layer(&point, insts, lambda, &mut pt).unwrap();
-            let sub = verify_layer(&point, &claims, &out.rounds, &mut vt).unwrap();
-            assert_eq!(sub.point, out.point, "d = {d}");
-            assert_eq!(pt, vt);
-            let finals: Fr =
-                out.final_evals.iter().zip(&sub.coefficients).map(|(e, a)| *a * g(e, lambda)).sum();
-            assert_eq!(finals, sub.expected, "d = {d}, count = {count}: final claim");
-
-            // Brute force, round by round.
-            let mut hat: Fr = claims.iter().zip(&sub.coefficients).map(|(c, a)| *c * a).sum();
-            let mut prefix = Fr::one();
-            let mut bound: Vec<Vec<Vec<Fr>>> = tables.iter().map(|t| t.to_vec()).collect();
-            let mut eq_bound = eq.clone();
-            for (t, round) in out.rounds.iter().enumerate() {
-                let r_t = point[t];
-                let h1 = (hat - (Fr::one() - r_t) * round.at_zero) * r_t.inverse().unwrap();
-                let h = |x: Fr| {
-                    round.at_zero + (h1 - round.at_zero - round.leading) * x + round.leading * x * x
-                };
-                for x in [0u64, 1, 2, 3].map(Fr::from) {
-                    let e = bind_first_slice(&eq_bound, x);
-                    let mut truth = Fr::zero();
-                    for (tabs, a) in bound.iter().zip(&sub.coefficients) {
-                        let b: Vec<Vec<Fr>> = tabs.iter().map(|v| bind_first_slice(v, x)).collect();
-                        for y in 0..e.len() {
-                            truth += *a * e[y] * g(&[b[0][y], b[1][y], b[2][y], b[3][y]], lambda);
-                        }
-                    }
-                    let eq_t = (Fr::one() - r_t) * (Fr::one() - x) + r_t * x;
-                    assert_eq!(prefix * eq_t * h(x), truth, "d = {d}, round {t}");
-                }
-                let rho = out.point[t];
-                hat = h(rho);
-                prefix *= (Fr::one() - r_t) * (Fr::one() - rho) + r_t * rho;
-                eq_bound = bind_first_slice(&eq_bound, rho);
-                for tabs in bound.iter_mut() {
-                    for v in tabs.iter_mut() {
-                        *v = bind_first_slice(v, rho);
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// A zero coordinate in the claim point is a degenerate challenge for both sides.
-#[test]
-fn layer_with_a_zero_coordinate_is_rejected() {
-    use super::layer::{LayerInstance, prove_layer, verify_layer};
-    let point = vec![Fr::from(3u64), Fr::zero()];
-    let inst = LayerInstance {
-        claim: Fr::one(),
-        tables: [vec![Fr::one(); 4], vec![Fr::one(); 4], vec![Fr::one(); 4], vec![Fr::one(); 4]],
-    };
-    assert!(matches!(
-        prove_layer(&point, vec![inst], Fr::one(), &mut Transcript::new(b"z")),
-        Err(Error::Invalid { .. })
-    ));
-    let rounds = vec![super::layer::LayerRound { at_zero: Fr::one(), leading: Fr::one() }; 2];
-    assert!(matches!(
-        verify_layer(&point, &[Fr::one()], &rounds, &mut Transcript::new(b"z")),
-        Err(VerifyError::DegenerateChallenge { .. })
-    ));
-}
-
-/// A false layer claim: the forger learns `ρ` through the library's own round schedule with a
-/// placeholder round, then picks the round that makes the final check pass. It works only if the
-/// round is not absorbed before `ρ` is squeezed.
-#[test]
-fn layer_round_binds_its_challenge() {
-    use super::layer::{LayerRound, absorb_claims, round_challenge, verify_layer};
-    use crate::mle::bind_first_slice;
-    use ark_ff::Field;
-    let (r, lambda) = (Fr::from(5u64), Fr::from(7u64));
-    let tables: [Vec<Fr>; 4] = [1u64, 2, 3, 4].map(|k| vec![Fr::from(k), Fr::from(k + 10)]);
-    let false_claim = Fr::from(1234u64);
-    let mut t = Transcript::new(b"forge");
-    let alphas = absorb_claims(&mut t.clone(), &[false_claim]);
-    let mut peek = t.clone();
-    let _ = absorb_claims(&mut peek, &[false_claim]);
-    let placeholder = LayerRound { at_zero: Fr::zero(), leading: Fr::zero() };
-    let rho = round_challenge(&mut peek, &placeholder);
-    let e: Vec<Fr> = tables.iter().map(|v| bind_first_slice(v, rho)[0]).collect();
-    let target = alphas[0] * (e[0] * e[3] + e[1] * e[2] + lambda * e[2] * e[3]);
-    // H(ρ) = H0·((1 − ρ) − ρ(1 − r)/r) + ρ·Ĉ/r with leading coefficient 0.
-    let r_inv = r.inverse().unwrap();
-    let hat = alphas[0] * false_claim;
-    let coeff = (Fr::one() - rho) - rho * (Fr::one() - r) * r_inv;
-    let at_zero = (target - rho * hat * r_inv) * coeff.inverse().unwrap();
-    let round = LayerRound { at_zero, leading: Fr::zero() };
-    let sub = verify_layer(&[r], &[false_claim], &[round], &mut t).unwrap();
-    assert_ne!(sub.point[0], rho, "the round must change the challenge");
-    let e: Vec<Fr> = tables.iter().map(|v| bind_first_slice(v, sub.point[0])[0]).collect();
-    let honest_final = sub.coefficients[0] * (e[0] * e[3] + e[1] * e[2] + lambda * e[2] * e[3]);
-    assert_ne!(sub.expected, honest_final, "a false claim passed the layer");
 }

@@ -1,24 +1,18 @@
-//! Lookup verifier: shape checks, the challenges, the GKR replay, the root equation and the leaf
-//! checks against values it evaluates itself (masks, the structured input column).
+//! Lookup verifier: shape checks, the challenges, the sumcheck replay and its final check against
+//! values it evaluates itself (masks, the structured input column, both `eq`).
 
-use ark_ff::One;
+use ark_ff::{One, Zero};
 
-use super::gkr::{self, Fraction};
+use super::layout::Layout;
 use super::table::shape_mask_eval;
 use super::{LookupInstance, LookupProof, LookupSpec, PROTOCOL, derive_challenges};
 use crate::claim::{BlockClaims, Claim};
 use crate::curve::{Fr, fr_from_i64};
 use crate::error::{Error, VerifyError};
-use crate::mle::{MAX_NUM_VARS, eq_table, padding_factor};
-use crate::tensor::axis_vars;
+use crate::kzg::Commitment;
+use crate::mle::eq_eval;
+use crate::sumcheck::{SumOfProducts, SumcheckStatement, verify_batch};
 use crate::transcript::Transcript;
-
-/// Sizes of the lookup tree: vectors are padded to `2^c` entries, and there are `2^slot_vars`
-/// slots. Leaf point = `(slot bits, ρ)`.
-pub(super) struct Layout {
-    pub c: usize,
-    pub slot_vars: usize,
-}
 
 /// Checks the statement against the spec (caller input, not proof bytes).
 pub(super) fn check_instance(spec: &LookupSpec, inst: &LookupInstance) -> Result<Layout, Error> {
@@ -36,12 +30,6 @@ pub(super) fn check_instance(spec: &LookupSpec, inst: &LookupInstance) -> Result
             expected: width,
             got: v.columns.len(),
         });
-    }
-    let vars = |s: &[usize]| axis_vars(s).iter().sum::<usize>();
-    let c = inst.inputs.iter().map(|v| vars(&v.shape)).max().unwrap_or(0);
-    let slot_vars = inst.inputs.len().next_power_of_two().trailing_zeros() as usize;
-    if c + slot_vars > MAX_NUM_VARS {
-        return Err(invalid(format!("{} lookup variables exceed {MAX_NUM_VARS}", c + slot_vars)));
     }
     for r in &inst.recompositions {
         let range_ok = spec.table.outputs().is_none()
@@ -62,12 +50,43 @@ pub(super) fn check_instance(spec: &LookupSpec, inst: &LookupInstance) -> Result
             }
         }
     }
-    Ok(Layout { c, slot_vars })
+    Layout::new(inst.inputs.iter().map(|v| v.shape.as_slice()), inst.chunk_vars)
 }
 
-/// Absorbs the leaf evaluations, after the GKR, in the prover's order.
-pub(super) fn absorb_leaf_evals(t: &mut Transcript, proof: &LookupProof) {
-    t.append_serializable(b"lookup column evals", &proof.column_evals);
+/// Absorbs the proof's own commitments and the claimed sum, before `λ`, `τ`, `τ_T`.
+pub(super) fn absorb_helpers(t: &mut Transcript, chunks: &[Commitment], g: &Commitment, sum: &Fr) {
+    // Guard (DESIGN §8.1): the inverse columns and S are bound before the zero-check challenges.
+    t.append_serializable(b"lookup inverse chunks", &chunks);
+    t.append_serializable(b"lookup table inverses", g);
+    t.append_scalar(b"lookup sum", sum);
+}
+
+/// The zero-check weight and points.
+pub(super) struct ZeroCheck {
+    pub lambda: Fr,
+    pub tau: Vec<Fr>,
+    pub tau_table: Vec<Fr>,
+}
+
+pub(super) fn draw_zero_check(t: &mut Transcript, layout: &Layout, table_vars: usize) -> ZeroCheck {
+    let lambda = t.challenge_scalar(b"lookup lambda");
+    let tau = (0..layout.num_vars).map(|_| t.challenge_scalar(b"lookup tau")).collect();
+    let tau_table = (0..table_vars).map(|_| t.challenge_scalar(b"lookup tau table")).collect();
+    ZeroCheck { lambda, tau, tau_table }
+}
+
+/// `h + λ·eq·h·q − λ·eq·p` over the inputs `[h, q, eq, p]` (both sides have this form).
+pub(super) fn zero_check_expr(lambda: Fr) -> SumOfProducts {
+    SumOfProducts {
+        terms: vec![(Fr::one(), vec![0]), (lambda, vec![2, 0, 1]), (-lambda, vec![2, 3])],
+    }
+}
+
+/// Absorbs the final evaluations, after the sumcheck, in the prover's order.
+pub(super) fn absorb_final_evals(t: &mut Transcript, proof: &LookupProof) {
+    t.append_scalars(b"lookup column evals", &proof.column_evals);
+    t.append_scalars(b"lookup inverse evals", &proof.inverse_evals);
+    t.append_scalar(b"lookup table inverse eval", &proof.table_inverse_eval);
     t.append_scalar(b"lookup multiplicity eval", &proof.multiplicity_eval);
     t.append_scalars(b"lookup table output evals", &proof.table_output_evals);
 }
@@ -77,42 +96,47 @@ pub(super) fn output_claims(
     spec: &LookupSpec,
     inst: &LookupInstance,
     proof: &LookupProof,
-    lookup_point: &[Fr],
-    table_point: &[Fr],
+    r: &[Fr],
+    r_table: &[Fr],
     layout: &Layout,
 ) -> Result<BlockClaims, VerifyError> {
-    let rho = &lookup_point[layout.slot_vars..];
-    let own_point = |shape: &[usize]| {
-        let n: usize = axis_vars(shape).iter().sum();
-        rho[rho.len() - n..].to_vec()
-    };
+    let width = spec.table.width();
     let mut committed = Vec::new();
-    for (v, evals) in inst.inputs.iter().zip(&proof.column_evals) {
-        let point = own_point(&v.shape);
-        for (c, e) in v.columns.iter().zip(evals) {
-            committed.push(Claim { commitment: *c, point: point.clone(), value: *e });
+    for (j, v) in inst.inputs.iter().enumerate() {
+        let point = layout.own_point(j, r);
+        for (c, e) in v.columns.iter().zip(&proof.column_evals[j * width..]) {
+            committed.push(Claim { commitment: *c, point: point.to_vec(), value: *e });
         }
     }
     committed.push(Claim {
         commitment: inst.multiplicities,
-        point: table_point.to_vec(),
+        point: r_table.to_vec(),
         value: proof.multiplicity_eval,
     });
     if let (Some(c), Some(e)) = (spec.table_commitment, proof.table_output_evals.first()) {
-        committed.push(Claim { commitment: c, point: table_point.to_vec(), value: *e });
+        committed.push(Claim { commitment: c, point: r_table.to_vec(), value: *e });
     }
-    for r in &inst.recompositions {
-        let shape = &inst.inputs[r.limbs[0]].shape;
-        let point = own_point(shape);
-        let mut value = -fr_from_i64(r.offset) * shape_mask_eval(shape, &point)?;
+    for rec in &inst.recompositions {
+        let shape = &inst.inputs[rec.limbs[0]].shape;
+        let point = layout.own_point(rec.limbs[0], r);
+        let mut value = -fr_from_i64(rec.offset) * shape_mask_eval(shape, point)?;
         let mut weight = Fr::one();
-        let step = Fr::from(1u64 << r.limb_bits);
-        for l in &r.limbs {
-            value += weight * proof.column_evals[*l][0];
+        let step = Fr::from(1u64 << rec.limb_bits);
+        for l in &rec.limbs {
+            value += weight * proof.column_evals[*l * width];
             weight *= step;
         }
-        committed.push(Claim { commitment: r.value, point, value });
+        committed.push(Claim { commitment: rec.value, point: point.to_vec(), value });
     }
+    let chunk_point = layout.chunk_point(r);
+    for (c, e) in proof.inverse_chunks.iter().zip(&proof.inverse_evals) {
+        committed.push(Claim { commitment: *c, point: chunk_point.to_vec(), value: *e });
+    }
+    committed.push(Claim {
+        commitment: proof.table_inverses,
+        point: r_table.to_vec(),
+        value: proof.table_inverse_eval,
+    });
     Ok(BlockClaims { committed, tensors: vec![] })
 }
 
@@ -127,68 +151,59 @@ pub(super) fn verify(
     let shape = |what, expected: usize, got: usize| {
         if expected == got { Ok(()) } else { Err(VerifyError::ProofShape { what, expected, got }) }
     };
-    shape("lookup column evaluations", inst.inputs.len(), proof.column_evals.len())?;
-    for e in &proof.column_evals {
-        shape("lookup column evaluations per vector", width, e.len())?;
-    }
+    shape("lookup inverse chunks", layout.chunks, proof.inverse_chunks.len())?;
+    shape("lookup column evaluations", inst.inputs.len() * width, proof.column_evals.len())?;
+    shape("lookup inverse evaluations", layout.chunks, proof.inverse_evals.len())?;
     shape("lookup table output evaluations", width - 1, proof.table_output_evals.len())?;
 
-    // ζ and β, after the statement and the multiplicities.
+    // ζ and β, after the statement and the multiplicities; λ, τ, τ_T after [h_k], [g] and S.
     let ch = derive_challenges(t, spec, inst);
-    let depths = [layout.slot_vars + layout.c, spec.table.num_vars()];
-    let (roots, leaves) = gkr::verify(&depths, &proof.gkr, t)?;
-    let mismatch = |what| VerifyError::Mismatch { protocol: PROTOCOL, what };
-    // logUp: Σ mask/(β + f) = Σ m/(β + t).
-    if !gkr::fractions_equal(&roots[0], &roots[1]) {
-        return Err(mismatch("logUp fractional sums"));
-    }
-    absorb_leaf_evals(t, proof);
+    absorb_helpers(t, &proof.inverse_chunks, &proof.table_inverses, &proof.sum);
+    let table_vars = spec.table.num_vars();
+    let zc = draw_zero_check(t, &layout, table_vars);
+    // logUp: both sides are claimed to sum to the same S.
+    let statements = [
+        SumcheckStatement { num_vars: layout.num_vars, degree: 3, claim: proof.sum },
+        SumcheckStatement { num_vars: table_vars, degree: 3, claim: proof.sum },
+    ];
+    let sub = verify_batch(&statements, &proof.sumcheck, t)?;
+    absorb_final_evals(t, proof);
+    let point = &sub.point;
+    let r = &point[point.len() - layout.num_vars..];
+    let r_table = &point[point.len() - table_vars..];
 
-    // Lookup leaves: numerators are the masks, denominators β + Σ_k ζ^k·c_k.
-    let (slot_point, rho) = leaves[0].point.split_at(layout.slot_vars);
-    let slot_eq = eq_table(slot_point)?;
-    let mut numerator = Fr::from(0u64);
-    let mut combined = Fr::from(0u64);
-    for ((v, evals), eq) in inst.inputs.iter().zip(&proof.column_evals).zip(&slot_eq) {
-        let n: usize = axis_vars(&v.shape).iter().sum();
-        let (lead, own) = rho.split_at(rho.len() - n);
-        let weight = *eq * padding_factor(lead);
-        numerator += weight * shape_mask_eval(&v.shape, own)?;
+    // Lookup side at r: h from the chunks, q = β + Σ_j w_j·Σ_k ζ^k c_{j,k}, p = Σ_j w_j·mask_j.
+    let mut h = Fr::zero();
+    for (k, e) in proof.inverse_evals.iter().enumerate() {
+        h += layout.chunk_weight(k, r) * e;
+    }
+    let mut combined = Fr::zero();
+    let mut mask = Fr::zero();
+    for (j, v) in inst.inputs.iter().enumerate() {
+        let w = layout.weight(j, r);
+        mask += w * shape_mask_eval(&v.shape, layout.own_point(j, r))?;
         let mut zeta_k = Fr::one();
-        for e in evals {
-            combined += weight * zeta_k * e;
+        for e in &proof.column_evals[j * width..(j + 1) * width] {
+            combined += w * zeta_k * e;
             zeta_k *= ch.zeta;
         }
     }
-    let expect = |got: &Fraction, p: Fr, q: Fr, wp, wq| {
-        if got.numerator != p {
-            Err(mismatch(wp))
-        } else if got.denominator != q {
-            Err(mismatch(wq))
-        } else {
-            Ok(())
-        }
-    };
-    expect(
-        &leaves[0].value,
-        numerator,
-        ch.beta + combined,
-        "lookup leaf numerators",
-        "lookup leaf denominators",
-    )?;
+    let lookup_side = [h, ch.beta + combined, eq_eval(&zc.tau, r)?, mask];
 
-    // Table leaves: numerators are the multiplicities, denominators β + T_in + ζ·T_out.
-    let r_table = &leaves[1].point;
+    // Table side at r_T: q_T = β + T_in + ζ·T_out.
     let mut table_q = ch.beta + spec.table.input_column_eval(r_table)?;
     if let Some(e) = proof.table_output_evals.first() {
         table_q += ch.zeta * e;
     }
-    expect(
-        &leaves[1].value,
-        proof.multiplicity_eval,
+    let table_side = [
+        proof.table_inverse_eval,
         table_q,
-        "table leaf numerators",
-        "table leaf denominators",
-    )?;
-    output_claims(spec, inst, proof, &leaves[0].point, r_table, &layout)
+        eq_eval(&zc.tau_table, r_table)?,
+        proof.multiplicity_eval,
+    ];
+    let lookup_expr = zero_check_expr(zc.lambda);
+    let table_expr = zero_check_expr(zc.lambda);
+    let exprs = [&lookup_expr, &table_expr];
+    sub.check_final(PROTOCOL, &exprs, &[lookup_side.to_vec(), table_side.to_vec()])?;
+    output_claims(spec, inst, proof, r, r_table, &layout)
 }

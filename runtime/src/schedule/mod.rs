@@ -47,11 +47,9 @@ use tessera_blocks::curve::fr_from_i64;
 use tessera_blocks::elementwise::{PaddingCheck, PaddingCheckInstance, PaddingCheckSpec};
 use tessera_blocks::kzg::Commitment;
 use tessera_blocks::lookup::table::shape_mask_eval;
-use tessera_blocks::lookup::{
-    LookedUp, Lookup, LookupInstance, LookupSpec, LookupWitness, Recomposition,
-};
+use tessera_blocks::lookup::{LookedUp, LookupInstance, LookupSpec, LookupWitness, Recomposition};
 use tessera_blocks::tensor::{IntTensor, axis_vars};
-use tessera_blocks::{Fr, Transcript};
+use tessera_blocks::{Fr, Srs, Transcript};
 use tessera_compiler::plan::{BlockPlan, Lin, Ref, Role};
 use tessera_compiler::quant::qop::QId;
 
@@ -60,7 +58,7 @@ use crate::proof::Recorded;
 use crate::witness::{Witness, eval_lin, range_table, range_vectors};
 
 /// Version string absorbed first.
-pub(crate) const PROTOCOL_VERSION: &[u8] = b"tessera proof v3";
+pub(crate) const PROTOCOL_VERSION: &[u8] = b"tessera proof v4";
 
 const VIRTUAL: TensorId = TensorId(u32::MAX);
 const VIRTUAL_LEFT: TensorId = TensorId(u32::MAX - 1);
@@ -81,6 +79,9 @@ pub(crate) enum Poly {
     FunctionMultiplicities(usize),
     /// The output column of function table `t` (committed in the verifying key).
     Table(usize),
+    /// The `i`-th helper polynomial a lookup proof committed (its inverse columns), in schedule
+    /// order.
+    Helper(usize),
 }
 
 /// The prover's or the verifier's half of each step.
@@ -99,6 +100,16 @@ pub(crate) trait Side {
     ) -> Result<BlockClaims, Self::Error>
     where
         B::Proof: Recorded;
+
+    /// Proves (and records, keeping the helper polynomials for the accumulator) or replays (and
+    /// verifies) one lookup block.
+    fn lookup(
+        &mut self,
+        at: &str,
+        spec: &LookupSpec,
+        instance: &LookupInstance,
+        witness: &dyn Fn(&Witness, &Srs) -> Result<LookupWitness, Error>,
+    ) -> Result<BlockClaims, Self::Error>;
 
     /// Evaluations the prover sends: computed (prover) or read from the proof (verifier), then
     /// absorbed under `label` by both.
@@ -136,6 +147,8 @@ pub(crate) struct Schedule<'a, S: Side> {
     /// Product claims `Π f_k(r) = v` waiting for step 6 (see [`relations`]).
     products: Vec<relations::ProductClaim>,
     pub leaves: Vec<(Claim, Poly)>,
+    /// Helper polynomials seen so far (the next [`Poly::Helper`] index).
+    helpers: usize,
 }
 
 fn num_vars(shape: &[usize]) -> usize {
@@ -164,6 +177,7 @@ impl<'a, S: Side> Schedule<'a, S> {
             pending: vec![Vec::new(); n],
             products: Vec::new(),
             leaves: Vec::new(),
+            helpers: 0,
         }
     }
 
@@ -267,9 +281,10 @@ impl<'a, S: Side> Schedule<'a, S> {
             inputs,
             recompositions,
             multiplicities: self.commitments.multiplicities,
+            chunk_vars: self.lookup_chunk_vars(),
         };
         let plan = self.plan;
-        let claims = self.side.block::<Lookup>("range lookup", &spec, &instance, &|w| {
+        let claims = self.side.lookup("range lookup", &spec, &instance, &|w, srs| {
             let recomposed = plan
                 .range_checks
                 .iter()
@@ -282,6 +297,7 @@ impl<'a, S: Side> Schedule<'a, S> {
                 inputs: range_vectors(&w.limbs),
                 recomposed,
                 multiplicities: w.multiplicities.clone(),
+                srs: srs.clone(),
             })
         })?;
         // Claims out: every limb, the multiplicities, every recomposed value (module doc of lookup).
@@ -295,11 +311,30 @@ impl<'a, S: Side> Schedule<'a, S> {
         let value_polys = checks.iter().map(|c| Poly::Lin(c.value.terms.clone()));
         let polys: Vec<Poly> =
             limb_polys.into_iter().chain([Poly::Multiplicities]).chain(value_polys).collect();
-        if claims.committed.len() != polys.len() || !claims.tensors.is_empty() {
-            return Err(
-                Reject { at: "range lookup".into(), what: "unexpected claims".into() }.into()
-            );
-        }
+        self.lookup_leaves("range lookup", claims, polys)
+    }
+
+    /// Lookups commit their inverse columns in chunks as large as the largest polynomial of the
+    /// plan: the accumulator opens one that large anyway.
+    pub(super) fn lookup_chunk_vars(&self) -> usize {
+        crate::keys::required_srs_size(self.plan).trailing_zeros() as usize
+    }
+
+    /// Makes leaves of a lookup's claims: the `expected` statement polynomials first, then the
+    /// proof's helpers (every claim after those).
+    pub(super) fn lookup_leaves(
+        &mut self,
+        at: &str,
+        claims: BlockClaims,
+        expected: Vec<Poly>,
+    ) -> Result<(), S::Error> {
+        let helpers = claims.committed.len().checked_sub(expected.len());
+        let Some(helpers) = helpers.filter(|h| *h > 0 && claims.tensors.is_empty()) else {
+            return Err(Reject { at: at.into(), what: "unexpected lookup claims".into() }.into());
+        };
+        let first = self.helpers;
+        self.helpers += helpers;
+        let polys = expected.into_iter().chain((first..self.helpers).map(Poly::Helper));
         self.leaves.extend(claims.committed.into_iter().zip(polys));
         Ok(())
     }

@@ -46,7 +46,7 @@ use tessera_blocks::elementwise::{
     HadamardBatchSpec, Instance,
 };
 use tessera_blocks::lookup::table::shape_mask_eval;
-use tessera_blocks::lookup::{LookedUp, Lookup, LookupInstance, LookupSpec, LookupWitness};
+use tessera_blocks::lookup::{LookedUp, LookupInstance, LookupSpec, LookupWitness};
 use tessera_blocks::permutation::StructuredMap;
 use tessera_blocks::tensor::IntTensor;
 use tessera_compiler::plan::{Lin, Ref, Step};
@@ -300,8 +300,13 @@ impl<S: Side> Schedule<'_, S> {
             }
             expected.push((mc, Poly::FunctionMultiplicities(k)));
             expected.push((table_commitment, Poly::Table(f.table)));
-            let instance = LookupInstance { inputs, recompositions: vec![], multiplicities: mc };
-            let claims = self.side.block::<Lookup>(&at, &spec, &instance, &|w| {
+            let instance = LookupInstance {
+                inputs,
+                recompositions: vec![],
+                multiplicities: mc,
+                chunk_vars: self.lookup_chunk_vars(),
+            };
+            let claims = self.side.lookup(&at, &spec, &instance, &|w, srs| {
                 Ok(LookupWitness {
                     inputs: function_vectors(plan, &w.committed, &f.nodes)?,
                     recomposed: vec![],
@@ -310,17 +315,16 @@ impl<S: Side> Schedule<'_, S> {
                         .get(k)
                         .cloned()
                         .ok_or_else(|| Error::Input("missing multiplicities".into()))?,
+                    srs: srs.clone(),
                 })
             })?;
-            if claims.committed.len() != expected.len() || !claims.tensors.is_empty() {
-                return Err(bad("unexpected lookup claims").into());
-            }
-            for (c, (commitment, poly)) in claims.committed.into_iter().zip(expected) {
-                if c.commitment != commitment {
+            for (c, (commitment, _)) in claims.committed.iter().zip(&expected) {
+                if c.commitment != *commitment {
                     return Err(bad("a lookup claim on an unexpected commitment").into());
                 }
-                self.leaves.push((c, poly));
             }
+            let polys = expected.into_iter().map(|(_, p)| p).collect();
+            self.lookup_leaves(&at, claims, polys)?;
         }
         Ok(())
     }

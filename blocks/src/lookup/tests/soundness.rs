@@ -3,18 +3,30 @@
 
 use ark_ff::{Field, One, Zero};
 
-use super::super::prover::prove_with_multiplicities;
+use super::super::inverses::Entry;
+use super::super::layout::Layout;
+use super::super::prover::{Cheats, prove_with_multiplicities};
+use super::super::verifier::{absorb_helpers, draw_zero_check};
 use super::*;
+use crate::mle::eq_table;
 
 const SOUNDNESS: &[u8] = b"lookup soundness";
 
 /// Replaces the multiplicities (committing them, as a cheater must) and proves with them.
 fn prove_with(case: &mut Case, m: Vec<Fr>) -> LookupProof {
+    prove_cheating(case, m, &Cheats::default())
+}
+
+/// [`prove_with`] with deviations in the inverse column.
+fn prove_cheating(case: &mut Case, m: Vec<Fr>, cheats: &Cheats<'_>) -> LookupProof {
     let mc = kzg::commit(srs(), &m).unwrap();
     case.instance.multiplicities = mc;
     case.polys.push((mc, DenseMle::new(m.clone()).unwrap()));
     let t = &mut Transcript::new(SOUNDNESS);
-    prove_with_multiplicities(&case.spec, &case.instance, &case.witness.inputs, &m, t).unwrap().0
+    let (spec, inst, inputs) = (&case.spec, &case.instance, &case.witness.inputs);
+    let out = prove_with_multiplicities(spec, inst, inputs, &m, srs(), cheats, t).unwrap();
+    case.register(&out);
+    out.proof
 }
 
 /// Counts by the first column only, skipping entries outside the table (what a cheater commits).
@@ -32,8 +44,10 @@ fn verify_soundness(case: &Case, proof: &LookupProof) -> Result<(), VerifyError>
     case.verify_and_open(proof, &mut Transcript::new(SOUNDNESS))
 }
 
+/// A wrong logUp sum, or an inverse column that is not `p/(β + f)`, ends in the sumcheck's final
+/// check.
 fn fractional_sums() -> VerifyError {
-    VerifyError::Mismatch { protocol: PROTOCOL, what: "logUp fractional sums" }
+    VerifyError::SumcheckFinal { protocol: PROTOCOL }
 }
 
 fn small_range_case(values: Vec<i64>) -> Case {
@@ -130,21 +144,11 @@ fn table_values_not_behind_the_verifying_key_commitment_are_rejected() {
         let inputs = x.into_iter().zip(y).map(|(x, y)| vec![x, y]).collect();
         Case::new(c.spec, inputs, vec![])
     };
-    let proof = Lookup::prove(
-        &fake_case.spec,
-        &fake_case.instance,
-        &fake_case.witness,
-        &mut Transcript::new(SOUNDNESS),
-    )
-    .unwrap()
-    .0;
+    let proof = fake_case.prove(&mut Transcript::new(SOUNDNESS));
     let mut against_real = fake_case.clone();
     against_real.spec = real.clone();
-    // The transcripts diverge at the table digest, so the GKR's first non-trivial layer fails.
-    assert_eq!(
-        verify_soundness(&against_real, &proof),
-        Err(VerifyError::SumcheckFinal { protocol: "lookup gkr" })
-    );
+    // The transcripts diverge at the table digest, so the sumcheck's final check fails.
+    assert_eq!(verify_soundness(&against_real, &proof), Err(fractional_sums()));
 
     // (b) Same transcript as the real key (digest and commitment), but the prover's table values
     // are the fake ones: the block accepts, and the claim on the key's commitment fails to open.
@@ -173,4 +177,118 @@ fn table_values_not_behind_the_verifying_key_commitment_are_rejected() {
         hyperkzg::verify(&srs().verifier_key(), &key, &claim.point, claim.value, &opening, t),
         Err(VerifyError::Mismatch { protocol: "hyperkzg", what: "folding equation" })
     );
+}
+
+/// One entry outside the table, hidden by two inverse entries that keep both the sum and
+/// `Σ_x eq(τ, x)·(h·q − p)` right — possible only for a prover that knows `τ` before committing
+/// `h` and `S`. The test peeks `τ` with placeholder commitments: the forgery passes if the
+/// inverse commitments and `S` are not absorbed before `λ, τ, τ_T`.
+#[test]
+fn zero_check_point_is_drawn_after_the_inverse_columns() {
+    let values = vec![3, 7, 20, 0, 15, 9];
+    let mut case = small_range_case(values.clone());
+    let m = counts_by_input(&case.spec.table, &case.witness.inputs);
+    let mut peek = Transcript::new(SOUNDNESS);
+    let mc = kzg::commit(srs(), &m).unwrap();
+    let mut instance = case.instance.clone();
+    instance.multiplicities = mc;
+    let ch = derive_challenges(&mut peek, &case.spec, &instance);
+    let layout =
+        Layout::new([case.instance.inputs[0].shape.as_slice()], case.instance.chunk_vars).unwrap();
+    absorb_helpers(&mut peek, &[], &Commitment::default(), &Fr::zero());
+    let zc = draw_zero_check(&mut peek, &layout, case.spec.table.num_vars());
+    let eq = eq_table(&zc.tau).unwrap();
+    // Honest inverses everywhere except entries 2 (value 20, outside) and 0 (value 3).
+    let q = |x: i64| ch.beta + fr_from_i64(x);
+    let table_sum: Fr =
+        m.iter().enumerate().map(|(t, k)| *k * q(t as i64).inverse().unwrap()).sum();
+    let rest: Fr = [1, 3, 4, 5].iter().map(|i| q(values[*i]).inverse().unwrap()).sum();
+    // x0 + x2 = table_sum − rest and eq0·(x0·q0 − 1) + eq2·(x2·q2 − 1) = 0.
+    let (q0, q2, e0, e2) = (q(values[0]), q(values[2]), eq[0], eq[2]);
+    let target = table_sum - rest;
+    let x2 = (e0 + e2 - e0 * q0 * target) * (e2 * q2 - e0 * q0).inverse().unwrap();
+    let x0 = target - x2;
+    let forge = move |e: &mut [Entry]| {
+        e[0] = Entry::Other(x0);
+        e[2] = Entry::Other(x2);
+    };
+    let cheats = Cheats { inverses: Some(&forge), ..Cheats::default() };
+    let proof = prove_cheating(&mut case, m, &cheats);
+    assert_eq!(
+        verify_soundness(&case, &proof),
+        Err(fractional_sums()),
+        "τ did not depend on the inverse commitments and S"
+    );
+}
+
+/// An inverse column whose entries are not `p/(β + f)` fails the zero-check even when it sums to
+/// the table side (the value outside the table is given the inverse the sum needs).
+#[test]
+fn inverse_column_balancing_the_sum_is_rejected() {
+    let values = vec![3, 7, 20, 0, 15, 9];
+    let mut case = small_range_case(values.clone());
+    let m = counts_by_input(&case.spec.table, &case.witness.inputs);
+    let mut peek = Transcript::new(SOUNDNESS);
+    let mut instance = case.instance.clone();
+    instance.multiplicities = kzg::commit(srs(), &m).unwrap();
+    let ch = derive_challenges(&mut peek, &case.spec, &instance);
+    let q = |x: i64| ch.beta + fr_from_i64(x);
+    let table_sum: Fr =
+        m.iter().enumerate().map(|(t, k)| *k * q(t as i64).inverse().unwrap()).sum();
+    let rest: Fr = [0, 1, 3, 4, 5].iter().map(|i| q(values[*i]).inverse().unwrap()).sum();
+    let balance = table_sum - rest;
+    let forge = move |e: &mut [Entry]| e[2] = Entry::Other(balance);
+    let cheats = Cheats { inverses: Some(&forge), ..Cheats::default() };
+    let proof = prove_cheating(&mut case, m, &cheats);
+    assert_eq!(proof.sum, table_sum, "the forged column sums to the table side");
+    assert_eq!(verify_soundness(&case, &proof), Err(fractional_sums()));
+}
+
+/// A prover that commits one inverse column and runs the sumcheck on another passes the block,
+/// and is caught by the claim on the committed chunk (the block must hand that claim on).
+#[test]
+fn inverse_chunk_claims_bind_the_committed_column() {
+    let mut case = small_range_case(vec![3, 7, 12, 0, 15, 9]);
+    let m = counts_by_input(&case.spec.table, &case.witness.inputs);
+    let other = |e: &mut [Entry]| e[1] = Entry::Other(Fr::from(5u64));
+    let cheats = Cheats { committed_inverses: Some(&other), ..Cheats::default() };
+    let proof = prove_cheating(&mut case, m, &cheats);
+    let claims =
+        Lookup::verify(&case.spec, &case.instance, &proof, &mut Transcript::new(SOUNDNESS))
+            .expect("the block itself accepts");
+    assert!(claims.committed.iter().any(|c| c.commitment == proof.inverse_chunks[0]));
+    assert_eq!(
+        verify_soundness(&case, &proof),
+        Err(VerifyError::Mismatch { protocol: ORACLE, what: "claim" })
+    );
+}
+
+/// Multiplicities on the wrong rows, with a table side `g` forged to sum to the lookup side: the
+/// table side's zero-check (`g·(β + t) = m`) catches it.
+#[test]
+fn table_inverses_balancing_the_sum_are_rejected() {
+    let mut case = function_case(40, 4);
+    let m: Vec<Fr> = case.witness.multiplicities.iter().map(|x| Fr::from(*x)).collect();
+    let hit = m.iter().position(|x| !x.is_zero()).unwrap();
+    let miss = m.iter().position(|x| x.is_zero()).unwrap();
+    let mut shifted = m.clone();
+    shifted[hit] -= Fr::one();
+    shifted[miss] += Fr::one();
+    // g keeps the honest values (so it sums to the lookup side) while m moved.
+    let mut peek = Transcript::new(SOUNDNESS);
+    let mut instance = case.instance.clone();
+    instance.multiplicities = kzg::commit(srs(), &shifted).unwrap();
+    let ch = derive_challenges(&mut peek, &case.spec, &instance);
+    let table = &case.spec.table;
+    let out = table.output_column().unwrap();
+    let honest: Vec<Fr> = m
+        .iter()
+        .zip(table.input_column())
+        .zip(out.evals())
+        .map(|((m, x), y)| *m * (ch.beta + x + ch.zeta * y).inverse().unwrap())
+        .collect();
+    let forge = move |g: &mut Vec<Fr>| *g = honest.clone();
+    let cheats = Cheats { table_inverses: Some(&forge), ..Cheats::default() };
+    let proof = prove_cheating(&mut case, shifted, &cheats);
+    assert_eq!(verify_soundness(&case, &proof), Err(fractional_sums()));
 }
