@@ -89,6 +89,8 @@ fn check_shapes(instance: &LookupInstance, inputs: &[Vec<IntTensor>]) -> Result<
 
 /// A cheating prover's edit of the inverse column's entries.
 pub(crate) type EditEntries<'a> = &'a dyn Fn(&mut [Entry]);
+/// A cheating prover's edit of the table side.
+pub(crate) type EditTable<'a> = &'a dyn Fn(&mut Vec<Fr>);
 
 /// How a cheating prover deviates (soundness tests); the default is honest.
 #[derive(Default)]
@@ -98,7 +100,7 @@ pub(crate) struct Cheats<'a> {
     /// Alters only what is committed of the inverse column; the sumcheck uses the real one.
     pub committed_inverses: Option<EditEntries<'a>>,
     /// Alters the table side `g`, in the commitment and the sumcheck alike.
-    pub table_inverses: Option<&'a dyn Fn(&mut Vec<Fr>)>,
+    pub table_inverses: Option<EditTable<'a>>,
 }
 
 /// Proves with the given multiplicities, which are NOT checked: honest callers go through
