@@ -118,8 +118,8 @@ fn serial_msm_matches_arkworks() {
     }
 }
 
-/// A node's proof is its sumcheck alone: `8 + n·72` bytes compressed, the same for 2 children as
-/// for 64 (no per-child value is sent).
+/// A node's proof is its sumcheck alone: a 2-byte header and 2 scalars per round, `2 + n·64`
+/// bytes compressed, the same for 2 children as for 64 (no per-child value is sent).
 #[test]
 fn node_proof_size_does_not_grow_with_children() {
     use ark_serialize::CanonicalSerialize;
@@ -128,6 +128,6 @@ fn node_proof_size_does_not_grow_with_children() {
         let children = f.children();
         let out =
             prove_node::<Sound>(&mut transcript(), &children, 5, Parallelism::Tables).unwrap();
-        assert_eq!(out.proof.compressed_size(), 8 + 5 * 72, "{leaves} children");
+        assert_eq!(out.proof.compressed_size(), 2 + 5 * 64, "{leaves} children");
     }
 }

@@ -33,7 +33,10 @@ mod prover;
 mod verifier;
 
 use ark_ff::{AdditiveGroup, One, Zero};
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ark_serialize::{
+    CanonicalDeserialize, CanonicalSerialize, Compress, Read, SerializationError, Valid, Validate,
+    Write,
+};
 
 pub use prover::{SumcheckInstance, SumcheckOutput, prove_batch};
 pub use verifier::{BatchSubclaim, SumcheckStatement, verify_batch};
@@ -95,9 +98,78 @@ pub struct RoundPoly {
 }
 
 /// A batched sumcheck proof: one compressed polynomial per round.
-#[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
+///
+/// Encoding: the number of rounds and the number of scalars per round (one byte each; every round
+/// has the same), then the scalars — not a length per round, which would cost 8 bytes each.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SumcheckProof {
     pub rounds: Vec<RoundPoly>,
+}
+
+impl SumcheckProof {
+    /// `(rounds, scalars per round)`, if both fit the encoding.
+    fn header(&self) -> Result<(u8, u8), SerializationError> {
+        let width = self.rounds.first().map_or(0, |r| r.evals_except_one.len());
+        if self.rounds.iter().any(|r| r.evals_except_one.len() != width) {
+            return Err(SerializationError::InvalidData);
+        }
+        let rounds =
+            u8::try_from(self.rounds.len()).map_err(|_| SerializationError::InvalidData)?;
+        let width = u8::try_from(width).map_err(|_| SerializationError::InvalidData)?;
+        Ok((rounds, width))
+    }
+}
+
+impl CanonicalSerialize for SumcheckProof {
+    fn serialize_with_mode<W: Write>(
+        &self,
+        mut writer: W,
+        compress: Compress,
+    ) -> Result<(), SerializationError> {
+        let (rounds, width) = self.header()?;
+        writer.write_all(&[rounds, width])?;
+        for r in &self.rounds {
+            for e in &r.evals_except_one {
+                e.serialize_with_mode(&mut writer, compress)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn serialized_size(&self, compress: Compress) -> usize {
+        let scalars = self.rounds.iter().map(|r| r.evals_except_one.len()).sum::<usize>();
+        2 + scalars * Fr::zero().serialized_size(compress)
+    }
+}
+
+impl Valid for SumcheckProof {
+    fn check(&self) -> Result<(), SerializationError> {
+        self.header().map(|_| ())
+    }
+}
+
+impl CanonicalDeserialize for SumcheckProof {
+    fn deserialize_with_mode<R: Read>(
+        mut reader: R,
+        compress: Compress,
+        validate: Validate,
+    ) -> Result<Self, SerializationError> {
+        let mut header = [0u8; 2];
+        reader.read_exact(&mut header)?;
+        let [rounds, width] = header.map(usize::from);
+        if rounds > crate::mle::MAX_NUM_VARS || width > MAX_DEGREE {
+            return Err(SerializationError::InvalidData);
+        }
+        let rounds = (0..rounds)
+            .map(|_| {
+                let evals_except_one = (0..width)
+                    .map(|_| Fr::deserialize_with_mode(&mut reader, compress, validate))
+                    .collect::<Result<_, _>>()?;
+                Ok(RoundPoly { evals_except_one })
+            })
+            .collect::<Result<_, SerializationError>>()?;
+        Ok(Self { rounds })
+    }
 }
 
 fn absorb_statements(

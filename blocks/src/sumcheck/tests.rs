@@ -262,3 +262,25 @@ fn bad_inputs_are_typed_errors() {
     let proof = SumcheckProof { rounds: vec![] };
     assert!(matches!(verify_batch(&st, &proof, t), Err(VerifyError::Input(_))));
 }
+
+#[test]
+fn encoding_is_a_header_and_the_scalars() {
+    use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+    let round = |k: u64| RoundPoly { evals_except_one: vec![Fr::from(k), Fr::from(k + 1)] };
+    let proof = SumcheckProof { rounds: (0..5).map(round).collect() };
+    let mut bytes = Vec::new();
+    proof.serialize_compressed(&mut bytes).unwrap();
+    assert_eq!(bytes.len(), 2 + 5 * 2 * 32);
+    assert_eq!(bytes.len(), proof.compressed_size());
+    assert_eq!(&bytes[..2], &[5, 2]);
+    assert_eq!(SumcheckProof::deserialize_compressed(bytes.as_slice()).unwrap(), proof);
+    // Ragged rounds have no encoding; headers beyond the limits are rejected.
+    let mut ragged = proof.clone();
+    ragged.rounds[3].evals_except_one.pop();
+    assert!(ragged.serialize_compressed(&mut Vec::new()).is_err());
+    for header in [[33u8, 2], [1, 9]] {
+        let mut b = header.to_vec();
+        b.extend(vec![0u8; 32 * 9 * 33]);
+        assert!(SumcheckProof::deserialize_compressed(b.as_slice()).is_err(), "{header:?}");
+    }
+}
