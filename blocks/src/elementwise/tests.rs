@@ -211,18 +211,30 @@ fn eval_checks_shapes_and_overflow() {
 
 // ---- padding check ----
 
+/// Two committed tensors of different shapes, checked in one batch.
 struct PadCase {
     spec: PaddingCheckSpec,
-    table: DenseMle,
+    tables: Vec<DenseMle>,
     instance: PaddingCheckInstance,
 }
 
 fn pad_case(size: usize, seed: u64) -> PadCase {
     let mut rng = StdRng::seed_from_u64(seed);
-    let spec = PaddingCheckSpec { shape: vec![3, size] };
-    let table = random_tensor(&spec.shape, &mut rng).to_mle();
-    let instance = PaddingCheckInstance { commitment: fake_commitment(&table) };
-    PadCase { spec, table, instance }
+    let spec = PaddingCheckSpec { shapes: vec![vec![3, size], vec![size.div_ceil(4) + 2, 3]] };
+    let tables: Vec<DenseMle> =
+        spec.shapes.iter().map(|s| random_tensor(s, &mut rng).to_mle()).collect();
+    let instance =
+        PaddingCheckInstance { commitments: tables.iter().map(fake_commitment).collect() };
+    PadCase { spec, tables, instance }
+}
+
+impl PadCase {
+    fn set(&mut self, tensor: usize, position: usize, value: Fr) {
+        let mut evals = self.tables[tensor].evals().to_vec();
+        evals[position] = value;
+        self.tables[tensor] = DenseMle::new(evals).unwrap();
+        self.instance.commitments[tensor] = fake_commitment(&self.tables[tensor]);
+    }
 }
 
 /// Block tests need only a binding tag for the table, not a real KZG commitment.
@@ -243,21 +255,21 @@ impl ConformanceCase for PadCase {
         pad_case(size, seed)
     }
     fn check(&self) -> Result<(), RelationError> {
-        PaddingCheck::check(&self.spec, &self.instance, &self.table)
+        PaddingCheck::check(&self.spec, &self.instance, &self.tables)
     }
     fn corrupt_witness(&mut self) {
-        let mut evals = self.table.evals().to_vec();
+        let mut evals = self.tables[0].evals().to_vec();
         let last = evals.len() - 1; // row 3 of 4 is padding
         evals[last] += Fr::one();
-        self.table = DenseMle::new(evals).unwrap();
+        self.tables[0] = DenseMle::new(evals).unwrap();
     }
     fn prove(&self, t: &mut Transcript) -> PaddingCheckProof {
-        PaddingCheck::prove(&self.spec, &self.instance, &self.table, t).unwrap().0
+        PaddingCheck::prove(&self.spec, &self.instance, &self.tables, t).unwrap().0
     }
     fn verify(&self, proof: &PaddingCheckProof, t: &mut Transcript) -> Result<(), VerifyError> {
         let claims = PaddingCheck::verify(&self.spec, &self.instance, proof, t)?;
-        for c in claims.committed {
-            if self.table.evaluate(&c.point)? != c.value {
+        for (c, table) in claims.committed.iter().zip(&self.tables) {
+            if table.evaluate(&c.point)? != c.value {
                 return Err(VerifyError::Mismatch { protocol: "oracle", what: "committed claim" });
             }
         }
@@ -265,12 +277,25 @@ impl ConformanceCase for PadCase {
     }
     fn tamperings(&self, proof: &PaddingCheckProof) -> Vec<Tampering<PaddingCheckProof>> {
         let mut out = sumcheck_tamperings(proof, |p| &mut p.sumcheck, "padding check");
+        for i in 0..proof.tensor_evals.len() {
+            let mut p = proof.clone();
+            p.tensor_evals[i] += Fr::one();
+            out.push(Tampering {
+                field: format!("tensor_evals[{i}]"),
+                proof: p,
+                expected: VerifyError::SumcheckFinal { protocol: "padding check" },
+            });
+        }
         let mut p = proof.clone();
-        p.tensor_eval += Fr::one();
+        p.tensor_evals.pop();
         out.push(Tampering {
-            field: "tensor_eval".into(),
+            field: "tensor_evals (one dropped)".into(),
             proof: p,
-            expected: VerifyError::SumcheckFinal { protocol: "padding check" },
+            expected: VerifyError::ProofShape {
+                what: "padding check tensor evaluations",
+                expected: 2,
+                got: 1,
+            },
         });
         out
     }
@@ -283,40 +308,35 @@ fn padding_check_conformance() {
 
 #[test]
 fn nonzero_value_hidden_in_padding_is_rejected() {
-    let mut case = pad_case(5, 5);
-    let mut evals = case.table.evals().to_vec();
-    evals[6] = Fr::from(42u64); // row 0, column 6: padding of the 5-wide axis
-    case.table = DenseMle::new(evals).unwrap();
-    case.instance.commitment = fake_commitment(&case.table);
-    assert!(case.check().is_err());
-    let proof = case.prove(&mut Transcript::new(b"p"));
-    assert_eq!(
-        case.verify(&proof, &mut Transcript::new(b"p")),
-        Err(VerifyError::SumcheckFinal { protocol: "padding check" })
-    );
+    // In either tensor of the batch.
+    for (tensor, position) in [(0, 6), (1, 3)] {
+        let mut case = pad_case(5, 5);
+        case.set(tensor, position, Fr::from(42u64)); // (0, 6): row 0, column 6; (1, 3): column 3
+        assert!(case.check().is_err());
+        let proof = case.prove(&mut Transcript::new(b"p"));
+        assert_eq!(
+            case.verify(&proof, &mut Transcript::new(b"p")),
+            Err(VerifyError::SumcheckFinal { protocol: "padding check" }),
+            "tensor {tensor}"
+        );
+    }
 }
 
-/// If `ρ` were drawn before the commitment is absorbed, a prover could pick two padding values
-/// that cancel under `eq(ρ, ·)`. Here the forger knows the `ρ` of the honest table's transcript.
+/// If `ρ` were drawn before the commitments are absorbed, a prover could pick two padding values
+/// that cancel under `eq(ρ, ·)`. Here the forger knows the `ρ` of the honest tables' transcript.
 #[test]
 fn padding_garbage_cannot_be_fitted_to_rho() {
     let honest = pad_case(5, 6);
-    let n = honest.table.num_vars();
-    let rho = super::padding::challenge(&mut Transcript::new(b"p"), &honest.instance, n);
-    let eq = crate::mle::eq_table(&rho).unwrap();
+    let rho =
+        super::padding::challenges(&mut Transcript::new(b"p"), &honest.spec, &honest.instance);
+    let eq = crate::mle::eq_table(&rho[0]).unwrap();
     // Padded positions 6 and 7 (row 0): g6·eq[6] + g7·eq[7] = 0.
     let g6 = Fr::from(1u64);
     let g7 = -g6 * eq[6] * ark_ff::Field::inverse(&eq[7]).unwrap();
-    let mut evals = honest.table.evals().to_vec();
-    evals[6] = g6;
-    evals[7] = g7;
-    let table = DenseMle::new(evals).unwrap();
-    // The forger keeps the honest commitment's ρ only if the transcript ignores the commitment.
-    let forged = PadCase {
-        spec: honest.spec.clone(),
-        instance: PaddingCheckInstance { commitment: fake_commitment(&table) },
-        table,
-    };
+    let mut forged = pad_case(5, 6);
+    forged.set(0, 6, g6);
+    forged.set(0, 7, g7);
+    // The forger keeps the honest commitments' ρ only if the transcript ignores the commitments.
     let proof = forged.prove(&mut Transcript::new(b"p"));
     assert_eq!(
         forged.verify(&proof, &mut Transcript::new(b"p")),

@@ -339,25 +339,39 @@ impl<'a, S: Side> Schedule<'a, S> {
         Ok(())
     }
 
-    /// Zero padding of every committed tensor whose axes are not all powers of two.
+    /// Zero padding of every committed tensor whose axes are not all powers of two, in one
+    /// batched check.
     fn padding_checks(&mut self) -> Result<(), S::Error> {
-        let refs: Vec<Ref> = self.commitments.tensors.keys().copied().collect();
-        for r in refs {
-            let shape = self.plan.slot_shape(r);
-            if shape.iter().all(|d| d.is_power_of_two()) {
-                continue;
-            }
-            let spec = PaddingCheckSpec { shape };
-            let instance = PaddingCheckInstance { commitment: self.committed(r)? };
-            let claims =
-                self.side.block::<PaddingCheck>(&self.name(r.node), &spec, &instance, &|w| {
+        let refs: Vec<Ref> = self
+            .commitments
+            .tensors
+            .keys()
+            .copied()
+            .filter(|r| !self.plan.slot_shape(*r).iter().all(|d| d.is_power_of_two()))
+            .collect();
+        if refs.is_empty() {
+            return Ok(());
+        }
+        let spec =
+            PaddingCheckSpec { shapes: refs.iter().map(|r| self.plan.slot_shape(*r)).collect() };
+        let commitments = refs.iter().map(|r| self.committed(*r)).collect::<Result<_, _>>()?;
+        let instance = PaddingCheckInstance { commitments };
+        let claims = self.side.block::<PaddingCheck>("padding checks", &spec, &instance, &|w| {
+            refs.iter()
+                .map(|r| {
                     let t =
-                        w.committed.get(&r).ok_or_else(|| Error::Input("missing tensor".into()))?;
+                        w.committed.get(r).ok_or_else(|| Error::Input("missing tensor".into()))?;
                     Ok(t.to_mle())
-                })?;
-            for c in claims.committed {
-                self.leaves.push((c, Poly::Lin(vec![(r, 1)])));
-            }
+                })
+                .collect()
+        })?;
+        if claims.committed.len() != refs.len() || !claims.tensors.is_empty() {
+            return Err(
+                Reject { at: "padding checks".into(), what: "unexpected claims".into() }.into()
+            );
+        }
+        for (c, r) in claims.committed.into_iter().zip(&refs) {
+            self.leaves.push((c, Poly::Lin(vec![(*r, 1)])));
         }
         Ok(())
     }
