@@ -37,6 +37,7 @@ fn setup(spec: LookupSpec, columns: Vec<IntTensor>) -> Setup {
     let looked_up = LookedUp {
         shape: inputs[0][0].shape().to_vec(),
         columns: inputs[0].iter().map(|c| commit_tensor(srs(), c).expect("commit")).collect(),
+        offset: 0,
     };
     let instance = LookupInstance {
         inputs: vec![looked_up],

@@ -97,7 +97,9 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), VerifyError> {
             refs.len()
         )));
     }
-    let limb_counts: Vec<usize> = plan.range_checks.iter().map(|c| c.limbs as usize).collect();
+    // Limb 0 of every check is a combination of the others and the value (see the schedule).
+    let limb_counts: Vec<usize> =
+        plan.range_checks.iter().map(|c| (c.limbs as usize).saturating_sub(1)).collect();
     if proof.limbs.len() != limb_counts.iter().sum::<usize>() {
         return Err(VerifyError::Malformed(format!(
             "{} limb commitments, the plan has {}",

@@ -305,7 +305,9 @@ pub(crate) fn range_witness(plan: &BlockPlan, w: &mut Witness) -> Result<(), Err
     let multiplicities = if limbs.is_empty() {
         vec![0; 1 << table.num_vars()]
     } else {
-        lookup::multiplicities(&table, &range_vectors(&limbs))
+        let looked_up: Vec<Vec<IntTensor>> =
+            limbs.iter().flatten().map(|l| vec![l.clone()]).collect();
+        lookup::multiplicities(&table, &looked_up)
             .map_err(|e| Error::Witness { node: "range lookup".into(), reason: e.to_string() })?
     };
     w.limbs = limbs;
@@ -313,7 +315,25 @@ pub(crate) fn range_witness(plan: &BlockPlan, w: &mut Witness) -> Result<(), Err
     Ok(())
 }
 
-/// The range lookup's looked-up vectors: every limb of every check, one column each, in order.
-pub(crate) fn range_vectors(limbs: &[Vec<IntTensor>]) -> Vec<Vec<IntTensor>> {
-    limbs.iter().flatten().map(|l| vec![l.clone()]).collect()
+/// The range lookup's looked-up vectors: per check, limb 0 minus the check's constant (the
+/// committed combination `C_0`, see the schedule), then its other limbs; one column each.
+pub(crate) fn range_vectors(
+    plan: &BlockPlan,
+    limbs: &[Vec<IntTensor>],
+) -> Result<Vec<Vec<IntTensor>>, Error> {
+    let mut out = Vec::new();
+    for (c, ls) in plan.range_checks.iter().zip(limbs) {
+        let Some((first, rest)) = ls.split_first() else {
+            return Err(Error::Input("a range check without limbs".into()));
+        };
+        out.push(vec![limb_base(first, c.value.constant)?]);
+        out.extend(rest.iter().map(|l| vec![l.clone()]));
+    }
+    Ok(out)
+}
+
+/// `limb_0 − constant` entrywise: the tensor committed in `C_0`.
+pub(crate) fn limb_base(limb0: &IntTensor, constant: i64) -> Result<IntTensor, Error> {
+    let data = limb0.data().iter().map(|x| x - constant).collect();
+    Ok(IntTensor::new(limb0.shape().to_vec(), data)?)
 }

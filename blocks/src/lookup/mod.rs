@@ -12,7 +12,8 @@
 //! ```
 //!
 //! over the **packed domain** of [`layout`] (every vector placed in one cube of `2^a` entries; the
-//! mask `p` is 1 on real entries, 0 on padding).
+//! mask `p` is 1 on real entries, 0 on padding). A vector's first column may carry a public
+//! offset ([`LookedUp::offset`]): `f = c_0 + offset·p + ζ·c_1`.
 //!
 //! **Which protocol (decided, session 4).** Committed inverse columns with one sumcheck
 //! (logUp as in the paper) rather than the fractional-sum GKR (ePrint 2023/1284) used before: the
@@ -115,11 +116,14 @@ impl LookupSpec {
     }
 }
 
-/// One looked-up vector: a committed tensor per table column, all of `shape`.
+/// One looked-up vector: a committed tensor per table column, all of `shape`. The looked-up
+/// values are the first column's entries **plus `offset`** (on the tensor's real entries), so a
+/// caller can look up `v + c` for a committed `v` without committing `v + c`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LookedUp {
     pub shape: Vec<usize>,
     pub columns: Vec<Commitment>,
+    pub offset: i64,
 }
 
 /// `value + offset = Σ_l 2^{limb_bits·l}·limb_l` entrywise; `limbs` index [`LookupInstance::inputs`],
@@ -233,6 +237,7 @@ pub fn derive_challenges(
         let shape: Vec<u64> = v.shape.iter().map(|n| *n as u64).collect();
         t.append_serializable(b"lookup vector shape", &shape);
         t.append_serializable(b"lookup vector columns", &v.columns);
+        t.append_bytes(b"lookup vector offset", &v.offset.to_le_bytes());
     }
     t.append_u64(b"lookup recompositions", instance.recompositions.len() as u64);
     for r in &instance.recompositions {

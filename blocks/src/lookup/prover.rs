@@ -12,7 +12,7 @@ use super::{
     LookupInstance, LookupOutput, LookupProof, LookupSpec, LookupWitness, derive_challenges,
     violated,
 };
-use crate::curve::Fr;
+use crate::curve::{Fr, fr_from_i64};
 use crate::error::{Error, RelationError};
 use crate::mle::{DenseMle, eq_table};
 use crate::srs::Srs;
@@ -29,7 +29,8 @@ pub(super) fn check_relation(
 ) -> Result<(), RelationError> {
     check_instance(spec, instance).map_err(|e| violated(e.to_string()))?;
     check_shapes(instance, &witness.inputs).map_err(|e| violated(e.to_string()))?;
-    let m = super::multiplicities(&spec.table, &witness.inputs)?;
+    let looked_up = with_offsets(instance, &witness.inputs).map_err(|e| violated(e.to_string()))?;
+    let m = super::multiplicities(&spec.table, &looked_up)?;
     if m != witness.multiplicities {
         let row = m.iter().zip(&witness.multiplicities).position(|(a, b)| a != b);
         return Err(violated(format!(
@@ -43,7 +44,7 @@ pub(super) fn check_relation(
         for (i, x) in v.data().iter().enumerate() {
             let mut acc = i128::from(-r.offset);
             for (l, limb) in r.limbs.iter().enumerate() {
-                let limb_value = witness.inputs[*limb][0].data().get(i).copied().unwrap_or(0);
+                let limb_value = looked_up[*limb][0].data().get(i).copied().unwrap_or(0);
                 acc += i128::from(limb_value) << (r.limb_bits as usize * l);
             }
             if acc != i128::from(*x) {
@@ -59,6 +60,30 @@ pub(super) fn check_relation(
         }
     }
     Ok(())
+}
+
+/// The looked-up values: every vector's first column plus its offset.
+fn with_offsets(
+    instance: &LookupInstance,
+    inputs: &[Vec<IntTensor>],
+) -> Result<Vec<Vec<IntTensor>>, Error> {
+    inputs
+        .iter()
+        .zip(&instance.inputs)
+        .map(|(cols, v)| {
+            let mut cols = cols.clone();
+            if let Some(first) = cols.first_mut().filter(|_| v.offset != 0) {
+                let data = first
+                    .data()
+                    .iter()
+                    .map(|x| x.checked_add(v.offset))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or(Error::Invalid { what: "lookup", reason: "offset overflows".into() })?;
+                *first = IntTensor::new(first.shape().to_vec(), data)?;
+            }
+            Ok(cols)
+        })
+        .collect()
 }
 
 fn check_shapes(instance: &LookupInstance, inputs: &[Vec<IntTensor>]) -> Result<(), Error> {
@@ -152,7 +177,8 @@ pub(crate) fn prove_with_multiplicities(
     }
 
     // Lookup side, packed: p (mask), q = β + f, and the inverse column's entries.
-    let Packed { p, q, mut entries } = packed_columns(spec, &layout, inputs, &ch, rows)?;
+    let offsets: Vec<i64> = instance.inputs.iter().map(|v| v.offset).collect();
+    let Packed { p, q, mut entries } = packed_columns(spec, &layout, inputs, &offsets, &ch, rows)?;
     if let Some(alter) = cheats.inverses {
         alter(&mut entries);
     }
@@ -254,6 +280,7 @@ fn packed_columns(
     spec: &LookupSpec,
     layout: &Layout,
     inputs: &[Vec<IntTensor>],
+    offsets: &[i64],
     ch: &super::Challenges,
     rows: usize,
 ) -> Result<Packed, Error> {
@@ -273,10 +300,12 @@ fn packed_columns(
                 .zip(mle.evals())
                 .for_each(|(q, c)| *q += zeta_k * c);
         }
+        let offset = offsets[j];
         for (i, pos) in positions.iter().enumerate() {
             let at = base + pos;
             p[at] = Fr::one();
-            let x = cols[0].data()[i];
+            q[at] += fr_from_i64(offset);
+            let x = cols[0].data()[i].saturating_add(offset);
             let row = spec
                 .table
                 .row_of(x)

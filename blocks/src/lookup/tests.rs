@@ -48,6 +48,7 @@ impl Case {
             .map(|cols| LookedUp {
                 shape: cols[0].shape().to_vec(),
                 columns: cols.iter().map(&mut commit).collect(),
+                offset: 0,
             })
             .collect();
         let mut recompositions = Vec::new();
@@ -374,4 +375,52 @@ fn bad_instances_are_typed_errors() {
         Lookup::verify(&case.spec, &two_cols, &proof, &mut Transcript::new(b"x")),
         Err(VerifyError::Input(Error::Length { .. }))
     ));
+}
+
+/// A range case whose single vector holds `values` and is looked up with `offset`.
+fn offset_case(values: Vec<i64>, offset: i64) -> Case {
+    let spec = LookupSpec::setup(srs(), Table::range(0, 16).unwrap()).unwrap();
+    let shape = vec![values.len()];
+    let mut case = Case::new(spec, vec![vec![tensor(shape.clone(), values.clone())]], vec![]);
+    case.instance.inputs[0].offset = offset;
+    let shifted = tensor(shape, values.iter().map(|v| v + offset).collect());
+    let m = multiplicities(&case.spec.table, &[vec![shifted]])
+        .unwrap_or_else(|_| vec![0; 1 << case.spec.table.num_vars()]);
+    let mc = commit_multiplicities(srs(), &m).unwrap();
+    case.polys.push((mc, DenseMle::new(m.iter().map(|x| Fr::from(*x)).collect()).unwrap()));
+    case.instance.multiplicities = mc;
+    case.witness.multiplicities = m;
+    case
+}
+
+#[test]
+fn offsets_shift_the_looked_up_values() {
+    // −5..10 + 5 lies in [0, 16): the committed values need not be in the table themselves.
+    let case = offset_case(vec![-5, 0, 3, 10, -1], 5);
+    Lookup::check(&case.spec, &case.instance, &case.witness).unwrap();
+    let proof = case.prove(&mut Transcript::new(b"o"));
+    case.verify_and_open(&proof, &mut Transcript::new(b"o")).unwrap();
+    // 11 + 5 = 16 is outside: the relation fails, and a prover that ignores it is caught.
+    let mut bad = offset_case(vec![-5, 0, 11], 5);
+    assert!(Lookup::check(&bad.spec, &bad.instance, &bad.witness).is_err());
+    let m: Vec<Fr> = vec![1, 0, 0, 0, 0, 1].into_iter().chain(vec![0; 10]).map(Fr::from).collect();
+    let mc = kzg::commit(srs(), &m).unwrap();
+    bad.instance.multiplicities = mc;
+    bad.polys.push((mc, DenseMle::new(m.clone()).unwrap()));
+    let t = &mut Transcript::new(b"o");
+    let out = super::prover::prove_with_multiplicities(
+        &bad.spec,
+        &bad.instance,
+        &bad.witness.inputs,
+        &m,
+        srs(),
+        &super::prover::Cheats::default(),
+        t,
+    )
+    .unwrap();
+    bad.register(&out);
+    assert_eq!(
+        bad.verify_and_open(&out.proof, &mut Transcript::new(b"o")),
+        Err(VerifyError::SumcheckFinal { protocol: PROTOCOL })
+    );
 }

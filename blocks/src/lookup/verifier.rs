@@ -119,11 +119,13 @@ pub(super) fn output_claims(
     for rec in &inst.recompositions {
         let shape = &inst.inputs[rec.limbs[0]].shape;
         let point = layout.own_point(rec.limbs[0], r);
-        let mut value = -fr_from_i64(rec.offset) * shape_mask_eval(shape, point)?;
+        let mask = shape_mask_eval(shape, point)?;
+        let mut value = -fr_from_i64(rec.offset) * mask;
         let mut weight = Fr::one();
         let step = Fr::from(1u64 << rec.limb_bits);
         for l in &rec.limbs {
-            value += weight * proof.column_evals[*l * width];
+            let limb_offset = fr_from_i64(inst.inputs[*l].offset) * mask;
+            value += weight * (proof.column_evals[*l * width] + limb_offset);
             weight *= step;
         }
         committed.push(Claim { commitment: rec.value, point: point.to_vec(), value });
@@ -181,7 +183,9 @@ pub(super) fn verify(
     let mut mask = Fr::zero();
     for (j, v) in inst.inputs.iter().enumerate() {
         let w = layout.weight(j, r);
-        mask += w * shape_mask_eval(&v.shape, layout.own_point(j, r))?;
+        let own_mask = shape_mask_eval(&v.shape, layout.own_point(j, r))?;
+        mask += w * own_mask;
+        combined += w * fr_from_i64(v.offset) * own_mask;
         let mut zeta_k = Fr::one();
         for e in &proof.column_evals[j * width..(j + 1) * width] {
             combined += w * zeta_k * e;

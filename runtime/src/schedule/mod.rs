@@ -40,14 +40,14 @@ mod relations;
 
 use std::collections::BTreeMap;
 
-use ark_ff::Zero;
+use ark_ff::{Field, One, Zero};
 use tessera_blocks::block::Block;
 use tessera_blocks::claim::{BlockClaims, Claim, TensorClaim, TensorId};
 use tessera_blocks::curve::fr_from_i64;
 use tessera_blocks::elementwise::{PaddingCheck, PaddingCheckInstance, PaddingCheckSpec};
 use tessera_blocks::kzg::Commitment;
 use tessera_blocks::lookup::table::shape_mask_eval;
-use tessera_blocks::lookup::{LookedUp, LookupInstance, LookupSpec, LookupWitness, Recomposition};
+use tessera_blocks::lookup::{LookedUp, LookupInstance, LookupSpec, LookupWitness};
 use tessera_blocks::tensor::{IntTensor, axis_vars};
 use tessera_blocks::{Fr, Srs, Transcript};
 use tessera_compiler::plan::{BlockPlan, Lin, Ref, Role};
@@ -55,7 +55,7 @@ use tessera_compiler::quant::qop::QId;
 
 use crate::error::{Error, Reject};
 use crate::proof::Recorded;
-use crate::witness::{Witness, eval_lin, range_table, range_vectors};
+use crate::witness::{Witness, range_table, range_vectors};
 
 /// Version string absorbed first.
 pub(crate) const PROTOCOL_VERSION: &[u8] = b"tessera proof v4";
@@ -71,8 +71,10 @@ pub(crate) enum Poly {
     Lin(Vec<(Ref, i64)>),
     /// A weight.
     Weight(QId),
-    /// Limb `l` of range check `c`.
+    /// Limb `l ≥ 1` of range check `c`.
     Limb(usize, usize),
+    /// `v − Σ_{l≥1} 2^{T·l}·limb_l` of range check `c` (its limb 0 minus the check's constant).
+    LimbBase(usize),
     /// The range multiplicities.
     Multiplicities,
     /// The multiplicities of the plan's function lookup `k`.
@@ -250,7 +252,10 @@ impl<'a, S: Side> Schedule<'a, S> {
         Ok(())
     }
 
-    /// Every range check of the plan, as one lookup into `[0, 2^T)`.
+    /// Every range check of the plan, as one lookup into `[0, 2^T)`. A check of `v + c` with `L`
+    /// limbs commits limbs `1..L` only: limb 0 is looked up as `C_0 + c` with
+    /// `C_0 = [v] − Σ_{l≥1} 2^{T·l}·[limb_l]`, a combination both sides compute, so
+    /// `v + c = limb_0 + Σ_{l≥1} 2^{T·l}·limb_l` holds by construction and needs no claim.
     fn range_lookup(&mut self) -> Result<(), S::Error> {
         let checks = &self.plan.range_checks;
         if checks.is_empty() {
@@ -258,59 +263,47 @@ impl<'a, S: Side> Schedule<'a, S> {
         }
         let table = range_table(self.plan)?;
         let spec = LookupSpec { table, table_commitment: None };
+        let bits = self.plan.range_table_bits;
         let mut inputs = Vec::new();
-        let mut recompositions = Vec::new();
+        let mut polys = Vec::new();
         for (i, c) in checks.iter().enumerate() {
             let shape = self.plan.lin_shape(&c.value, c.node);
             let limbs = self.commitments.limbs.get(i).ok_or_else(|| Reject {
                 at: self.name(c.node),
                 what: "missing range limbs".into(),
             })?;
-            let first = inputs.len();
-            for l in limbs {
-                inputs.push(LookedUp { shape: shape.clone(), columns: vec![*l] });
+            let value = self.lin_commitment(&c.value)?;
+            let mut bases = vec![value];
+            let mut coeffs = vec![Fr::one()];
+            for (l, limb) in limbs.iter().enumerate() {
+                bases.push(*limb);
+                coeffs.push(-Fr::from(2u64).pow([u64::from(bits) * (l as u64 + 1)]));
             }
-            recompositions.push(Recomposition {
-                value: self.lin_commitment(&c.value)?,
-                limbs: (first..inputs.len()).collect(),
-                limb_bits: self.plan.range_table_bits,
-                offset: c.value.constant,
-            });
+            let base = Commitment::linear_combination(&bases, &coeffs)?;
+            let offset = c.value.constant;
+            inputs.push(LookedUp { shape: shape.clone(), columns: vec![base], offset });
+            polys.push(Poly::LimbBase(i));
+            for (l, limb) in limbs.iter().enumerate() {
+                inputs.push(LookedUp { shape: shape.clone(), columns: vec![*limb], offset: 0 });
+                polys.push(Poly::Limb(i, l + 1));
+            }
         }
+        polys.push(Poly::Multiplicities);
         let instance = LookupInstance {
             inputs,
-            recompositions,
+            recompositions: vec![],
             multiplicities: self.commitments.multiplicities,
             chunk_vars: self.lookup_chunk_vars(),
         };
         let plan = self.plan;
         let claims = self.side.lookup("range lookup", &spec, &instance, &|w, srs| {
-            let recomposed = plan
-                .range_checks
-                .iter()
-                .map(|c| {
-                    let lin = Lin { terms: c.value.terms.clone(), constant: 0 };
-                    eval_lin(&w.committed, &lin, &plan.lin_shape(&c.value, c.node), false)
-                })
-                .collect::<Result<Vec<_>, _>>()?;
             Ok(LookupWitness {
-                inputs: range_vectors(&w.limbs),
-                recomposed,
+                inputs: range_vectors(plan, &w.limbs)?,
+                recomposed: vec![],
                 multiplicities: w.multiplicities.clone(),
                 srs: srs.clone(),
             })
         })?;
-        // Claims out: every limb, the multiplicities, every recomposed value (module doc of lookup).
-        let limb_polys: Vec<Poly> = self
-            .commitments
-            .limbs
-            .iter()
-            .enumerate()
-            .flat_map(|(c, ls)| (0..ls.len()).map(move |l| Poly::Limb(c, l)))
-            .collect();
-        let value_polys = checks.iter().map(|c| Poly::Lin(c.value.terms.clone()));
-        let polys: Vec<Poly> =
-            limb_polys.into_iter().chain([Poly::Multiplicities]).chain(value_polys).collect();
         self.lookup_leaves("range lookup", claims, polys)
     }
 

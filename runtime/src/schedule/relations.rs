@@ -294,7 +294,8 @@ impl<S: Side> Schedule<'_, S> {
                 }
                 let y = Ref { node: id, slot: 0 };
                 let (xc, yc) = (self.lin_commitment(input)?, self.committed(y)?);
-                inputs.push(LookedUp { shape: self.shape(id).to_vec(), columns: vec![xc, yc] });
+                let shape = self.shape(id).to_vec();
+                inputs.push(LookedUp { shape, columns: vec![xc, yc], offset: 0 });
                 expected.push((xc, Poly::Lin(input.terms.clone())));
                 expected.push((yc, Poly::Lin(vec![(y, 1)])));
             }
