@@ -38,6 +38,7 @@ M = [
     t.append_serializable(b"lookup table inverses", g);
     t.append_scalar(b"lookup sum", sum);""","""    let _ = (t, chunks, g, sum);""")], "zero_check_point_is_drawn_after_the_inverse_columns"),
  ("M27 lookup offset ignored by the verifier", [("lookup/verifier.rs",'        combined += w * fr_from_i64(v.offset) * own_mask;\n','')], "offsets_shift_the_looked_up_values"),
+ ("M28 map batch gamma drawn before the values", [("permutation/map_batch.rs",'    t.append_scalars(b"index map batch values", &instance.values);\n','')], "gamma_is_drawn_after_the_values"),
  ("M21 function columns combined with zeta = 0 (prover and verifier)", [("lookup/mod.rs",'let zeta = t.challenge_scalar(b"lookup zeta");','let zeta = t.challenge_scalar(b"lookup zeta") * Fr::from(0u64);')], "function_pair_with_another_inputs_output_is_rejected"),
  ("M22 conv taps final check skipped", [("matmul/conv.rs",'sub.check_final(TAPS, &[&prod2], &[vec![proof.weight_eval, proof.view_eval]])?;','let _ = &prod2;')], "grouped_wrong_output_entry_is_rejected"),
  ("M23 conv window (and regroup) final check skipped", [("matmul/conv.rs",'sub2.check_final(WINDOW, &exprs, &finals)?;','let _ = (&exprs, &finals);')], "weights_applied_to_another_groups_channels_are_rejected"),

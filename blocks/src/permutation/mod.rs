@@ -24,6 +24,8 @@
 //!   the plan and so bound by the verifying-key digest. No commitment is needed.
 //! * [`Concat`]: `out` is the sum of one affine map per input (`start = −offset`), so the claim
 //!   splits into one value per input, each proven by its map.
+//! * [`MapBatch`]: several structured maps of one input claimed at one point (the taps of a
+//!   pooling window), combined by a challenge into one sumcheck.
 //!
 //! **Padding.** Per-axis padding (each axis padded to a power of two on its own) makes transpose,
 //! squeeze and unsqueeze renamings, and keeps every map's output padding zero: only `i < len`
@@ -38,10 +40,12 @@
 mod axis_eval;
 mod concat;
 mod general;
+mod map_batch;
 mod structured;
 
 pub use concat::{Concat, ConcatProof, ConcatSpec};
 pub use general::{GeneralMap, GeneralMapSpec, ReshapeMap, reshape_map};
+pub use map_batch::{MapBatch, MapBatchInstance, MapBatchSpec};
 pub use structured::{AxisMap, MapProof, StructuredMap, StructuredMapSpec, WindowAxis};
 
 pub(crate) use axis_eval::affine_map_eval;

@@ -138,7 +138,7 @@ impl StructuredMapSpec {
     }
 
     /// `(output axis, source axis, start, step, len)` of the affine axes, by source axis.
-    fn affine_axes(&self) -> Vec<(usize, usize, i64, i64, usize)> {
+    pub(super) fn affine_axes(&self) -> Vec<(usize, usize, i64, i64, usize)> {
         let mut out: Vec<_> = self
             .axes
             .iter()
@@ -274,7 +274,7 @@ fn absorb(t: &mut Transcript, instance: &Instance) {
 
 /// `A(j) = Π_affine A_a(j_src)` and `B(j) = ĩn(pass axes at their points, j)` over the variables of
 /// the affine source axes.
-fn tables(
+pub(super) fn tables(
     spec: &StructuredMapSpec,
     x: &IntTensor,
     out_axes: &[&[Fr]],
@@ -324,7 +324,11 @@ fn tables(
 }
 
 /// The input claim's point: pass axes take the output's sub-points, affine axes the sumcheck's.
-fn input_point(spec: &StructuredMapSpec, out_axes: &[&[Fr]], sumcheck_point: &[Fr]) -> Vec<Fr> {
+pub(super) fn input_point(
+    spec: &StructuredMapSpec,
+    out_axes: &[&[Fr]],
+    sumcheck_point: &[Fr],
+) -> Vec<Fr> {
     let in_vars = axis_vars(&spec.in_shape);
     let mut per_src: Vec<&[Fr]> = vec![&[]; spec.in_shape.len()];
     for (a, m) in spec.axes.iter().enumerate() {

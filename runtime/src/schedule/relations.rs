@@ -47,7 +47,7 @@ use tessera_blocks::elementwise::{
 };
 use tessera_blocks::lookup::table::shape_mask_eval;
 use tessera_blocks::lookup::{LookedUp, LookupInstance, LookupSpec, LookupWitness};
-use tessera_blocks::permutation::StructuredMap;
+use tessera_blocks::permutation::{MapBatch, MapBatchInstance, MapBatchSpec};
 use tessera_blocks::tensor::IntTensor;
 use tessera_compiler::plan::{Lin, Ref, Step};
 use tessera_compiler::quant::qop::QId;
@@ -108,25 +108,23 @@ impl<S: Side> Schedule<'_, S> {
                 for (r, v) in refs.iter().zip(&e) {
                     self.lin_leaf(&Lin::of(*r), &shape, point.clone(), *v)?;
                 }
-                for k in 0..taps {
-                    let spec = pool_tap(&in_shape, &shape, kernel, stride, k);
-                    let output = TensorClaim {
-                        tensor: VIRTUAL,
-                        point: point.clone(),
-                        value: e[0] - e[1 + k],
-                    };
-                    let instance = Instance { output, inputs: vec![VIRTUAL_LEFT] };
-                    let (lin, ins) = (input.clone(), in_shape.clone());
-                    let claims = self.side.block::<StructuredMap>(
-                        &self.name(id),
-                        &spec,
-                        &instance,
-                        &|w| Ok(vec![eval_lin(&w.committed, &lin, &ins, true)?]),
-                    )?;
-                    let [c] = <[TensorClaim; 1]>::try_from(claims.tensors)
-                        .map_err(|_| Reject { at: self.name(id), what: "window claims".into() })?;
-                    self.lin_leaf(&input, &in_shape, c.point, c.value)?;
-                }
+                // Every tap is a window view of the input at the same point: one batch.
+                let spec = MapBatchSpec {
+                    maps: (0..taps)
+                        .map(|k| pool_tap(&in_shape, &shape, kernel, stride, k))
+                        .collect(),
+                };
+                let values = (0..taps).map(|k| e[0] - e[1 + k]).collect();
+                let instance =
+                    MapBatchInstance { point: point.clone(), values, input: VIRTUAL_LEFT };
+                let (lin, ins) = (input.clone(), in_shape.clone());
+                let claims =
+                    self.side.block::<MapBatch>(&self.name(id), &spec, &instance, &|w| {
+                        Ok(vec![eval_lin(&w.committed, &lin, &ins, true)?])
+                    })?;
+                let [c] = <[TensorClaim; 1]>::try_from(claims.tensors)
+                    .map_err(|_| Reject { at: self.name(id), what: "window claims".into() })?;
+                self.lin_leaf(&input, &in_shape, c.point, c.value)?;
                 let diffs: Vec<Lin> = (1..=taps).map(|k| Lin::of(at(k))).collect();
                 self.zero_product(id, &diffs)
             }
