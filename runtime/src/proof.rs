@@ -215,7 +215,8 @@ pub struct Proof {
     pub public: PublicValues,
     /// Commitments to the committed tensors, in plan order (node, then slot).
     pub commitments: Vec<Commitment>,
-    /// Commitments to the range-check limbs, check by check.
+    /// Commitments to the range-check limbs, check by check, limb 0 excepted (the verifier
+    /// derives it from the checked value's and the other limbs' commitments).
     pub limbs: Vec<Commitment>,
     /// Commitment to the range table's multiplicities.
     pub multiplicities: Commitment,

@@ -9,13 +9,16 @@
 //!
 //! **Transcript order.** Protocol version; verifying-key digest (plan, weights, function-table
 //! output columns, SRS); public inputs and outputs; every commitment (committed tensors in plan
-//! order — values and helper slots, lookup outputs included — range limbs, range multiplicities,
+//! order — values and helper slots, lookup outputs included — range limbs (all but limb 0 of
+//! every check: limb 0 is a combination, see [`Schedule`]'s range lookup), range multiplicities,
 //! then one multiplicity vector per merged function lookup, in the plan's table order). Then, in
 //! this order:
-//! 1. the merged range lookup (all range checks of the model into `[0, 2^T)`);
+//! 1. the merged range lookup (all range checks of the model into `[0, 2^T)`; its proof commits
+//!    the lookup's inverse columns, whose claims become accumulator leaves too);
 //! 2. the merged function lookups, one per table in the plan's table order (every lookup node of
 //!    that table, across the whole model, as one `(x, y)` vector; see [`relations`]);
-//! 3. one zero-padding check per committed tensor whose shape is not a power of two per axis;
+//! 3. one batched zero-padding check of every committed tensor whose shape is not a power of two
+//!    per axis;
 //! 4. one random point per model output; the verifier evaluates the public output there;
 //! 5. nodes from last to first: a derived node reduces each claim on its output through its block
 //!    to claims on its inputs; a committed node first turns the claims on it into accumulator

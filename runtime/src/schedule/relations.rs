@@ -20,7 +20,8 @@
 //! * **square root** (`[y, e]`, `0 ≤ e ≤ 2y`): `ρ`; send `ỹ, ẽ, P = (y∘y)~`; claim
 //!   `x̃(ρ) = P + ẽ`; the Hadamard proof of `P`. Then `y² ≤ x < (y + 1)²`.
 //! * **clamp** and **max pool**: range-checked differences whose product is zero (zero checks at a
-//!   fresh point each); max pool first binds the differences to the window views by index maps.
+//!   fresh point each); max pool first binds the differences to the window views, all taps in
+//!   one [`MapBatch`] (one sumcheck and one input claim per pool).
 //! * **max over the last axis** (`[y, D, S]`, `D ≥ 0` range-checked): `ρ`; send `D̃(ρ)` and
 //!   `B = broadcast(y)~(ρ)`; the broadcast proof reducing `B` to a claim on `y`; claim
 //!   `x̃(ρ) = B − D̃(ρ)`; the zero check `S∘(S − 1) = 0`; at a fresh `ρ'` the axis sum
