@@ -85,15 +85,22 @@ fn function_pair_with_another_inputs_output_is_rejected() {
     assert_eq!(verify_soundness(&case, &proof), Err(fractional_sums()));
 }
 
-#[test]
-fn multiplicities_on_the_wrong_rows_are_rejected() {
-    let mut case = function_case(40, 4);
+/// The honest multiplicities of `case`, and a copy with one count moved from a hit row to a row
+/// nobody hits (the same total).
+fn moved_count(case: &Case) -> (Vec<Fr>, Vec<Fr>) {
     let m: Vec<Fr> = case.witness.multiplicities.iter().map(|x| Fr::from(*x)).collect();
     let hit = m.iter().position(|x| !x.is_zero()).unwrap();
     let miss = m.iter().position(|x| x.is_zero()).unwrap();
     let mut shifted = m.clone();
     shifted[hit] -= Fr::one();
     shifted[miss] += Fr::one();
+    (m, shifted)
+}
+
+#[test]
+fn multiplicities_on_the_wrong_rows_are_rejected() {
+    let mut case = function_case(40, 4);
+    let (m, shifted) = moved_count(&case);
     let total = |v: &[Fr]| v.iter().fold(Fr::zero(), |a, b| a + b);
     assert_eq!(total(&shifted), total(&m), "the forgery keeps the total count");
     let proof = prove_with(&mut case, shifted);
@@ -268,12 +275,7 @@ fn inverse_chunk_claims_bind_the_committed_column() {
 #[test]
 fn table_inverses_balancing_the_sum_are_rejected() {
     let mut case = function_case(40, 4);
-    let m: Vec<Fr> = case.witness.multiplicities.iter().map(|x| Fr::from(*x)).collect();
-    let hit = m.iter().position(|x| !x.is_zero()).unwrap();
-    let miss = m.iter().position(|x| x.is_zero()).unwrap();
-    let mut shifted = m.clone();
-    shifted[hit] -= Fr::one();
-    shifted[miss] += Fr::one();
+    let (m, shifted) = moved_count(&case);
     // g keeps the honest values (so it sums to the lookup side) while m moved.
     let mut peek = Transcript::new(SOUNDNESS);
     let mut instance = case.instance.clone();
