@@ -33,12 +33,21 @@ M = [
  ("M18 lookup-side zero-check dropped (prover and verifier)", [("lookup/prover.rs",'let lookup_expr = zero_check_expr(zc.lambda);','let lookup_expr = crate::sumcheck::SumOfProducts { terms: vec![(Fr::one(), vec![0]), (Fr::zero(), vec![2, 0, 1])] };'),("lookup/verifier.rs",'let lookup_expr = zero_check_expr(zc.lambda);','let lookup_expr = SumOfProducts { terms: vec![(Fr::one(), vec![0]), (Fr::zero(), vec![2, 0, 1])] };')], "inverse_column_balancing_the_sum_is_rejected"),
  ("M19 table-side zero-check dropped (prover and verifier)", [("lookup/prover.rs",'let table_expr = zero_check_expr(zc.lambda);','let table_expr = crate::sumcheck::SumOfProducts { terms: vec![(Fr::one(), vec![0]), (Fr::zero(), vec![2, 0, 1])] };'),("lookup/verifier.rs",'let table_expr = zero_check_expr(zc.lambda);','let table_expr = SumOfProducts { terms: vec![(Fr::one(), vec![0]), (Fr::zero(), vec![2, 0, 1])] };')], "table_inverses_balancing_the_sum_are_rejected"),
  ("M20 table output claim dropped", [("lookup/verifier.rs",'        committed.push(Claim { commitment: c, point: r_table.to_vec(), value: *e });','        let _ = (c, e);')], "table_values_not_behind_the_verifying_key_commitment_are_rejected"),
- ("M25 inverse chunk claims dropped", [("lookup/verifier.rs",'        committed.push(Claim { commitment: *c, point: chunk_point.to_vec(), value: *e });','        let _ = (c, e, &chunk_point);')], "inverse_chunk_claims_bind_the_committed_column"),
  ("M26 lookup inverse commitments and sum not absorbed before lambda and tau", [("lookup/verifier.rs","""    t.append_serializable(b"lookup inverse chunks", &chunks);
     t.append_serializable(b"lookup table inverses", g);
     t.append_scalar(b"lookup sum", sum);""","""    let _ = (t, chunks, g, sum);""")], "zero_check_point_is_drawn_after_the_inverse_columns"),
- ("M27 lookup offset ignored by the verifier", [("lookup/verifier.rs",'        combined += w * fr_from_i64(v.offset) * own_mask;\n','')], "offsets_shift_the_looked_up_values"),
+ ("M27 lookup offset ignored by the verifier", [("lookup/verifier.rs","        offsets += w * fr_from_i64(v.offset) * own_mask;\n","")], "offsets_shift_the_looked_up_values"),
  ("M28 map batch gamma drawn before the values", [("permutation/map_batch.rs",'    t.append_scalars(b"index map batch values", &instance.values);\n','')], "gamma_is_drawn_after_the_values"),
+ ("M25 combined inverse-chunk claim dropped", [("lookup/verifier.rs","""    committed.push(Claim {
+        commitment: Commitment::linear_combination(&proof.inverse_chunks, &chunk_weights)?,
+        point: chunk_point,
+        value: proof.inverse_eval,
+    });""","""    let _ = (&chunk_weights, &chunk_point);""")], "inverse_chunk_claims_bind_the_committed_column"),
+ ("M29 combined column claim dropped", [("lookup/verifier.rs","""    committed.push(Claim {
+        commitment: Commitment::linear_combination(&bases, &coeffs)?,
+        point: chunk_point.clone(),
+        value: proof.column_eval,
+    });""","""    let _ = (&bases, &coeffs);""")], "column_claims_bind_the_committed_columns"),
  ("M21 function columns combined with zeta = 0 (prover and verifier)", [("lookup/mod.rs",'let zeta = t.challenge_scalar(b"lookup zeta");','let zeta = t.challenge_scalar(b"lookup zeta") * Fr::from(0u64);')], "function_pair_with_another_inputs_output_is_rejected"),
  ("M22 conv taps final check skipped", [("matmul/conv.rs",'sub.check_final(TAPS, &[&prod2], &[vec![proof.weight_eval, proof.view_eval]])?;','let _ = &prod2;')], "grouped_wrong_output_entry_is_rejected"),
  ("M23 conv window (and regroup) final check skipped", [("matmul/conv.rs",'sub2.check_final(WINDOW, &exprs, &finals)?;','let _ = (&exprs, &finals);')], "weights_applied_to_another_groups_channels_are_rejected"),

@@ -41,12 +41,10 @@ fn setup(spec: LookupSpec, columns: Vec<IntTensor>) -> Setup {
     };
     let instance = LookupInstance {
         inputs: vec![looked_up],
-        recompositions: vec![],
         multiplicities: commit_multiplicities(srs(), &m).expect("commit m"),
         chunk_vars: srs().len().trailing_zeros() as usize,
     };
-    let witness =
-        LookupWitness { inputs, recomposed: vec![], multiplicities: m, srs: srs().clone() };
+    let witness = LookupWitness { inputs, multiplicities: m, srs: srs().clone() };
     Setup { spec, instance, witness }
 }
 

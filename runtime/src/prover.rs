@@ -23,7 +23,7 @@ use crate::proof::{BlockProofs, Proof, PublicTensor, PublicValues, Recorded};
 use crate::schedule::{Commitments, Poly, Schedule, Side};
 use crate::statement::{absorb_statement, arity_code, canonical_arity, public_maps};
 use crate::witness::{
-    Witness, eval_lin, function_table, function_witness, generate, limb_base, range_witness,
+    Witness, eval_lin, function_table, function_witness, generate, range_witness,
 };
 
 /// Options of [`prove`].
@@ -286,14 +286,6 @@ fn materialize(
                     .output_column()
                     .ok_or_else(|| Error::Input(format!("table {t} has no output column")))?,
                 Poly::Weight(id) => w.values[*id].to_mle(),
-                Poly::Limb(c, l) => w.limbs[*c][*l].to_mle(),
-                Poly::LimbBase(c) => {
-                    let check = plan
-                        .range_checks
-                        .get(*c)
-                        .ok_or_else(|| Error::Input(format!("no range check {c}")))?;
-                    limb_base(&w.limbs[*c][0], check.value.constant)?.to_mle()
-                }
                 Poly::Multiplicities => {
                     DenseMle::new(w.multiplicities.iter().map(|m| Fr::from(*m)).collect())?
                 }

@@ -15,7 +15,7 @@
 
 use crate::curve::Fr;
 use crate::error::Error;
-use crate::mle::MAX_NUM_VARS;
+use crate::mle::{MAX_NUM_VARS, padding_factor};
 use crate::tensor::axis_vars;
 
 /// The packed layout of the looked-up vectors.
@@ -95,6 +95,12 @@ impl Layout {
     pub fn weight(&self, j: usize, r: &[Fr]) -> Fr {
         let lead = &r[..r.len() - self.vars[j]];
         bits_eq(lead, self.offsets[j] >> self.vars[j])
+    }
+
+    /// `Π (1 − r_t)` over the coordinates between the chunk's and vector `j`'s own: the factor by
+    /// which the zero extension of vector `j` to `c` variables differs from it at `r`.
+    pub fn extension_factor(&self, j: usize, r: &[Fr]) -> Fr {
+        padding_factor(&r[r.len() - self.chunk_vars..r.len() - self.vars[j]])
     }
 
     /// A chunk's own point: the last `c` coordinates of `r`.

@@ -36,9 +36,9 @@
 //! Both sums equal the same `S`, which is the logUp identity; `h·(β + f) = p` and
 //! `g·(β + t) = m` hold everywhere except with probability `O(a/|F|)` over `τ`, `τ_T` (and `λ`,
 //! drawn after `S`). At the end point `r` (table point `r_T`, the last `K` coordinates) the
-//! prover sends `c^{(j)}_k(r_j)` per vector and column (`r_j` = the vector's own point), `h_k` at
-//! the chunk point, `g(r_T)`, `m(r_T)` and, for function tables, `T_out(r_T)`; the verifier
-//! evaluates `p`, `T_in` and both `eq` itself and checks the sumcheck's final claim.
+//! prover sends the combined column and inverse values below, `g(r_T)`, `m(r_T)` and, for
+//! function tables, `T_out(r_T)`; the verifier evaluates `p`, `T_in` and both `eq` itself and
+//! checks the sumcheck's final claim.
 //!
 //! **Padding is harmless.** Padding entries (inside a vector's padded encoding, between vectors,
 //! and in unused chunks) have `p = 0`, so `h = 0` there whatever the committed value; the verifier
@@ -46,11 +46,15 @@
 //! by repeating its first row ([`table`]), so multiplicities on padding rows only admit genuine
 //! rows.
 //!
-//! **Wide range checks** ([`Recomposition`]): a value `v` with `v + offset ∈ [0, 2^{b·L})` is
-//! decomposed into `L` committed limbs looked up in the range table `[0, 2^b)` together with every
-//! other vector of that table; limbs share their own point `ρ` (same shape), where the verifier
-//! derives the claim `ṽ(ρ) = Σ_l 2^{b·l}·limb̃_l(ρ) − offset·mask̃(ρ)` on `v`'s commitment, so the
-//! recomposition costs nothing beyond the limbs' claims.
+//! **Final claims, combined.** The verifier needs the columns only through
+//! `f(r) = Σ_j w_j·Σ_k ζ^k·c̃_{j,k}(r_j)` and `h` only through `Σ_k eq(r_{<s}, k)·h̃_k(r_c)`
+//! (`w_j` the vector's weight of [`layout`], `r_c` the chunk point). A vector's commitment is also
+//! the commitment of its zero extension to `c` variables (the extension appends zero
+//! coefficients), whose value at `r_c` is `e_j·c̃_j(r_j)` with `e_j = Π (1 − r_t)` over the extension
+//! coordinates. So the prover sends **one** column value and **one** inverse value, and the
+//! verifier hands on one claim on `Σ_j (w_j/e_j)·Σ_k ζ^k·[c_{j,k}]` and one on
+//! `Σ_k eq(r_{<s}, k)·[h_k]`, both at `r_c` — two scalars however many vectors and chunks there are
+//! (a point with some `e_j = 0` is rejected; it occurs with probability `O(a/|F|)`).
 //!
 //! | symbol | meaning |
 //! |---|---|
@@ -60,13 +64,15 @@
 //! | `λ`, `τ`, `τ_T` | zero-check weight and points, squeezed after the inverse commitments and `S` |
 //!
 //! **Transcript order.** Table digest, table size, table output commitment (from the verifying key
-//! — the proof never carries one); looked-up vectors (shape, column commitments); recompositions;
-//! the multiplicities' commitment; squeeze `ζ`, then `β`; the inverse chunk commitments, the
+//! — the proof never carries one); looked-up vectors (shape, column commitments, offset); the
+//! multiplicities' commitment; squeeze `ζ`, then `β`; the inverse chunk commitments, the
 //! table-inverse commitment, `S`; squeeze `λ`, `τ`, `τ_T`; the sumcheck; then the final
-//! evaluations (columns, inverse chunks, table inverse, multiplicities, table output).
+//! evaluations (combined columns, combined inverse chunks, table inverse, multiplicities, table
+//! output).
 //!
 //! **Proof** ([`LookupProof`]): `#chunks + 1` commitments; `S`; `max(a, K)` sumcheck rounds of 3
-//! scalars; one scalar per looked-up column, per chunk, and 2–3 for the table side. Measured
+//! scalars; one combined column value, one combined inverse value and 2–3 for the table side.
+//! Measured before the final claims were combined, which saves one scalar per vector and chunk
 //! (compressed bytes, one vector of `n` entries into a range of `N` rows; the GKR it replaced
 //! needed 5,576–17,576 bytes for the same cases):
 //!
@@ -77,7 +83,7 @@
 //! | 2^16 | 1,826 | 1,826 | 2,210 |
 //! | 2^18 | 2,018 | 2,018 | 2,210 |
 //!
-//! A function table adds one scalar per vector and one for the output column (tanh,
+//! A function table adds one scalar for the output column (tanh,
 //! `n = N = 2^16`: 1,890 bytes). Measured with `cargo bench -p tessera-benches --bench lookup --
 //! --test`. Prover cost: the bucketed commitments cost an MSM over the rows hit per chunk, so
 //! large tables that are hit densely are the slow case (`n = 2^16`, medians on 2 cores,
@@ -85,12 +91,12 @@
 //! 578 ms, `2^20` 1.62 s against the GKR's 540 ms; tanh `2^16` 602 ms); the digits models use
 //! `N = 2^12`.
 //!
-//! **Claims out** ([`BlockClaims::committed`]), in order: every column of every vector at its own
-//! point; the multiplicities at `r_T`; the table output column at `r_T` (function tables, on the
-//! verifying key's commitment); each recomposed value at its limbs' point; then the **helper**
-//! claims on the proof's own commitments: every inverse chunk at the chunk point, and `g` at
-//! `r_T`. The prover's [`prove_with_helpers`] also returns the helper polynomials, in that order,
-//! for whoever opens the claims.
+//! **Claims out** ([`BlockClaims::committed`]), in order: the multiplicities at `r_T`; the table
+//! output column at `r_T` (function tables, on the verifying key's commitment); then the
+//! **helper** claims, on commitments the verifier combined or the proof carries: the combined
+//! columns at `r_c`, the combined inverse chunks at `r_c`, and `g` at `r_T`. The prover's
+//! [`prove_with_helpers`] also returns the helper polynomials, in that order, for whoever opens
+//! the claims.
 
 pub mod functions;
 pub mod inverses;
@@ -143,21 +149,10 @@ pub struct LookedUp {
     pub offset: i64,
 }
 
-/// `value + offset = Σ_l 2^{limb_bits·l}·limb_l` entrywise; `limbs` index [`LookupInstance::inputs`],
-/// least significant first. Only for range tables `[0, 2^limb_bits)`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Recomposition {
-    pub value: Commitment,
-    pub limbs: Vec<usize>,
-    pub limb_bits: u32,
-    pub offset: i64,
-}
-
 /// The public statement: commitments the block reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LookupInstance {
     pub inputs: Vec<LookedUp>,
-    pub recompositions: Vec<Recomposition>,
     /// Commitment to the padded multiplicity vector (`N` entries), made before the block.
     pub multiplicities: Commitment,
     /// The inverse column is committed in chunks of up to `2^chunk_vars` entries (more if a
@@ -165,12 +160,11 @@ pub struct LookupInstance {
     pub chunk_vars: usize,
 }
 
-/// The prover's data: column values per vector, recomposed values, multiplicities, and the
+/// The prover's data: column values per vector, multiplicities, and the
 /// SRS it commits the inverse columns with (a cheap clone of the proving key's).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LookupWitness {
     pub inputs: Vec<Vec<IntTensor>>,
-    pub recomposed: Vec<IntTensor>,
     pub multiplicities: Vec<u64>,
     pub srs: Srs,
 }
@@ -185,10 +179,10 @@ pub struct LookupProof {
     /// `S = Σ h = Σ g`.
     pub sum: Fr,
     pub sumcheck: SumcheckProof,
-    /// `c̃^{(j)}_k(r_j)` per vector `j`, per column `k` (vector-major).
-    pub column_evals: Vec<Fr>,
-    /// `h̃_k` at the chunk point, per chunk.
-    pub inverse_evals: Vec<Fr>,
+    /// `Σ_j w_j·Σ_k ζ^k·c̃_{j,k}(r_j)`: the combined columns' value at the chunk point.
+    pub column_eval: Fr,
+    /// `Σ_k eq(r_{<s}, k)·h̃_k(r_c)`: the combined inverse chunks' value at the chunk point.
+    pub inverse_eval: Fr,
     pub table_inverse_eval: Fr,
     pub multiplicity_eval: Fr,
     /// `T̃_out(r_T)`: one entry for a function table, none for a range.
@@ -203,7 +197,7 @@ impl LookupProof {
 }
 
 /// What [`prove_with_helpers`] returns: the proof, its claims, and the polynomials behind the
-/// proof's own commitments (inverse chunks, then the table inverses), in the order of their claims.
+/// helper claims (combined columns, combined inverse chunks, table inverses), in their order.
 #[derive(Clone, Debug)]
 pub struct LookupOutput {
     pub proof: LookupProof,
@@ -239,7 +233,7 @@ pub struct Challenges {
     pub beta: Fr,
 }
 
-/// Absorbs the statement — table, vectors, recompositions, then the multiplicities — and only
+/// Absorbs the statement — table, vectors, then the multiplicities — and only
 /// then squeezes `ζ` and `β`. Prover, verifier and the soundness tests all derive them here.
 pub fn derive_challenges(
     t: &mut Transcript,
@@ -255,14 +249,6 @@ pub fn derive_challenges(
         t.append_serializable(b"lookup vector shape", &shape);
         t.append_serializable(b"lookup vector columns", &v.columns);
         t.append_bytes(b"lookup vector offset", &v.offset.to_le_bytes());
-    }
-    t.append_u64(b"lookup recompositions", instance.recompositions.len() as u64);
-    for r in &instance.recompositions {
-        let limbs: Vec<u64> = r.limbs.iter().map(|l| *l as u64).collect();
-        t.append_serializable(b"lookup recomposed value", &r.value);
-        t.append_serializable(b"lookup recomposition limbs", &limbs);
-        t.append_u64(b"lookup limb bits", r.limb_bits as u64);
-        t.append_bytes(b"lookup offset", &r.offset.to_le_bytes());
     }
     t.append_u64(b"lookup chunk vars", instance.chunk_vars as u64);
     // Guard (DESIGN §8.1): multiplicities are bound before ζ and β.

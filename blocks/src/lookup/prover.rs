@@ -20,8 +20,8 @@ use crate::sumcheck::{SumcheckInstance, prove_batch};
 use crate::tensor::{IntTensor, padded_positions};
 use crate::transcript::Transcript;
 
-/// The relation: shapes match the instance, every tuple is a table row, the multiplicities are the
-/// exact counts, and every recomposition holds.
+/// The relation: shapes match the instance, every tuple (with its offset) is a table row, and the
+/// multiplicities are the exact counts.
 pub(super) fn check_relation(
     spec: &LookupSpec,
     instance: &LookupInstance,
@@ -36,28 +36,6 @@ pub(super) fn check_relation(
         return Err(violated(format!(
             "multiplicities differ from the counts (first at row {row:?})"
         )));
-    }
-    if witness.recomposed.len() != instance.recompositions.len() {
-        return Err(violated("one recomposed tensor per recomposition expected".into()));
-    }
-    for (ri, (r, v)) in instance.recompositions.iter().zip(&witness.recomposed).enumerate() {
-        for (i, x) in v.data().iter().enumerate() {
-            let mut acc = i128::from(-r.offset);
-            for (l, limb) in r.limbs.iter().enumerate() {
-                let limb_value = looked_up[*limb][0].data().get(i).copied().unwrap_or(0);
-                acc += i128::from(limb_value) << (r.limb_bits as usize * l);
-            }
-            if acc != i128::from(*x) {
-                return Err(violated(format!(
-                    "recomposition {ri} entry {i}: {x} ≠ Σ limbs − offset"
-                )));
-            }
-        }
-        if let Some(limb) = r.limbs.first()
-            && witness.inputs[*limb][0].shape() != v.shape()
-        {
-            return Err(violated(format!("recomposition {ri}: value shape differs from limbs")));
-        }
     }
     Ok(())
 }
@@ -222,26 +200,36 @@ pub(crate) fn prove_with_multiplicities(
     let r = out.point[out.point.len() - layout.num_vars..].to_vec();
     let r_table = out.point[out.point.len() - spec.table.num_vars()..].to_vec();
 
-    let column_mles: Vec<Vec<DenseMle>> =
-        inputs.iter().map(|cols| cols.iter().map(IntTensor::to_mle).collect()).collect();
-    let mut column_evals = Vec::new();
-    for (j, cols) in column_mles.iter().enumerate() {
-        for c in cols {
-            column_evals.push(c.evaluate(layout.own_point(j, &r))?);
+    // The combined final values and their polynomials (module doc, "Final claims, combined").
+    let c_vars = layout.chunk_vars;
+    let chunk_point = layout.chunk_point(&r);
+    let weights = super::verifier::column_weights(&layout, &r)?;
+    let mut columns = vec![Fr::zero(); chunk];
+    for (cols, w) in inputs.iter().zip(&weights) {
+        let mut coeff = *w;
+        for col in cols {
+            let mle = col.to_mle().padded_to(c_vars)?;
+            columns.par_iter_mut().zip(mle.evals()).for_each(|(a, x)| *a += coeff * x);
+            coeff *= ch.zeta;
         }
     }
-    let chunk_mles = |v: &[Fr]| -> Result<Vec<DenseMle>, Error> {
-        v[..layout.chunks * chunk].chunks(chunk).map(|c| DenseMle::new(c.to_vec())).collect()
+    let columns = DenseMle::new(columns)?;
+    let column_eval = columns.evaluate(chunk_point)?;
+    let combine_chunks = |v: &[Fr]| -> Result<DenseMle, Error> {
+        let mut acc = vec![Fr::zero(); chunk];
+        for (k, c) in v[..layout.chunks * chunk].chunks(chunk).enumerate() {
+            let w = layout.chunk_weight(k, &r);
+            acc.par_iter_mut().zip(c).for_each(|(a, x)| *a += w * x);
+        }
+        DenseMle::new(acc)
     };
-    let chunk_point = layout.chunk_point(&r);
-    let real_chunks = chunk_mles(&h)?;
-    let inverse_evals: Vec<Fr> =
-        real_chunks.iter().map(|c| c.evaluate(chunk_point)).collect::<Result<_, _>>()?;
-    let mut helpers = match &committed_h {
-        Some(v) => chunk_mles(v)?,
-        None => real_chunks,
+    let real_inverses = combine_chunks(&h)?;
+    let inverse_eval = real_inverses.evaluate(chunk_point)?;
+    let committed_inverses = match &committed_h {
+        Some(v) => combine_chunks(v)?,
+        None => real_inverses,
     };
-    helpers.push(DenseMle::new(g)?);
+    let helpers = vec![columns, committed_inverses, DenseMle::new(g)?];
     let table_inverse_eval = out.final_evals[1][0];
     let multiplicity_eval = out.final_evals[1][3];
     let table_output_evals = match &t_out {
@@ -253,14 +241,14 @@ pub(crate) fn prove_with_multiplicities(
         table_inverses,
         sum,
         sumcheck: out.proof,
-        column_evals,
-        inverse_evals,
+        column_eval,
+        inverse_eval,
         table_inverse_eval,
         multiplicity_eval,
         table_output_evals,
     };
     super::verifier::absorb_final_evals(transcript, &proof);
-    let claims = output_claims(spec, instance, &proof, &r, &r_table, &layout)
+    let claims = output_claims(spec, instance, &proof, &r, &r_table, &layout, ch.zeta)
         .map_err(|e| Error::Invalid { what: "lookup claims", reason: e.to_string() })?;
     Ok(LookupOutput { proof, claims, helpers })
 }

@@ -32,11 +32,8 @@ struct Case {
 }
 
 impl Case {
-    fn new(
-        spec: LookupSpec,
-        inputs: Vec<Vec<IntTensor>>,
-        recs: Vec<(IntTensor, Recomposition)>,
-    ) -> Self {
+    /// Vectors `inputs` (one committed tensor per column) looked up with `offsets`.
+    fn new(spec: LookupSpec, inputs: Vec<Vec<IntTensor>>, offsets: Vec<i64>) -> Self {
         let mut polys = Vec::new();
         let mut commit = |t: &IntTensor| {
             let c = commit_tensor(srs(), t).unwrap();
@@ -45,41 +42,47 @@ impl Case {
         };
         let looked_up = inputs
             .iter()
-            .map(|cols| LookedUp {
+            .zip(&offsets)
+            .map(|(cols, offset)| LookedUp {
                 shape: cols[0].shape().to_vec(),
                 columns: cols.iter().map(&mut commit).collect(),
-                offset: 0,
+                offset: *offset,
             })
             .collect();
-        let mut recompositions = Vec::new();
-        let mut recomposed = Vec::new();
-        for (value, r) in recs {
-            recompositions.push(Recomposition { value: commit(&value), ..r });
-            recomposed.push(value);
-        }
         if let (Some(c), Some(out)) = (spec.table_commitment, spec.table.output_column()) {
             polys.push((c, out));
         }
-        let m = multiplicities(&spec.table, &inputs)
+        let shifted: Vec<Vec<IntTensor>> = inputs
+            .iter()
+            .zip(&offsets)
+            .map(|(cols, o)| {
+                let mut cols = cols.clone();
+                let x = &cols[0];
+                cols[0] = tensor(x.shape().to_vec(), x.data().iter().map(|v| v + o).collect());
+                cols
+            })
+            .collect();
+        let m = multiplicities(&spec.table, &shifted)
             .unwrap_or_else(|_| vec![0; 1 << spec.table.num_vars()]);
         let mc = commit_multiplicities(srs(), &m).unwrap();
         polys.push((mc, DenseMle::new(m.iter().map(|x| Fr::from(*x)).collect()).unwrap()));
-        let instance =
-            LookupInstance { inputs: looked_up, recompositions, multiplicities: mc, chunk_vars: 0 };
+        let instance = LookupInstance { inputs: looked_up, multiplicities: mc, chunk_vars: 0 };
         Self {
             spec,
             instance,
-            witness: LookupWitness { inputs, recomposed, multiplicities: m, srs: srs().clone() },
+            witness: LookupWitness { inputs, multiplicities: m, srs: srs().clone() },
             polys,
             helpers: Arc::default(),
         }
     }
 
-    /// Registers a proof's helper polynomials under their commitments.
+    /// Registers a proof's helper polynomials under the commitments of the helper claims (the
+    /// last claims).
     fn register(&self, out: &LookupOutput) {
-        let commitments = out.proof.inverse_chunks.iter().chain([&out.proof.table_inverses]);
+        let claims = &out.claims.committed;
+        let helper_claims = &claims[claims.len() - out.helpers.len()..];
         let mut helpers = self.helpers.lock().unwrap();
-        helpers.extend(commitments.copied().zip(out.helpers.iter().cloned()));
+        helpers.extend(helper_claims.iter().map(|c| c.commitment).zip(out.helpers.iter().cloned()));
     }
 
     /// The honest prover, registering the helpers.
@@ -126,27 +129,23 @@ fn function_case(size: usize, seed: u64) -> Case {
         vec![tensor(shape.clone(), x), tensor(shape, y)]
     };
     let inputs = vec![pairs(vec![size]), pairs(vec![3, size.div_ceil(3)])];
-    Case::new(spec, inputs, vec![])
+    Case::new(spec, inputs, vec![0, 0])
 }
 
-/// 8-bit range checks plus a 24-bit signed tensor decomposed into three 8-bit limbs.
+/// 8-bit range checks plus a 24-bit signed tensor `v` checked the way the runtime does it: limbs
+/// `l_1, l_2` looked up as they are, and `v − 2^8·l_1 − 2^16·l_2` (the committed combination) with
+/// offset `2^23`, so that `v + 2^23 ∈ [0, 2^24)`.
 fn wide_case(size: usize, seed: u64) -> Case {
     let spec = LookupSpec::setup(srs(), Table::range(0, 256).unwrap()).unwrap();
     let mut rng = StdRng::seed_from_u64(seed);
     let plain = tensor(vec![size], (0..size).map(|_| rng.gen_range(0..256)).collect());
     let shape = vec![2, size.div_ceil(2)];
     let n = shape.iter().product();
-    let value = tensor(shape, (0..n).map(|_| rng.gen_range(-(1 << 23)..1 << 23)).collect());
+    let value = tensor(shape.clone(), (0..n).map(|_| rng.gen_range(-(1 << 23)..1 << 23)).collect());
     let limbs = decompose(&value, 8, 3, 1 << 23).unwrap();
-    let mut inputs = vec![vec![plain]];
-    inputs.extend(limbs.into_iter().map(|l| vec![l]));
-    let rec = Recomposition {
-        value: Commitment::default(),
-        limbs: vec![1, 2, 3],
-        limb_bits: 8,
-        offset: 1 << 23,
-    };
-    Case::new(spec, inputs, vec![(value, rec)])
+    let base = tensor(shape, limbs[0].data().iter().map(|l| l - (1 << 23)).collect());
+    let inputs = vec![vec![plain], vec![base], vec![limbs[1].clone()], vec![limbs[2].clone()]];
+    Case::new(spec, inputs, vec![0, 1 << 23, 0, 0])
 }
 
 fn tamperings(proof: &LookupProof) -> Vec<Tampering<LookupProof>> {
@@ -161,10 +160,13 @@ fn tamperings(proof: &LookupProof) -> Vec<Tampering<LookupProof>> {
         let mut p = proof.clone();
         p.inverse_chunks[k] = moved(&p.inverse_chunks[k]);
         push(format!("inverse chunk {k}"), p, last.clone());
-        let mut p = proof.clone();
-        p.inverse_evals[k] += Fr::one();
-        push(format!("inverse eval {k}"), p, last.clone());
     }
+    let mut p = proof.clone();
+    p.inverse_eval += Fr::one();
+    push("inverse eval".into(), p, last.clone());
+    let mut p = proof.clone();
+    p.column_eval += Fr::one();
+    push("column eval".into(), p, last.clone());
     let mut p = proof.clone();
     p.table_inverses = moved(&p.table_inverses);
     push("table inverses".into(), p, last.clone());
@@ -177,11 +179,6 @@ fn tamperings(proof: &LookupProof) -> Vec<Tampering<LookupProof>> {
             p.sumcheck.rounds[r].evals_except_one[e] += Fr::one();
             push(format!("sumcheck round {r} eval {e}"), p, last.clone());
         }
-    }
-    for i in 0..proof.column_evals.len() {
-        let mut p = proof.clone();
-        p.column_evals[i] += Fr::one();
-        push(format!("column eval {i}"), p, last.clone());
     }
     let mut p = proof.clone();
     p.table_inverse_eval += Fr::one();
@@ -202,20 +199,6 @@ fn tamperings(proof: &LookupProof) -> Vec<Tampering<LookupProof>> {
         "inverse chunks (one dropped)".into(),
         p,
         shape("lookup inverse chunks", proof.inverse_chunks.len()),
-    );
-    let mut p = proof.clone();
-    p.column_evals.pop();
-    push(
-        "column evals (one dropped)".into(),
-        p,
-        shape("lookup column evaluations", proof.column_evals.len()),
-    );
-    let mut p = proof.clone();
-    p.inverse_evals.pop();
-    push(
-        "inverse evals (one dropped)".into(),
-        p,
-        shape("lookup inverse evaluations", proof.inverse_evals.len()),
     );
     if !proof.sumcheck.rounds.is_empty() {
         let mut p = proof.clone();
@@ -280,8 +263,7 @@ conformance_case!(FunctionConformance, "lookup/tanh", function_case, |w| {
     set_entry(&mut w.inputs[1][1], 0, y + 1);
 });
 conformance_case!(WideConformance, "lookup/wide-range", wide_case, |w| {
-    let v = w.recomposed[0].data()[0];
-    set_entry(&mut w.recomposed[0], 0, v + 1);
+    set_entry(&mut w.inputs[0][0], 0, 256);
 });
 
 #[test]
@@ -303,9 +285,10 @@ fn prover_and_verifier_hand_on_the_same_claims() {
     let verified =
         Lookup::verify(&case.spec, &case.instance, &proof, &mut Transcript::new(b"c")).unwrap();
     assert_eq!(claims, verified);
-    // 4 vectors · 1 column + multiplicities + 1 recomposed value + 4 inverse chunks (4 vectors
-    // of 64 padded entries, chunks of 64) + the table inverses.
-    assert_eq!(claims.committed.len(), 11);
+    // Multiplicities, then the combined columns, the combined inverse chunks (4 vectors of 64
+    // padded entries: 4 chunks of 64) and the table inverses.
+    assert_eq!(claims.committed.len(), 4);
+    assert_eq!(proof.inverse_chunks.len(), 4);
 }
 
 #[test]
@@ -363,12 +346,6 @@ fn bad_instances_are_typed_errors() {
         Lookup::verify(&case.spec, &no_inputs, &proof, &mut Transcript::new(b"x")),
         Err(VerifyError::Input(Error::Invalid { .. }))
     ));
-    let mut bad_limb = case.instance.clone();
-    bad_limb.recompositions[0].limbs[0] = 99;
-    assert!(matches!(
-        Lookup::verify(&case.spec, &bad_limb, &proof, &mut Transcript::new(b"x")),
-        Err(VerifyError::Input(Error::Invalid { .. }))
-    ));
     let mut two_cols = case.instance.clone();
     two_cols.inputs[0].columns.push(Commitment::default());
     assert!(matches!(
@@ -380,17 +357,7 @@ fn bad_instances_are_typed_errors() {
 /// A range case whose single vector holds `values` and is looked up with `offset`.
 fn offset_case(values: Vec<i64>, offset: i64) -> Case {
     let spec = LookupSpec::setup(srs(), Table::range(0, 16).unwrap()).unwrap();
-    let shape = vec![values.len()];
-    let mut case = Case::new(spec, vec![vec![tensor(shape.clone(), values.clone())]], vec![]);
-    case.instance.inputs[0].offset = offset;
-    let shifted = tensor(shape, values.iter().map(|v| v + offset).collect());
-    let m = multiplicities(&case.spec.table, &[vec![shifted]])
-        .unwrap_or_else(|_| vec![0; 1 << case.spec.table.num_vars()]);
-    let mc = commit_multiplicities(srs(), &m).unwrap();
-    case.polys.push((mc, DenseMle::new(m.iter().map(|x| Fr::from(*x)).collect()).unwrap()));
-    case.instance.multiplicities = mc;
-    case.witness.multiplicities = m;
-    case
+    Case::new(spec, vec![vec![tensor(vec![values.len()], values)]], vec![offset])
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Lookup verifier: shape checks, the challenges, the sumcheck replay and its final check against
 //! values it evaluates itself (masks, the structured input column, both `eq`).
 
-use ark_ff::{One, Zero};
+use ark_ff::{Field, One, Zero};
 
 use super::layout::Layout;
 use super::table::shape_mask_eval;
@@ -30,25 +30,6 @@ pub(super) fn check_instance(spec: &LookupSpec, inst: &LookupInstance) -> Result
             expected: width,
             got: v.columns.len(),
         });
-    }
-    for r in &inst.recompositions {
-        let range_ok = spec.table.outputs().is_none()
-            && spec.table.lo() == 0
-            && r.limb_bits < 32
-            && spec.table.hi() == 1i64 << r.limb_bits;
-        if !range_ok || r.limbs.is_empty() || r.limb_bits as usize * r.limbs.len() > 62 {
-            return Err(invalid(format!(
-                "recomposition needs the table [0, 2^{}) and ≤ 62 bits",
-                r.limb_bits
-            )));
-        }
-        let first = inst.inputs.get(r.limbs[0]).ok_or(invalid("limb index out of range".into()))?;
-        for l in &r.limbs {
-            let limb = inst.inputs.get(*l).ok_or(invalid("limb index out of range".into()))?;
-            if limb.shape != first.shape {
-                return Err(invalid("limbs of one recomposition differ in shape".into()));
-            }
-        }
     }
     Layout::new(inst.inputs.iter().map(|v| v.shape.as_slice()), inst.chunk_vars)
 }
@@ -84,11 +65,25 @@ pub(super) fn zero_check_expr(lambda: Fr) -> SumOfProducts {
 
 /// Absorbs the final evaluations, after the sumcheck, in the prover's order.
 pub(super) fn absorb_final_evals(t: &mut Transcript, proof: &LookupProof) {
-    t.append_scalars(b"lookup column evals", &proof.column_evals);
-    t.append_scalars(b"lookup inverse evals", &proof.inverse_evals);
+    t.append_scalar(b"lookup column eval", &proof.column_eval);
+    t.append_scalar(b"lookup inverse eval", &proof.inverse_eval);
     t.append_scalar(b"lookup table inverse eval", &proof.table_inverse_eval);
     t.append_scalar(b"lookup multiplicity eval", &proof.multiplicity_eval);
     t.append_scalars(b"lookup table output evals", &proof.table_output_evals);
+}
+
+/// `w_j / e_j` per vector: the coefficient of vector `j`'s commitments in the combined column
+/// claim (module doc, "Final claims, combined").
+pub(super) fn column_weights(layout: &Layout, r: &[Fr]) -> Result<Vec<Fr>, Error> {
+    (0..layout.vars.len())
+        .map(|j| {
+            let e = layout.extension_factor(j, r).inverse().ok_or(Error::Invalid {
+                what: "lookup",
+                reason: "the sumcheck point has a coordinate equal to 1".into(),
+            })?;
+            Ok(layout.weight(j, r) * e)
+        })
+        .collect()
 }
 
 /// The claims the block ends in (module doc, "Claims out"); shapes already checked.
@@ -99,41 +94,39 @@ pub(super) fn output_claims(
     r: &[Fr],
     r_table: &[Fr],
     layout: &Layout,
+    zeta: Fr,
 ) -> Result<BlockClaims, VerifyError> {
-    let width = spec.table.width();
-    let mut committed = Vec::new();
-    for (j, v) in inst.inputs.iter().enumerate() {
-        let point = layout.own_point(j, r);
-        for (c, e) in v.columns.iter().zip(&proof.column_evals[j * width..]) {
-            committed.push(Claim { commitment: *c, point: point.to_vec(), value: *e });
-        }
-    }
-    committed.push(Claim {
+    let mut committed = vec![Claim {
         commitment: inst.multiplicities,
         point: r_table.to_vec(),
         value: proof.multiplicity_eval,
-    });
+    }];
     if let (Some(c), Some(e)) = (spec.table_commitment, proof.table_output_evals.first()) {
         committed.push(Claim { commitment: c, point: r_table.to_vec(), value: *e });
     }
-    for rec in &inst.recompositions {
-        let shape = &inst.inputs[rec.limbs[0]].shape;
-        let point = layout.own_point(rec.limbs[0], r);
-        let mask = shape_mask_eval(shape, point)?;
-        let mut value = -fr_from_i64(rec.offset) * mask;
-        let mut weight = Fr::one();
-        let step = Fr::from(1u64 << rec.limb_bits);
-        for l in &rec.limbs {
-            let limb_offset = fr_from_i64(inst.inputs[*l].offset) * mask;
-            value += weight * (proof.column_evals[*l * width] + limb_offset);
-            weight *= step;
+    let chunk_point = layout.chunk_point(r).to_vec();
+    let weights = column_weights(layout, r)?;
+    let mut bases = Vec::new();
+    let mut coeffs = Vec::new();
+    for (v, w) in inst.inputs.iter().zip(&weights) {
+        let mut zeta_k = Fr::one();
+        for c in &v.columns {
+            bases.push(*c);
+            coeffs.push(*w * zeta_k);
+            zeta_k *= zeta;
         }
-        committed.push(Claim { commitment: rec.value, point: point.to_vec(), value });
     }
-    let chunk_point = layout.chunk_point(r);
-    for (c, e) in proof.inverse_chunks.iter().zip(&proof.inverse_evals) {
-        committed.push(Claim { commitment: *c, point: chunk_point.to_vec(), value: *e });
-    }
+    committed.push(Claim {
+        commitment: Commitment::linear_combination(&bases, &coeffs)?,
+        point: chunk_point.clone(),
+        value: proof.column_eval,
+    });
+    let chunk_weights: Vec<Fr> = (0..layout.chunks).map(|k| layout.chunk_weight(k, r)).collect();
+    committed.push(Claim {
+        commitment: Commitment::linear_combination(&proof.inverse_chunks, &chunk_weights)?,
+        point: chunk_point,
+        value: proof.inverse_eval,
+    });
     committed.push(Claim {
         commitment: proof.table_inverses,
         point: r_table.to_vec(),
@@ -154,8 +147,6 @@ pub(super) fn verify(
         if expected == got { Ok(()) } else { Err(VerifyError::ProofShape { what, expected, got }) }
     };
     shape("lookup inverse chunks", layout.chunks, proof.inverse_chunks.len())?;
-    shape("lookup column evaluations", inst.inputs.len() * width, proof.column_evals.len())?;
-    shape("lookup inverse evaluations", layout.chunks, proof.inverse_evals.len())?;
     shape("lookup table output evaluations", width - 1, proof.table_output_evals.len())?;
 
     // ζ and β, after the statement and the multiplicities; λ, τ, τ_T after [h_k], [g] and S.
@@ -174,25 +165,18 @@ pub(super) fn verify(
     let r = &point[point.len() - layout.num_vars..];
     let r_table = &point[point.len() - table_vars..];
 
-    // Lookup side at r: h from the chunks, q = β + Σ_j w_j·Σ_k ζ^k c_{j,k}, p = Σ_j w_j·mask_j.
-    let mut h = Fr::zero();
-    for (k, e) in proof.inverse_evals.iter().enumerate() {
-        h += layout.chunk_weight(k, r) * e;
-    }
-    let mut combined = Fr::zero();
+    // Lookup side at r: h and the columns' part of f are the combined values; the offsets' part
+    // of f and the mask p = Σ_j w_j·mask_j the verifier evaluates.
+    let mut offsets = Fr::zero();
     let mut mask = Fr::zero();
     for (j, v) in inst.inputs.iter().enumerate() {
         let w = layout.weight(j, r);
         let own_mask = shape_mask_eval(&v.shape, layout.own_point(j, r))?;
         mask += w * own_mask;
-        combined += w * fr_from_i64(v.offset) * own_mask;
-        let mut zeta_k = Fr::one();
-        for e in &proof.column_evals[j * width..(j + 1) * width] {
-            combined += w * zeta_k * e;
-            zeta_k *= ch.zeta;
-        }
+        offsets += w * fr_from_i64(v.offset) * own_mask;
     }
-    let lookup_side = [h, ch.beta + combined, eq_eval(&zc.tau, r)?, mask];
+    let q = ch.beta + proof.column_eval + offsets;
+    let lookup_side = [proof.inverse_eval, q, eq_eval(&zc.tau, r)?, mask];
 
     // Table side at r_T: q_T = β + T_in + ζ·T_out.
     let mut table_q = ch.beta + spec.table.input_column_eval(r_table)?;
@@ -209,5 +193,5 @@ pub(super) fn verify(
     let table_expr = zero_check_expr(zc.lambda);
     let exprs = [&lookup_expr, &table_expr];
     sub.check_final(PROTOCOL, &exprs, &[lookup_side.to_vec(), table_side.to_vec()])?;
-    output_claims(spec, inst, proof, r, r_table, &layout)
+    output_claims(spec, inst, proof, r, r_table, &layout, ch.zeta)
 }

@@ -74,10 +74,6 @@ pub(crate) enum Poly {
     Lin(Vec<(Ref, i64)>),
     /// A weight.
     Weight(QId),
-    /// Limb `l ≥ 1` of range check `c`.
-    Limb(usize, usize),
-    /// `v − Σ_{l≥1} 2^{T·l}·limb_l` of range check `c` (its limb 0 minus the check's constant).
-    LimbBase(usize),
     /// The range multiplicities.
     Multiplicities,
     /// The multiplicities of the plan's function lookup `k`.
@@ -268,7 +264,6 @@ impl<'a, S: Side> Schedule<'a, S> {
         let spec = LookupSpec { table, table_commitment: None };
         let bits = self.plan.range_table_bits;
         let mut inputs = Vec::new();
-        let mut polys = Vec::new();
         for (i, c) in checks.iter().enumerate() {
             let shape = self.plan.lin_shape(&c.value, c.node);
             let limbs = self.commitments.limbs.get(i).ok_or_else(|| Reject {
@@ -285,16 +280,12 @@ impl<'a, S: Side> Schedule<'a, S> {
             let base = Commitment::linear_combination(&bases, &coeffs)?;
             let offset = c.value.constant;
             inputs.push(LookedUp { shape: shape.clone(), columns: vec![base], offset });
-            polys.push(Poly::LimbBase(i));
-            for (l, limb) in limbs.iter().enumerate() {
+            for limb in limbs {
                 inputs.push(LookedUp { shape: shape.clone(), columns: vec![*limb], offset: 0 });
-                polys.push(Poly::Limb(i, l + 1));
             }
         }
-        polys.push(Poly::Multiplicities);
         let instance = LookupInstance {
             inputs,
-            recompositions: vec![],
             multiplicities: self.commitments.multiplicities,
             chunk_vars: self.lookup_chunk_vars(),
         };
@@ -302,12 +293,12 @@ impl<'a, S: Side> Schedule<'a, S> {
         let claims = self.side.lookup("range lookup", &spec, &instance, &|w, srs| {
             Ok(LookupWitness {
                 inputs: range_vectors(plan, &w.limbs)?,
-                recomposed: vec![],
                 multiplicities: w.multiplicities.clone(),
                 srs: srs.clone(),
             })
         })?;
-        self.lookup_leaves("range lookup", claims, polys)
+        // The column claims come back combined, as helpers; the multiplicities' claim is ours.
+        self.lookup_leaves("range lookup", claims, vec![Poly::Multiplicities])
     }
 
     /// Lookups commit their inverse columns in chunks as large as the largest polynomial of the

@@ -279,7 +279,7 @@ impl<S: Side> Schedule<'_, S> {
                 table_commitment: Some(table_commitment),
             };
             let mut inputs = Vec::with_capacity(f.nodes.len());
-            let mut expected = Vec::with_capacity(2 * f.nodes.len() + 2);
+            let mut expected = Vec::with_capacity(2);
             for &id in &f.nodes {
                 let Some(Step::Lookup { input, table }) = plan.steps.get(id) else {
                     return Err(bad("a node that is not a lookup").into());
@@ -295,21 +295,14 @@ impl<S: Side> Schedule<'_, S> {
                 let (xc, yc) = (self.lin_commitment(input)?, self.committed(y)?);
                 let shape = self.shape(id).to_vec();
                 inputs.push(LookedUp { shape, columns: vec![xc, yc], offset: 0 });
-                expected.push((xc, Poly::Lin(input.terms.clone())));
-                expected.push((yc, Poly::Lin(vec![(y, 1)])));
             }
             expected.push((mc, Poly::FunctionMultiplicities(k)));
             expected.push((table_commitment, Poly::Table(f.table)));
-            let instance = LookupInstance {
-                inputs,
-                recompositions: vec![],
-                multiplicities: mc,
-                chunk_vars: self.lookup_chunk_vars(),
-            };
+            let instance =
+                LookupInstance { inputs, multiplicities: mc, chunk_vars: self.lookup_chunk_vars() };
             let claims = self.side.lookup(&at, &spec, &instance, &|w, srs| {
                 Ok(LookupWitness {
                     inputs: function_vectors(plan, &w.committed, &f.nodes)?,
-                    recomposed: vec![],
                     multiplicities: w
                         .function_multiplicities
                         .get(k)

@@ -52,7 +52,7 @@ fn fractional_sums() -> VerifyError {
 
 fn small_range_case(values: Vec<i64>) -> Case {
     let spec = LookupSpec::setup(srs(), Table::range(0, 16).unwrap()).unwrap();
-    Case::new(spec, vec![vec![tensor(vec![values.len()], values)]], vec![])
+    Case::new(spec, vec![vec![tensor(vec![values.len()], values)]], vec![0])
 }
 
 #[test]
@@ -148,8 +148,9 @@ fn table_values_not_behind_the_verifying_key_commitment_are_rejected() {
         c.spec = LookupSpec::setup(srs(), fake_table.clone()).unwrap();
         let x = c.witness.inputs.iter().map(|cols| cols[0].clone()).collect::<Vec<_>>();
         let y = Lookup::eval(&c.spec, &x).unwrap();
-        let inputs = x.into_iter().zip(y).map(|(x, y)| vec![x, y]).collect();
-        Case::new(c.spec, inputs, vec![])
+        let inputs: Vec<Vec<IntTensor>> = x.into_iter().zip(y).map(|(x, y)| vec![x, y]).collect();
+        let offsets = vec![0; inputs.len()];
+        Case::new(c.spec, inputs, offsets)
     };
     let proof = fake_case.prove(&mut Transcript::new(SOUNDNESS));
     let mut against_real = fake_case.clone();
@@ -293,4 +294,21 @@ fn table_inverses_balancing_the_sum_are_rejected() {
     let cheats = Cheats { table_inverses: Some(&forge), ..Cheats::default() };
     let proof = prove_cheating(&mut case, shifted, &cheats);
     assert_eq!(verify_soundness(&case, &proof), Err(fractional_sums()));
+}
+
+/// A prover that commits one set of columns and runs the lookup on other (in-table) values
+/// passes the block, and is caught by the combined column claim (the block must hand it on).
+#[test]
+fn column_claims_bind_the_committed_columns() {
+    let mut case = small_range_case(vec![3, 7, 20, 0, 15, 9]);
+    let lied = tensor(vec![6], vec![3, 7, 12, 0, 15, 9]);
+    case.witness.inputs[0][0] = lied.clone();
+    let m = counts_by_input(&case.spec.table, &[vec![lied]]);
+    let proof = prove_with(&mut case, m);
+    Lookup::verify(&case.spec, &case.instance, &proof, &mut Transcript::new(SOUNDNESS))
+        .expect("the block itself accepts");
+    assert_eq!(
+        verify_soundness(&case, &proof),
+        Err(VerifyError::Mismatch { protocol: ORACLE, what: "claim" })
+    );
 }
