@@ -72,19 +72,19 @@
 //!
 //! **Proof** ([`LookupProof`]): `#chunks + 1` commitments; `S`; `max(a, K)` sumcheck rounds of 3
 //! scalars; one combined column value, one combined inverse value and 2–3 for the table side.
-//! Measured before the final claims were combined, which saves one scalar per vector and chunk
-//! (compressed bytes, one vector of `n` entries into a range of `N` rows; the GKR it replaced
+//! Measured (compressed bytes, one vector of `n` entries into a range of `N` rows, so one chunk;
+//! every further vector or chunk adds nothing but the chunk's commitment; the GKR it replaced
 //! needed 5,576–17,576 bytes for the same cases):
 //!
 //! | n \\ N | 2^8 | 2^16 | 2^20 |
 //! |---|---|---|---|
-//! | 2^10 | 1,250 | 1,826 | 2,210 |
-//! | 2^14 | 1,634 | 1,826 | 2,210 |
-//! | 2^16 | 1,826 | 1,826 | 2,210 |
-//! | 2^18 | 2,018 | 2,018 | 2,210 |
+//! | 2^10 | 1,234 | 1,810 | 2,194 |
+//! | 2^14 | 1,618 | 1,810 | 2,194 |
+//! | 2^16 | 1,810 | 1,810 | 2,194 |
+//! | 2^18 | 2,002 | 2,002 | 2,194 |
 //!
-//! A function table adds one scalar for the output column (tanh,
-//! `n = N = 2^16`: 1,890 bytes). Measured with `cargo bench -p tessera-benches --bench lookup --
+//! A function table adds one scalar for the output column (tanh, `n = N = 2^16`: 1,842 bytes).
+//! Measured with `cargo bench -p tessera-benches --bench lookup --
 //! --test`. Prover cost: the bucketed commitments cost an MSM over the rows hit per chunk, so
 //! large tables that are hit densely are the slow case (`n = 2^16`, medians on 2 cores,
 //! `cargo bench -p tessera-benches --bench lookup -- 'prove/n16'`: `N = 2^8` 115 ms, `2^16`
