@@ -58,7 +58,13 @@ M = [
 R = [
  ("R1 clamp zero check (z − a)·(z − lo) = 0 removed", [("runtime/src/schedule/relations.rs",'self.zero_product(id, &[w.combine(1, &input, -1), w.clone().plus(-lo)])?;','let _ = (&input, lo);')], "relu_output_must_be_the_input_or_zero"),
  ("R2 max-pool zero product removed", [("runtime/src/schedule/relations.rs",'                self.zero_product(id, &diffs)\n','                { let _ = diffs; Ok(()) }\n')], "pooled_max_must_be_a_tap"),
- ("R3 max-pool differences not bound to the window views", [("runtime/src/schedule/relations.rs",'                for k in 0..taps {','                for k in 0..0 {')], "pooled_differences_are_bound_to_the_window"),
+ ("R3 max-pool differences not bound to the window views (map batch skipped)", [("runtime/src/schedule/relations.rs","""                let claims =
+                    self.side.block::<MapBatch>(&self.name(id), &spec, &instance, &|w| {
+                        Ok(vec![eval_lin(&w.committed, &lin, &ins, true)?])
+                    })?;
+                let [c] = <[TensorClaim; 1]>::try_from(claims.tensors)
+                    .map_err(|_| Reject { at: self.name(id), what: "window claims".into() })?;
+                self.lin_leaf(&input, &in_shape, c.point, c.value)?;""","""                let _ = (spec, instance, lin, ins);""")], "pooled_differences_are_bound_to_the_window"),
  ("R4 reduce-max selector not checked binary", [("runtime/src/schedule/relations.rs",'self.zero_product_shaped(id, &xs, &[Lin::of(s), Lin::of(s).plus(-1)])?;','let _ = (&xs, s);')], "max_selector_must_be_binary"),
 ]
 # Guards of the accumulator (paths from the repository root; its own lib tests).
