@@ -21,16 +21,14 @@
 use ark_ff::Zero;
 
 use super::structured::{input_point, tables};
-use super::{
-    AxisMap, MapProof, StructuredMapSpec, affine_map_eval, prove_map_sumcheck, verify_map_sumcheck,
-};
+use super::{AxisMap, MapProof, StructuredMapSpec, prove_map_sumcheck, verify_map_sumcheck};
 use crate::block::Block;
 use crate::claim::{BlockClaims, TensorClaim, TensorId};
 use crate::curve::Fr;
 use crate::elementwise::{single_input, split_point};
 use crate::error::{Error, RelationError, VerifyError};
 use crate::mle::DenseMle;
-use crate::tensor::{IntTensor, axis_vars};
+use crate::tensor::IntTensor;
 use crate::transcript::Transcript;
 
 const PROTOCOL: &str = "index map batch";
@@ -147,20 +145,12 @@ impl Block for MapBatch {
         let first = check_instance(spec, instance)?;
         let out_axes = split_point(&instance.point, &first.out_shape())?;
         let gamma = absorb(t, instance);
-        let in_vars = axis_vars(&first.in_shape);
-        let num_vars: usize = first.affine_axes().iter().map(|x| in_vars[x.1]).sum();
+        let num_vars = first.sumcheck_vars();
         let matrix_at = |r: &[Fr]| {
             let mut total = Fr::zero();
             let mut weight = Fr::from(1u64);
             for m in &spec.maps {
-                let mut m_at = weight;
-                let mut rest = r;
-                for (a, src, start, step, len) in m.affine_axes() {
-                    let (r_src, tail) = rest.split_at(in_vars[src]);
-                    rest = tail;
-                    m_at *= affine_map_eval(out_axes[a], r_src, start, step, len, m.in_shape[src])?;
-                }
-                total += m_at;
+                total += weight * m.matrix_eval(&out_axes, r)?;
                 weight *= gamma;
             }
             Ok(total)
@@ -221,6 +211,7 @@ mod tests {
 
     use super::*;
     use crate::permutation::WindowAxis;
+    use crate::tensor::axis_vars;
     use crate::testing::tensor_case::{random_tensor, sumcheck_tamperings};
     use crate::testing::{ConformanceCase, Tampering, run_all};
 

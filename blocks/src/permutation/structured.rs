@@ -138,6 +138,26 @@ impl StructuredMapSpec {
     }
 
     /// `(output axis, source axis, start, step, len)` of the affine axes, by source axis.
+    /// Variables of the map sumcheck: those of the input axes read by affine axes.
+    pub(super) fn sumcheck_vars(&self) -> usize {
+        let in_vars = axis_vars(&self.in_shape);
+        self.affine_axes().iter().map(|x| in_vars[x.1]).sum()
+    }
+
+    /// `M̃(r_out, r) = Π_affine M̃_a(r_a, r'_a)` at the output's per-axis points and the sumcheck
+    /// point `r` (the affine source axes' variables, in source order).
+    pub(super) fn matrix_eval(&self, out_axes: &[&[Fr]], r: &[Fr]) -> Result<Fr, Error> {
+        let in_vars = axis_vars(&self.in_shape);
+        let mut m_at = Fr::from(1u64);
+        let mut rest = r;
+        for (a, src, start, step, len) in self.affine_axes() {
+            let (r_src, tail) = rest.split_at(in_vars[src].min(rest.len()));
+            rest = tail;
+            m_at *= affine_map_eval(out_axes[a], r_src, start, step, len, self.in_shape[src])?;
+        }
+        Ok(m_at)
+    }
+
     pub(super) fn affine_axes(&self) -> Vec<(usize, usize, i64, i64, usize)> {
         let mut out: Vec<_> = self
             .axes
@@ -236,19 +256,8 @@ impl Block for StructuredMap {
         let id = single_id(instance, "index map inputs")?;
         let out_axes = split_point(&instance.output.point, &spec.out_shape())?;
         absorb(t, instance);
-        let in_vars = axis_vars(&spec.in_shape);
-        let affine = spec.affine_axes();
-        let num_vars: usize = affine.iter().map(|x| in_vars[x.1]).sum();
-        let matrix_at = |r: &[Fr]| {
-            let mut m_at = Fr::from(1u64);
-            let mut rest = r;
-            for (a, src, start, step, len) in affine {
-                let (r_src, tail) = rest.split_at(in_vars[src]);
-                rest = tail;
-                m_at *= affine_map_eval(out_axes[a], r_src, start, step, len, spec.in_shape[src])?;
-            }
-            Ok(m_at)
-        };
+        let num_vars = spec.sumcheck_vars();
+        let matrix_at = |r: &[Fr]| spec.matrix_eval(&out_axes, r);
         let point = verify_map_sumcheck(
             PROTOCOL,
             num_vars,
