@@ -20,7 +20,7 @@
 
 use ark_ff::Zero;
 
-use super::structured::{input_point, tables};
+use super::structured::{affine_table, input_point, input_table};
 use super::{AxisMap, MapProof, StructuredMapSpec, prove_map_sumcheck, verify_map_sumcheck};
 use crate::block::Block;
 use crate::claim::{BlockClaims, TensorClaim, TensorId};
@@ -118,11 +118,12 @@ impl Block for MapBatch {
         let out_shape = first.out_shape();
         let out_axes = split_point(&instance.point, &out_shape)?;
         let gamma = absorb(t, instance);
-        let (mut a, b) = tables(first, x, &out_axes)?;
+        let b = input_table(first, x, &out_axes)?;
+        let mut a = affine_table(first, &out_axes)?;
         let mut weight = Fr::from(1u64);
         for m in &spec.maps[1..] {
             weight *= gamma;
-            let (a_k, _) = tables(m, x, &out_axes)?;
+            let a_k = affine_table(m, &out_axes)?;
             a.iter_mut().zip(&a_k).for_each(|(a, a_k)| *a += weight * a_k);
         }
         let claim = combine(gamma, &instance.values);

@@ -288,6 +288,16 @@ pub(super) fn tables(
     x: &IntTensor,
     out_axes: &[&[Fr]],
 ) -> Result<(Vec<Fr>, Vec<Fr>), Error> {
+    Ok((affine_table(spec, out_axes)?, input_table(spec, x, out_axes)?))
+}
+
+/// `B(j) = ĩn(pass axes at their points, j)`: depends only on the input, the pass axes and the
+/// output point, so maps that differ only in their affine parameters share it.
+pub(super) fn input_table(
+    spec: &StructuredMapSpec,
+    x: &IntTensor,
+    out_axes: &[&[Fr]],
+) -> Result<Vec<Fr>, Error> {
     let in_vars = axis_vars(&spec.in_shape);
     let affine = spec.affine_axes();
     // Per input axis: either an eq table (pass) or its position among the affine axes.
@@ -318,8 +328,14 @@ pub(super) fn tables(
             *i = 0;
         }
     }
+    Ok(b)
+}
+
+/// `A(j) = Π_affine A_a(j_src)`: the map's affine factor at the output point.
+pub(super) fn affine_table(spec: &StructuredMapSpec, out_axes: &[&[Fr]]) -> Result<Vec<Fr>, Error> {
+    let in_vars = axis_vars(&spec.in_shape);
     let mut a = vec![Fr::from(1u64)];
-    for (ax, src, start, step, len) in affine {
+    for (ax, src, start, step, len) in spec.affine_axes() {
         let out_eq = eq_table(out_axes[ax])?;
         let mut factor = vec![Fr::from(0u64); 1 << in_vars[src]];
         for (i, e) in out_eq.iter().enumerate().take(len) {
@@ -329,7 +345,7 @@ pub(super) fn tables(
         }
         a = a.iter().flat_map(|p| factor.iter().map(move |f| *p * f)).collect();
     }
-    Ok((a, b))
+    Ok(a)
 }
 
 /// The input claim's point: pass axes take the output's sub-points, affine axes the sumcheck's.
