@@ -22,9 +22,9 @@ use crate::keys::{ProvingKey, committed_refs};
 use crate::proof::{BlockProofs, Proof, PublicTensor, PublicValues, Recorded};
 use crate::schedule::{Commitments, Poly, Schedule, Side};
 use crate::statement::{absorb_statement, arity_code, canonical_arity, public_maps};
-use crate::witness::{
-    Witness, eval_lin, function_table, function_witness, generate, range_witness,
-};
+use crate::witness::{Witness, eval_lin, function_table, generate};
+#[cfg(test)]
+use crate::witness::{function_witness, range_witness};
 
 /// Options of [`prove`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +46,9 @@ struct Prover<'w> {
     proofs: BlockProofs,
     /// The lookups' helper polynomials, in [`Poly::Helper`] order.
     helpers: Vec<DenseMle>,
+    /// A cheating prover's lookups: no check that the looked-up values are in the table.
+    #[cfg(test)]
+    unchecked_lookups: bool,
 }
 
 impl Side for Prover<'_> {
@@ -81,7 +84,15 @@ impl Side for Prover<'_> {
         witness: &dyn Fn(&Witness, &Srs) -> Result<LookupWitness, Error>,
     ) -> Result<BlockClaims, Error> {
         let w = witness(self.witness, self.srs)?;
-        let out = prove_with_helpers(spec, instance, &w, &mut self.t)
+        #[cfg(test)]
+        let out = if self.unchecked_lookups {
+            tessera_blocks::lookup::prove_with_helpers_unchecked(spec, instance, &w, &mut self.t)
+        } else {
+            prove_with_helpers(spec, instance, &w, &mut self.t)
+        };
+        #[cfg(not(test))]
+        let out = prove_with_helpers(spec, instance, &w, &mut self.t);
+        let out = out
             .map_err(|e| Error::Witness { node: at.to_string(), reason: format!("lookup: {e}") })?;
         self.proofs.lookup.push(out.proof);
         self.helpers.extend(out.helpers);
@@ -111,28 +122,62 @@ pub fn prove(
     inputs: &[Tensor<i64>],
     options: ProveOptions,
 ) -> Result<(Vec<IntTensor>, Proof), Error> {
-    prove_with(pk, inputs, options, None)
+    let _span = info_span!("prove", model = %pk.plan.model, batch = pk.plan.batch).entered();
+    check_inputs(pk, inputs)?;
+    prove_witness(
+        pk,
+        generate(&pk.plan, inputs)?,
+        options,
+        #[cfg(test)]
+        false,
+    )
 }
 
-/// [`prove`] with a hook that alters the witness before anything is committed (the soundness
-/// tests' cheating provers); the range limbs and the function-lookup multiplicities are then
-/// recomputed from the altered tensors.
+/// Derives the range limbs and multiplicities of a witness.
+#[cfg(test)]
+pub(crate) type RangeWitness<'a> = &'a dyn Fn(&tessera_compiler::BlockPlan, &mut Witness);
+
+/// A cheating prover's changes to its witness (the soundness tests).
+#[cfg(test)]
+pub(crate) struct Tamper<'a> {
+    /// Alters the tensors before anything is committed.
+    pub witness: &'a dyn Fn(&mut Witness),
+    /// Derives the range limbs and multiplicities instead of [`range_witness`] (a prover that
+    /// skips its own range checks).
+    pub range: Option<RangeWitness<'a>>,
+}
+
+/// [`prove`] with a cheating prover's changes; the range limbs and the function-lookup
+/// multiplicities are recomputed from the altered tensors.
+#[cfg(test)]
 pub(crate) fn prove_with(
     pk: &ProvingKey,
     inputs: &[Tensor<i64>],
     options: ProveOptions,
-    tamper: Option<&dyn Fn(&mut Witness)>,
+    tamper: Option<&Tamper>,
+) -> Result<(Vec<IntTensor>, Proof), Error> {
+    let _span = info_span!("prove", model = %pk.plan.model, batch = pk.plan.batch).entered();
+    check_inputs(pk, inputs)?;
+    let mut witness = generate(&pk.plan, inputs)?;
+    if let Some(tamper) = tamper {
+        (tamper.witness)(&mut witness);
+        match tamper.range {
+            Some(range) => range(&pk.plan, &mut witness),
+            None => range_witness(&pk.plan, &mut witness)?,
+        }
+        function_witness(&pk.plan, &mut witness)?;
+    }
+    let unchecked = tamper.is_some_and(|t| t.range.is_some());
+    prove_witness(pk, witness, options, unchecked)
+}
+
+fn prove_witness(
+    pk: &ProvingKey,
+    witness: Witness,
+    options: ProveOptions,
+    #[cfg(test)] unchecked_lookups: bool,
 ) -> Result<(Vec<IntTensor>, Proof), Error> {
     let plan = &pk.plan;
-    let _span = info_span!("prove", model = %plan.model, batch = plan.batch).entered();
-    check_inputs(pk, inputs)?;
-    let mut witness = generate(plan, inputs)?;
-    if let Some(tamper) = tamper {
-        tamper(&mut witness);
-        range_witness(plan, &mut witness)?;
-        function_witness(plan, &mut witness)?;
-    }
-    let witness = witness;
     let g = &plan.graph;
     let outputs: Vec<IntTensor> =
         g.outputs.iter().map(|(_, id, _)| witness.values[*id].clone()).collect();
@@ -200,6 +245,8 @@ pub(crate) fn prove_with(
         srs: &pk.srs,
         proofs: BlockProofs::default(),
         helpers: Vec::new(),
+        #[cfg(test)]
+        unchecked_lookups,
     };
     let mut schedule = Schedule::new(
         plan,

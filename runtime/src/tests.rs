@@ -5,18 +5,18 @@
 mod conv;
 
 use tessera_blocks::Srs;
-use tessera_blocks::lookup::commit_tensor;
+use tessera_blocks::lookup::{commit_tensor, decompose};
 use tessera_blocks::tensor::IntTensor;
-use tessera_compiler::plan::Ref;
+use tessera_compiler::plan::{BlockPlan, Ref};
 use tessera_compiler::quant::QuantizedModel;
 use tessera_compiler::quant::qop::{Encoding, QGraph, QId, QNode, QOp, Table, TableFn};
 use tessera_compiler::quant::report::CompileReport;
 use tessera_compiler::{LowerOptions, Tensor, lower};
 
 use crate::keys::{ProvingKey, VerifyingKey, required_srs_size, setup};
-use crate::prover::{ProveOptions, prove_with};
+use crate::prover::{ProveOptions, Tamper, prove_with};
 use crate::verifier::verify;
-use crate::witness::Witness;
+use crate::witness::{Witness, eval_lin};
 
 /// A hand-built graph: nodes `(op, inputs, shape)`, the first `inputs` of them graph inputs.
 fn keys(nodes: Vec<(QOp, Vec<QId>, Vec<usize>)>, tables: Vec<Table>, output: QId) -> Keys {
@@ -54,7 +54,8 @@ impl Keys {
         inputs: &[Tensor<i64>],
         cheat: Option<&dyn Fn(&mut Witness)>,
     ) -> Result<(), String> {
-        let (_, proof) = prove_with(&self.pk, inputs, ProveOptions::default(), cheat)
+        let tamper = cheat.map(|witness| Tamper { witness, range: None });
+        let (_, proof) = prove_with(&self.pk, inputs, ProveOptions::default(), tamper.as_ref())
             .map_err(|e| format!("prover: {e}"))?;
         verify(&self.vk, &proof).map_err(|e| format!("verifier: {e}"))
     }
@@ -93,6 +94,63 @@ fn set(w: &mut Witness, r: Ref, i: usize, v: i64) {
 
 fn get(w: &Witness, r: Ref, i: usize) -> i64 {
     w.committed[&r].data()[i]
+}
+
+/// A rescale by `2^4` whose quotient is one too small and whose remainder is `r + 16`: the
+/// remainder is one limb below `2^T`, so only the second lookup of its top limb (shifted by
+/// `2^T − 2^4`) bounds it by `2^4`. The prover skips its own range checks and counts the
+/// multiplicities of the values that are in the table.
+#[test]
+fn rescale_remainder_is_bounded_by_its_exact_bits() {
+    let k = keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 4]),
+            (QOp::Rescale { shift: 4 }, vec![0], vec![1, 4]),
+        ],
+        vec![],
+        1,
+    );
+    let x = [t(&[1, 4], &[7, 23, -5, 100])];
+    k.run(&x, None).expect("the honest proof verifies");
+    let cheat = |w: &mut Witness| {
+        let (y, r) = (get(w, slot(1, 0), 1), get(w, slot(1, 1), 1));
+        set(w, slot(1, 0), 1, y - 1);
+        set(w, slot(1, 1), 1, r + 16);
+    };
+    // The honest prover refuses the remainder.
+    let e = k.run(&x, Some(&cheat)).expect_err("the prover refuses");
+    assert!(e.starts_with("prover") && e.contains("outside [0, 2^4)"), "{e}");
+    let tamper = Tamper { witness: &cheat, range: Some(&lenient_range_witness) };
+    let (_, proof) =
+        prove_with(&k.pk, &x, ProveOptions::default(), Some(&tamper)).expect("it proves");
+    let e = verify(&k.vk, &proof).expect_err("the verifier rejects").to_string();
+    assert!(e.contains("range lookup"), "{e}");
+}
+
+/// Range limbs without the bound checks, and multiplicities of the looked-up values that are in
+/// the table: what a prover that ignores its range checks commits.
+fn lenient_range_witness(plan: &BlockPlan, w: &mut Witness) {
+    let bits = plan.range_table_bits;
+    let mut m = vec![0u64; 1 << bits];
+    w.limbs.clear();
+    for c in &plan.range_checks {
+        let shape = plan.lin_shape(&c.value, c.node);
+        let v = eval_lin(&w.committed, &c.value, &shape, true).expect("the value");
+        let ls = decompose(&v, bits, c.limbs as usize, 0).expect("limbs below 2^{T·L}");
+        let shift = c.top_shift(bits).unwrap_or(0);
+        let top = ls.len() - 1;
+        for (l, limb) in ls.iter().enumerate() {
+            let mut values = vec![limb.data().to_vec()];
+            if l == top && c.top_shift(bits).is_some() {
+                values.push(limb.data().iter().map(|x| x + shift).collect());
+            }
+            for x in values.into_iter().flatten().filter(|x| (0..1 << bits).contains(x)) {
+                m[x as usize] += 1;
+            }
+        }
+        w.limbs.push(ls);
+    }
+    w.multiplicities = m;
 }
 
 /// Division by a constant that is not a power of two: a quotient one too small with the

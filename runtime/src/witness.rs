@@ -301,12 +301,27 @@ pub(crate) fn range_witness(plan: &BlockPlan, w: &mut Witness) -> Result<(), Err
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    for (c, ls) in plan.range_checks.iter().zip(&limbs) {
+        let top = ls.last().map(|l| l.data());
+        if top.is_some_and(|top| top.iter().any(|x| *x >> c.top_bits != 0)) {
+            let bits = t * (c.limbs - 1) + c.top_bits;
+            return Err(Error::Witness {
+                node: format!("node {}", plan.graph.nodes[c.node].name),
+                reason: format!("range check: a value is outside [0, 2^{bits})"),
+            });
+        }
+    }
     let table = range_table(plan)?;
     let multiplicities = if limbs.is_empty() {
         vec![0; 1 << table.num_vars()]
     } else {
-        let looked_up: Vec<Vec<IntTensor>> =
-            limbs.iter().flatten().map(|l| vec![l.clone()]).collect();
+        let mut looked_up: Vec<Vec<IntTensor>> = Vec::new();
+        for (c, ls) in plan.range_checks.iter().zip(&limbs) {
+            looked_up.extend(ls.iter().map(|l| vec![l.clone()]));
+            if let (Some(shift), Some(top)) = (c.top_shift(t), ls.last()) {
+                looked_up.push(vec![plus(top, shift)?]);
+            }
+        }
         lookup::multiplicities(&table, &looked_up)
             .map_err(|e| Error::Witness { node: "range lookup".into(), reason: e.to_string() })?
     };
@@ -316,7 +331,8 @@ pub(crate) fn range_witness(plan: &BlockPlan, w: &mut Witness) -> Result<(), Err
 }
 
 /// The range lookup's looked-up vectors: per check, limb 0 minus the check's constant (the
-/// committed combination `C_0`, see the schedule), then its other limbs; one column each.
+/// committed combination `C_0`, see the schedule), then its other limbs, then (when the top limb
+/// has fewer than `T` bits) the top limb's column once more; one column each.
 pub(crate) fn range_vectors(
     plan: &BlockPlan,
     limbs: &[Vec<IntTensor>],
@@ -326,10 +342,19 @@ pub(crate) fn range_vectors(
         let Some((first, rest)) = ls.split_first() else {
             return Err(Error::Input("a range check without limbs".into()));
         };
-        out.push(vec![limb_base(first, c.value.constant)?]);
-        out.extend(rest.iter().map(|l| vec![l.clone()]));
+        let base = limb_base(first, c.value.constant)?;
+        out.extend(std::iter::once(&base).chain(rest).map(|l| vec![l.clone()]));
+        if c.top_shift(plan.range_table_bits).is_some() {
+            out.push(vec![rest.last().unwrap_or(&base).clone()]);
+        }
     }
     Ok(out)
+}
+
+/// `x + k` entrywise.
+fn plus(x: &IntTensor, k: i64) -> Result<IntTensor, Error> {
+    let data = x.data().iter().map(|v| v + k).collect();
+    Ok(IntTensor::new(x.shape().to_vec(), data)?)
 }
 
 /// `limb_0 − constant` entrywise: the tensor committed in `C_0`.

@@ -226,6 +226,27 @@ pub fn prove_with_helpers(
     )
 }
 
+/// [`prove_with_helpers`] without checking the witness against the table: a cheating prover for
+/// the soundness tests of callers (the `test-utils` feature).
+#[cfg(feature = "test-utils")]
+pub fn prove_with_helpers_unchecked(
+    spec: &LookupSpec,
+    instance: &LookupInstance,
+    witness: &LookupWitness,
+    transcript: &mut Transcript,
+) -> Result<LookupOutput, Error> {
+    let m: Vec<Fr> = witness.multiplicities.iter().map(|x| Fr::from(*x)).collect();
+    prover::prove_with_multiplicities(
+        spec,
+        instance,
+        &witness.inputs,
+        &m,
+        &witness.srs,
+        &prover::Cheats::default(),
+        transcript,
+    )
+}
+
 /// The challenges drawn before the inverse columns are committed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Challenges {

@@ -25,6 +25,39 @@ impl Interval {
         Self { lo: k, hi: k }
     }
 
+    /// `c·self`, `None` on overflow.
+    pub fn checked_scaled(self, c: i128) -> Option<Self> {
+        let (a, b) = (self.lo.checked_mul(c)?, self.hi.checked_mul(c)?);
+        Some(Self { lo: a.min(b), hi: a.max(b) })
+    }
+
+    /// `self + o`, `None` on overflow.
+    pub fn checked_add(self, o: Self) -> Option<Self> {
+        Some(Self { lo: self.lo.checked_add(o.lo)?, hi: self.hi.checked_add(o.hi)? })
+    }
+
+    /// `{x·y}` for `x ∈ self`, `y ∈ o`, `None` on overflow.
+    pub fn checked_mul(self, o: Self) -> Option<Self> {
+        let c = [
+            self.lo.checked_mul(o.lo)?,
+            self.lo.checked_mul(o.hi)?,
+            self.hi.checked_mul(o.lo)?,
+            self.hi.checked_mul(o.hi)?,
+        ];
+        Some(Self { lo: *c.iter().min()?, hi: *c.iter().max()? })
+    }
+
+    /// The smallest interval containing both.
+    pub fn hull(self, o: Self) -> Self {
+        Self { lo: self.lo.min(o.lo), hi: self.hi.max(o.hi) }
+    }
+
+    /// The common part, `None` if they are disjoint.
+    pub fn intersect(self, o: Self) -> Option<Self> {
+        let (lo, hi) = (self.lo.max(o.lo), self.hi.min(o.hi));
+        (lo <= hi).then_some(Self { lo, hi })
+    }
+
     fn scaled(self, c: i128) -> Self {
         let (a, b) = (self.lo * c, self.hi * c);
         Self { lo: a.min(b), hi: a.max(b) }

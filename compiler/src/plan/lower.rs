@@ -16,6 +16,7 @@
 
 use tracing::info;
 
+use super::bounds::{quotient_bound, step_bound};
 use super::interval::{Interval, Intervals, bits_for};
 use super::{
     BlockPlan, Lin, PLAN_VERSION, PlanError, RANGE_TABLE_BITS, RangeCheck, Ref, Role, Step,
@@ -40,6 +41,8 @@ struct Lowering<'a> {
     steps: Vec<Step>,
     checks: Vec<RangeCheck>,
     intervals: Intervals,
+    /// Per lowered node, the bound on its entries ([`step_bound`]).
+    bounds: Vec<Option<Interval>>,
     activation_bits: u32,
 }
 
@@ -54,10 +57,14 @@ pub fn lower(model: &QuantizedModel, options: &LowerOptions) -> Result<BlockPlan
         steps: Vec::with_capacity(g.nodes.len()),
         checks: Vec::new(),
         intervals: Intervals::default(),
+        bounds: Vec::with_capacity(g.nodes.len()),
         activation_bits,
     };
     for (id, node) in g.nodes.iter().enumerate() {
         let (role, step) = l.node(id, node, options.private_input)?;
+        let own = l.intervals.of(&Lin::of(Ref { node: id, slot: 0 }));
+        let bound = step_bound(id, &step, l.nodes, &l.bounds, own, l.act());
+        l.bounds.push(bound);
         l.roles.push(role);
         l.steps.push(step);
     }
@@ -103,10 +110,7 @@ impl Lowering<'_> {
         };
         let arg =
             |k: usize| node.inputs.get(k).copied().ok_or_else(|| unsupported("missing input"));
-        let act = Interval::new(
-            -(1i128 << (self.activation_bits - 1)),
-            (1i128 << (self.activation_bits - 1)) - 1,
-        );
+        let act = self.act();
         Ok(match &node.op {
             QOp::Input { .. } => {
                 if private {
@@ -242,7 +246,8 @@ impl Lowering<'_> {
                 let (y, r) = (Ref { node: id, slot: 0 }, Ref { node: id, slot: 1 });
                 self.signed_check(id, y);
                 self.exact_check(id, Lin::of(r), *shift);
-                self.intervals.set(y, act);
+                let input = self.bounds.get(x).copied().flatten();
+                self.intervals.set(y, quotient_bound(input, *shift, act));
                 self.intervals.set(r, Interval::new(0, (1i128 << shift) - 1));
                 (Role::Committed, Step::Rescale { input: x, shift: *shift })
             }
@@ -446,6 +451,12 @@ impl Lowering<'_> {
         }
     }
 
+    /// The activation range `[−2^{A−1}, 2^{A−1})`.
+    fn act(&self) -> Interval {
+        let half = 1i128 << (self.activation_bits - 1);
+        Interval::new(-half, half - 1)
+    }
+
     fn is_tensor(&self, j: QId) -> bool {
         !matches!(self.roles[j], Role::Scalar(_) | Role::Weight)
     }
@@ -485,21 +496,18 @@ impl Lowering<'_> {
         self.exact_check(node, Lin::of(v).plus(half), self.activation_bits);
     }
 
-    /// `v ∈ [0, 2^bits)` exactly.
+    /// `v ∈ [0, 2^bits)` exactly: the top limb has the bits the others leave.
     fn exact_check(&mut self, node: QId, value: Lin, bits: u32) {
         let t = RANGE_TABLE_BITS;
         let limbs = bits.div_ceil(t).max(1);
-        if bits < t * limbs {
-            let shift = (1i64 << (t * limbs)) - (1i64 << bits);
-            self.checks.push(RangeCheck { node, value: value.clone().plus(shift), limbs });
-        }
-        self.checks.push(RangeCheck { node, value, limbs });
+        let top_bits = bits - t * (limbs - 1);
+        self.checks.push(RangeCheck { node, value, limbs, top_bits });
     }
 
     /// `v ∈ [0, 2^{T·L})` for the smallest `L` with `max < 2^{T·L}`: enough to prove `v ≥ 0`.
     fn loose_check(&mut self, node: QId, value: Lin, max: i128) {
         let limbs = bits_for(max).div_ceil(RANGE_TABLE_BITS).max(1);
-        self.checks.push(RangeCheck { node, value, limbs });
+        self.checks.push(RangeCheck { node, value, limbs, top_bits: RANGE_TABLE_BITS });
     }
 }
 

@@ -15,8 +15,8 @@
 //! Every range check of the whole model — rescale remainders and quotients, the differences that
 //! prove a clamp or a max — is a [`RangeCheck`] into the **one** range table `[0, 2^T)` with
 //! `T = `[`RANGE_TABLE_BITS`], as limbs: all of them form one lookup (same-table merge). A check
-//! `v ∈ [0, 2^b)` with `b` not a multiple of `T` is exact through a second check of
-//! `v + 2^{T·L} − 2^b`.
+//! `v ∈ [0, 2^b)` with `b` not a multiple of `T` is exact through a second lookup of its top limb
+//! `l`, as `l + 2^T − 2^{b_top}` (`b_top` the top limb's bits).
 //!
 //! Likewise every [`Step::Lookup`] node of one function table, across the whole model, is looked
 //! up by **one** lookup into that table ([`FunctionLookup`], built by [`merge_lookups`]): one
@@ -31,6 +31,7 @@
 //! version, and has a digest over its public part (everything but the weights' values), which the
 //! verifying key binds.
 
+mod bounds;
 mod interval;
 mod lower;
 mod merge_lookups;
@@ -45,7 +46,7 @@ pub use lower::{LowerOptions, lower};
 pub use merge_lookups::merge_lookups;
 
 /// Version of the plan format; files of another version are rejected.
-pub const PLAN_VERSION: u32 = 2;
+pub const PLAN_VERSION: u32 = 3;
 
 /// Bits of the range table every range check decomposes into.
 pub const RANGE_TABLE_BITS: u32 = 12;
@@ -118,7 +119,9 @@ impl Lin {
     }
 }
 
-/// `value ∈ [0, 2^{T·limbs})`, proven with `limbs` committed limbs in the range table.
+/// `value ∈ [0, 2^{T·(limbs − 1) + top_bits})`, proven with `limbs` limbs in the range table
+/// `[0, 2^T)`. When `top_bits < T` the top limb `l` is looked up a second time as
+/// `l + 2^T − 2^{top_bits}`, which bounds it by `2^{top_bits}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RangeCheck {
     /// The node whose relation needs the check (for error messages).
@@ -127,6 +130,15 @@ pub struct RangeCheck {
     pub value: Lin,
     /// Number of `T`-bit limbs.
     pub limbs: u32,
+    /// Bits of the top limb, at most `T`.
+    pub top_bits: u32,
+}
+
+impl RangeCheck {
+    /// The offset of the top limb's second lookup, `2^T − 2^{top_bits}`, if it has one.
+    pub fn top_shift(&self, table_bits: u32) -> Option<i64> {
+        (self.top_bits < table_bits).then(|| (1i64 << table_bits) - (1i64 << self.top_bits))
+    }
 }
 
 /// All [`Step::Lookup`] nodes that read function table `table`: one lookup block, one vector
@@ -450,7 +462,8 @@ impl BlockPlan {
             return bad("the function lookups do not group the lookup steps by table".into());
         }
         for c in &self.range_checks {
-            if c.node >= n || !refs_ok(&c.value, n) || c.limbs == 0 {
+            let top_ok = c.top_bits <= self.range_table_bits;
+            if c.node >= n || !refs_ok(&c.value, n) || c.limbs == 0 || !top_ok {
                 return bad(format!("range check of node {} is malformed", c.node));
             }
         }

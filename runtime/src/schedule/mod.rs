@@ -254,7 +254,8 @@ impl<'a, S: Side> Schedule<'a, S> {
     /// Every range check of the plan, as one lookup into `[0, 2^T)`. A check of `v + c` with `L`
     /// limbs commits limbs `1..L` only: limb 0 is looked up as `C_0 + c` with
     /// `C_0 = [v] − Σ_{l≥1} 2^{T·l}·[limb_l]`, a combination both sides compute, so
-    /// `v + c = limb_0 + Σ_{l≥1} 2^{T·l}·limb_l` holds by construction and needs no claim.
+    /// `v + c = limb_0 + Σ_{l≥1} 2^{T·l}·limb_l` holds by construction and needs no claim. A top
+    /// limb of `b < T` bits is looked up once more with the offset `2^T − 2^b`.
     fn range_lookup(&mut self) -> Result<(), S::Error> {
         let checks = &self.plan.range_checks;
         if checks.is_empty() {
@@ -282,6 +283,18 @@ impl<'a, S: Side> Schedule<'a, S> {
             inputs.push(LookedUp { shape: shape.clone(), columns: vec![base], offset });
             for limb in limbs {
                 inputs.push(LookedUp { shape: shape.clone(), columns: vec![*limb], offset: 0 });
+            }
+            if let Some(shift) = c.top_shift(bits) {
+                // The top limb again, shifted: it is below 2^{top_bits}.
+                let (column, offset) = match limbs.last() {
+                    Some(top) => (*top, Some(shift)),
+                    None => (base, offset.checked_add(shift)),
+                };
+                let offset = offset.ok_or_else(|| Reject {
+                    at: self.name(c.node),
+                    what: "range check constant".into(),
+                })?;
+                inputs.push(LookedUp { shape: shape.clone(), columns: vec![column], offset });
             }
         }
         let instance = LookupInstance {
