@@ -25,8 +25,8 @@ M = [
  ("M10 hadamard final check skipped", [("elementwise/hadamard.rs",'sub.check_final(PROTOCOL, &[&expr], &[vec![eq_at, proof.left_eval, proof.right_eval]])?;','let _ = (&expr, eq_at);')], "wrong_hadamard_output_entry_is_rejected"),
  ("M11 linear constant not confined to the unpadded region", [("elementwise/linear.rs",'let constant = fr_from_i64(spec.constant) * region_indicator(&axes, &spec.shape)?;','let constant = fr_from_i64(spec.constant) + Fr::from(0u64) * region_indicator(&axes, &spec.shape)?;')], "constants_and_broadcasts_stay_out_of_padding"),
  ("M12 broadcast indicator dropped", [("elementwise/axes.rs",'factor *= prefix_indicator(r, *o)?;','let _ = prefix_indicator(r, *o)?;')], "constants_and_broadcasts_stay_out_of_padding"),
- ("M13 padding-check rho drawn before the commitments", [("elementwise/padding.rs","    t.append_serializable(b\"padding check commitments\", &instance.commitments);\n","")], "padding_garbage_cannot_be_fitted_to_rho"),
- ("M14 padding check ignores padded positions", [("elementwise/padding.rs",'Ok(inside.evals().iter().map(|v| Fr::one() - v).collect())','Ok(inside.evals().iter().map(|_| Fr::zero()).collect())'),("elementwise/padding.rs",'let outside = Fr::one() - region_indicator(&axes, shape)?;','let outside = Fr::zero() * region_indicator(&axes, shape)?;')], "nonzero_value_hidden_in_padding_is_rejected"),
+ ("M13 padding-check points drawn before the commitments", [("elementwise/padding.rs","    t.append_serializable(b\"padding check commitments\", &instance.commitments);\n","")], "padding_garbage_cannot_be_fitted_to_the_points"),
+ ("M14 padding check ignores padded positions (no blocks)", [("elementwise/padding.rs",'    while j < 1 << n {','    while false && j < 1 << n {')], "nonzero_value_hidden_in_padding_is_rejected"),
  ("M15 concat parts not summed against the claim", [("permutation/concat.rs",'if proof.parts.iter().sum::<Fr>() != instance.output.value {','if false {')], "concat_conformance"),
  ("M16 hadamard batch final check skipped", [("elementwise/hadamard_batch.rs",'sub.check_final(PROTOCOL, &exprs, &finals)?;','let _ = (&exprs, &finals);')], "hadamard_batch_rejects_a_false_claim_and_tampered_fields"),
  ("M17 lookup multiplicities not absorbed before zeta and beta", [("lookup/mod.rs",'    t.append_serializable(b"lookup multiplicities", &instance.multiplicities);\n','')], "beta_is_drawn_after_the_multiplicities"),
@@ -66,6 +66,7 @@ R = [
                     .map_err(|_| Reject { at: self.name(id), what: "window claims".into() })?;
                 self.lin_leaf(&input, &in_shape, c.point, c.value)?;""","""                let _ = (spec, instance, lin, ins);""")], "pooled_differences_are_bound_to_the_window"),
  ("R4 reduce-max selector not checked binary", [("runtime/src/schedule/relations.rs",'self.zero_product_shaped(id, &xs, &[Lin::of(s), Lin::of(s).plus(-1)])?;','let _ = (&xs, s);')], "max_selector_must_be_binary"),
+ ("R5 exact range check: the top limb's shifted second lookup dropped", [("compiler/src/plan/mod.rs",'(self.top_bits < table_bits).then(','(self.top_bits > table_bits).then(')], "rescale_remainder_is_bounded_by_its_exact_bits"),
 ]
 # Guards of the accumulator (paths from the repository root; its own lib tests).
 A = [

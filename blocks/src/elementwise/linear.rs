@@ -1,13 +1,17 @@
 //! `z = Σ_i c_i·x_i + c_0` with public integers `c_i` and a constant `c_0` added on the unpadded
-//! region only: `z̃(r) = Σ_i c_i·x̃_i(r) + c_0·Ĩ(r)`. No sumcheck: the prover sends every
-//! `x̃_i(r)`, the verifier checks the linear relation and hands on one claim per input at `r`.
-//! A false `x̃_i(r)` is caught when that claim is discharged. Proof: one scalar per input.
+//! region only: `z̃(r) = Σ_i c_i·x̃_i(r) + c_0·Ĩ(r)`. No sumcheck: the prover sends `x̃_i(r)` for
+//! every input but the first with a non-zero coefficient, `j`; the verifier solves the relation
+//! for `x̃_j(r)` and hands on one claim per input at `r`. If `z̃(r)` is false, some input's claim
+//! is false, and it is caught when that claim is discharged. Proof: one scalar per input but one
+//! (none for `c·x + c_0`). Transcript: the output claim, then every `x̃_i(r)`, derived included.
 
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
 use super::{Instance, absorb_output, check_outputs, checked, expect_inputs, split_point};
 use crate::block::Block;
 use crate::claim::{BlockClaims, TensorClaim};
+use ark_ff::Field;
+
 use crate::curve::{Fr, fr_from_i64};
 use crate::error::{Error, RelationError, VerifyError};
 use crate::mle::region_indicator;
@@ -27,7 +31,7 @@ pub struct LinearSpec {
     pub constant: i64,
 }
 
-/// `x̃_i(r)` for every input.
+/// `x̃_i(r)` for every input but the derived one ([`derived_input`]).
 #[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct LinearProof {
     pub input_evals: Vec<Fr>,
@@ -68,12 +72,15 @@ impl Block for Linear {
         expect_inputs(witness, spec.coeffs.len(), &spec.shape)?;
         check_ids(spec, instance)?;
         absorb_output(t, PROTOCOL.as_bytes(), instance);
-        let input_evals: Vec<Fr> = witness
+        let evals: Vec<Fr> = witness
             .iter()
             .map(|x| x.to_mle().evaluate(&instance.output.point))
             .collect::<Result<_, _>>()?;
-        t.append_scalars(b"linear input evals", &input_evals);
-        let claims = claims(instance, &input_evals);
+        t.append_scalars(b"linear input evals", &evals);
+        let claims = claims(instance, &evals);
+        let skip = derived_input(spec);
+        let input_evals =
+            evals.iter().enumerate().filter(|(i, _)| Some(*i) != skip).map(|(_, e)| *e).collect();
         Ok((LinearProof { input_evals }, claims))
     }
 
@@ -84,24 +91,47 @@ impl Block for Linear {
         t: &mut Transcript,
     ) -> Result<BlockClaims, VerifyError> {
         check_ids(spec, instance)?;
-        if proof.input_evals.len() != spec.coeffs.len() {
+        let skip = derived_input(spec);
+        let sent = spec.coeffs.len() - usize::from(skip.is_some());
+        if proof.input_evals.len() != sent {
             return Err(VerifyError::ProofShape {
                 what: "linear input evaluations",
-                expected: spec.coeffs.len(),
+                expected: sent,
                 got: proof.input_evals.len(),
             });
         }
         let axes = split_point(&instance.output.point, &spec.shape)?;
         absorb_output(t, PROTOCOL.as_bytes(), instance);
-        let combined: Fr =
-            spec.coeffs.iter().zip(&proof.input_evals).map(|(c, e)| fr_from_i64(*c) * e).sum();
         let constant = fr_from_i64(spec.constant) * region_indicator(&axes, &spec.shape)?;
-        if combined + constant != instance.output.value {
-            return Err(VerifyError::Mismatch { protocol: PROTOCOL, what: "output claim" });
+        // Every input's evaluation, the derived one a placeholder until it is solved for.
+        let mut evals = proof.input_evals.clone();
+        if let Some(j) = skip {
+            evals.insert(j, Fr::from(0u64));
         }
-        t.append_scalars(b"linear input evals", &proof.input_evals);
-        Ok(claims(instance, &proof.input_evals))
+        let combined: Fr = spec.coeffs.iter().zip(&evals).map(|(c, e)| fr_from_i64(*c) * e).sum();
+        match skip {
+            Some(j) => {
+                let c_j = fr_from_i64(spec.coeffs[j]);
+                let inverse = c_j.inverse().ok_or(VerifyError::Mismatch {
+                    protocol: PROTOCOL,
+                    what: "derived input coefficient",
+                })?;
+                evals[j] = (instance.output.value - constant - combined) * inverse;
+            }
+            None if combined + constant != instance.output.value => {
+                return Err(VerifyError::Mismatch { protocol: PROTOCOL, what: "output claim" });
+            }
+            None => {}
+        }
+        t.append_scalars(b"linear input evals", &evals);
+        Ok(claims(instance, &evals))
     }
+}
+
+/// The input whose evaluation the verifier solves for: the first with a non-zero coefficient
+/// (whose integer value is below `2^63`, so it is non-zero in the field too).
+pub fn derived_input(spec: &LinearSpec) -> Option<usize> {
+    spec.coeffs.iter().position(|c| *c != 0)
 }
 
 fn check_ids(spec: &LinearSpec, instance: &Instance) -> Result<(), Error> {

@@ -43,7 +43,9 @@ pub use hadamard_batch::{
     HadamardBatch, HadamardBatchInstance, HadamardBatchProof, HadamardBatchSpec,
 };
 pub use linear::{Linear, LinearProof, LinearSpec};
-pub use padding::{PaddingCheck, PaddingCheckInstance, PaddingCheckProof, PaddingCheckSpec};
+pub use padding::{
+    PaddingCheck, PaddingCheckInstance, PaddingCheckProof, PaddingCheckSpec, padded_blocks,
+};
 
 use crate::claim::{TensorClaim, TensorId};
 use crate::curve::Fr;

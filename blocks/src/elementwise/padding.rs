@@ -1,33 +1,35 @@
 //! The zero-padding check of committed tensors: `T_i(b) = 0` for every padded position `b` of
-//! every tensor `T_i` of the batch.
+//! every tensor `T_i` of the batch, with an empty proof.
 //!
 //! A committed tensor's prover chose every entry of its table, padding included, so nothing else
-//! implies that its padding is zero. The check is a zerocheck per tensor: after **every**
-//! commitment is absorbed the verifier draws `ρ_i` (one point per tensor) and one batched
-//! degree-3 sumcheck ([`crate::sumcheck`]) proves `Σ_b eq(ρ_i, b)·T_i(b)·(1 − Ĩ_i(b)) = 0` for all
-//! `i` (`Ĩ_i` = the unpadded-region indicator of tensor `i`'s shape). The verifier computes
-//! `eq(ρ_i, r_i)` and `Ĩ_i(r_i)` itself (`r_i` = the last `n_i` sumcheck challenges) and hands on
-//! the claims `T_i(r_i) = u_i`. If some padded entry is non-zero, that tensor's sum is a non-zero
-//! polynomial in `ρ_i` and vanishes with probability at most `n_i/|Fr|`; the batching adds
-//! `k/|Fr|` for `k` tensors.
+//! implies that its padding is zero. The padded positions of a shape with padded extents `2^{n_a}`
+//! are the union, over the axes `a` whose extent `d_a` is not a power of two, of the slabs
+//! `b_a ≥ d_a`. Each slab is a union of at most `n_a` aligned dyadic blocks of that axis's index,
+//! `[j, j + 2^k)` with `2^k | j` ([`padded_blocks`]). Fixing axis `a`'s top `n_a − k` variables
+//! (most significant first, the order of [`crate::mle`]) to the bits of `j/2^k` restricts `T̃` to
+//! the block: a multilinear polynomial in the other variables, zero if and only if every entry of
+//! the block is zero. So, after **every** commitment is absorbed, the verifier draws the other
+//! variables at random, and the block's claim `T̃_i(point) = 0` is an ordinary evaluation claim on
+//! the commitment (an accumulator leaf). If an entry of the block is non-zero, the claim is false
+//! except with probability `n_i/|Fr|` (Schwartz–Zippel). Nothing is sent: the claims' values are
+//! zero and their points are the transcript's.
 //!
-//! Transcript: `"padding check"`, the number of tensors, every commitment, every `ρ_i`, the
-//! sumcheck, the `u_i`. Proof: `max_i n_i` rounds of 3 scalars and one `u_i` per tensor — one
-//! sumcheck for all the committed tensors of a plan instead of one each.
+//! Transcript: `"padding check"`, the number of tensors, every commitment, then per tensor, per
+//! padded axis, per block, the block's free coordinates. Proof: empty. Claims: one per block, at
+//! most `Σ_a n_a` per tensor (two for a `[B, 10]` tensor).
 
 use ark_ff::{One, Zero};
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ark_serialize::{
+    CanonicalDeserialize, CanonicalSerialize, Compress, Read, SerializationError, Valid, Validate,
+    Write,
+};
 
-use super::split_point;
 use crate::block::Block;
 use crate::claim::{BlockClaims, Claim};
 use crate::curve::Fr;
 use crate::error::{Error, RelationError, VerifyError};
 use crate::kzg::Commitment;
-use crate::mle::{DenseMle, eq_eval, eq_table, region_indicator};
-use crate::sumcheck::{
-    SumOfProducts, SumcheckInstance, SumcheckProof, SumcheckStatement, prove_batch, verify_batch,
-};
+use crate::mle::DenseMle;
 use crate::tensor::{IntTensor, axis_vars};
 use crate::transcript::Transcript;
 
@@ -48,11 +50,34 @@ pub struct PaddingCheckInstance {
     pub commitments: Vec<Commitment>,
 }
 
-/// Sumcheck rounds and `T_i(r_i)` per tensor.
-#[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
-pub struct PaddingCheckProof {
-    pub sumcheck: SumcheckProof,
-    pub tensor_evals: Vec<Fr>,
+/// Nothing: every claim's point is drawn from the transcript and its value is zero.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PaddingCheckProof {}
+
+impl CanonicalSerialize for PaddingCheckProof {
+    fn serialize_with_mode<W: Write>(&self, _: W, _: Compress) -> Result<(), SerializationError> {
+        Ok(())
+    }
+
+    fn serialized_size(&self, _: Compress) -> usize {
+        0
+    }
+}
+
+impl Valid for PaddingCheckProof {
+    fn check(&self) -> Result<(), SerializationError> {
+        Ok(())
+    }
+}
+
+impl CanonicalDeserialize for PaddingCheckProof {
+    fn deserialize_with_mode<R: Read>(
+        _: R,
+        _: Compress,
+        _: Validate,
+    ) -> Result<Self, SerializationError> {
+        Ok(Self {})
+    }
 }
 
 impl Block for PaddingCheck {
@@ -122,65 +147,17 @@ impl Block for PaddingCheck {
                 });
             }
         }
-        let rhos = challenges(t, spec, instance);
-        let instances = spec
-            .shapes
-            .iter()
-            .zip(witness)
-            .zip(&rhos)
-            .map(|((shape, table), rho)| {
-                let polys = vec![
-                    DenseMle::new(eq_table(rho)?)?,
-                    table.clone(),
-                    DenseMle::new(padding_mask(shape)?)?,
-                ];
-                Ok(SumcheckInstance { polys, expr: SumOfProducts::product(3) })
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
-        let zeros = vec![Fr::zero(); instances.len()];
-        let out = prove_batch(instances, &zeros, t)?;
-        let tensor_evals: Vec<Fr> = out.final_evals.iter().map(|e| e[1]).collect();
-        t.append_scalars(b"padding check tensor evals", &tensor_evals);
-        let proof = PaddingCheckProof { sumcheck: out.proof, tensor_evals };
-        let claims = output_claims(spec, instance, &proof, &out.point);
-        Ok((proof, claims))
+        Ok((PaddingCheckProof {}, block_claims(t, spec, instance)))
     }
 
     fn verify(
         spec: &PaddingCheckSpec,
         instance: &PaddingCheckInstance,
-        proof: &PaddingCheckProof,
+        _proof: &PaddingCheckProof,
         t: &mut Transcript,
     ) -> Result<BlockClaims, VerifyError> {
         check_sizes(spec, instance)?;
-        if proof.tensor_evals.len() != spec.shapes.len() {
-            return Err(VerifyError::ProofShape {
-                what: "padding check tensor evaluations",
-                expected: spec.shapes.len(),
-                got: proof.tensor_evals.len(),
-            });
-        }
-        let rhos = challenges(t, spec, instance);
-        let statements: Vec<SumcheckStatement> = spec
-            .shapes
-            .iter()
-            .map(|s| SumcheckStatement { num_vars: shape_vars(s), degree: 3, claim: Fr::zero() })
-            .collect();
-        let sub = verify_batch(&statements, &proof.sumcheck, t)?;
-        let mut evals = Vec::with_capacity(spec.shapes.len());
-        for (((shape, rho), u), n) in
-            spec.shapes.iter().zip(&rhos).zip(&proof.tensor_evals).zip(&statements)
-        {
-            let point = &sub.point[sub.point.len() - n.num_vars..];
-            let axes = split_point(point, shape)?;
-            let outside = Fr::one() - region_indicator(&axes, shape)?;
-            evals.push(vec![eq_eval(rho, point)?, *u, outside]);
-        }
-        let expr = SumOfProducts::product(3);
-        let exprs = vec![&expr; spec.shapes.len()];
-        sub.check_final(PROTOCOL, &exprs, &evals)?;
-        t.append_scalars(b"padding check tensor evals", &proof.tensor_evals);
-        Ok(output_claims(spec, instance, proof, &sub.point))
+        Ok(block_claims(t, spec, instance))
     }
 }
 
@@ -195,38 +172,55 @@ fn check_sizes(spec: &PaddingCheckSpec, instance: &PaddingCheckInstance) -> Resu
     Ok(())
 }
 
-/// Each tensor's claim at its own point (the last `n_i` challenges of `point`).
-fn output_claims(
-    spec: &PaddingCheckSpec,
-    instance: &PaddingCheckInstance,
-    proof: &PaddingCheckProof,
-    point: &[Fr],
-) -> BlockClaims {
-    let committed = spec
-        .shapes
-        .iter()
-        .zip(&instance.commitments)
-        .zip(&proof.tensor_evals)
-        .map(|((shape, c), u)| Claim {
-            commitment: *c,
-            point: point[point.len() - shape_vars(shape)..].to_vec(),
-            value: *u,
-        })
-        .collect();
-    BlockClaims { committed, tensors: vec![] }
-}
-
-/// Absorbs every commitment, then draws every `ρ_i`: no zerocheck point may be known when any
-/// table is committed.
-pub(crate) fn challenges(
+/// Absorbs every commitment, then draws each block's point: no point may be known when any
+/// table is committed. One claim `T̃_i(point) = 0` per padded block, tensor by tensor.
+pub(crate) fn block_claims(
     t: &mut Transcript,
     spec: &PaddingCheckSpec,
     instance: &PaddingCheckInstance,
-) -> Vec<Vec<Fr>> {
+) -> BlockClaims {
     t.append_bytes(b"block", PROTOCOL.as_bytes());
     t.append_u64(b"padding check tensors", instance.commitments.len() as u64);
     t.append_serializable(b"padding check commitments", &instance.commitments);
-    spec.shapes.iter().map(|s| t.challenge_scalars(b"padding check rho", shape_vars(s))).collect()
+    let mut committed = Vec::new();
+    for (shape, commitment) in spec.shapes.iter().zip(&instance.commitments) {
+        let vars = axis_vars(shape);
+        let total: usize = vars.iter().sum();
+        for (a, (&d, &n)) in shape.iter().zip(&vars).enumerate() {
+            for (prefix, k) in padded_blocks(d, n) {
+                let fixed = n - k;
+                let free = t.challenge_scalars(b"padding check point", total - fixed);
+                let mut free = free.into_iter();
+                let mut point = Vec::with_capacity(total);
+                for (b, &nb) in vars.iter().enumerate() {
+                    if b == a {
+                        // The block's prefix bits, most significant first.
+                        point
+                            .extend((0..fixed).rev().map(|i| Fr::from(((prefix >> i) & 1) as u64)));
+                        point.extend(free.by_ref().take(k));
+                    } else {
+                        point.extend(free.by_ref().take(nb));
+                    }
+                }
+                committed.push(Claim { commitment: *commitment, point, value: Fr::zero() });
+            }
+        }
+    }
+    BlockClaims { committed, tensors: vec![] }
+}
+
+/// The aligned dyadic blocks `[j, j + 2^k)` that cover the padded indices `[d, 2^n)` of an axis
+/// of extent `d` (`2^{n−1} < d ≤ 2^n`), as `(j/2^k, k)`; none when `d = 2^n`.
+pub fn padded_blocks(d: usize, n: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut j = d;
+    while j < 1 << n {
+        // An empty axis (d = 0) is one block: all of it.
+        let k = if j == 0 { n } else { j.trailing_zeros() as usize };
+        out.push((j >> k, k));
+        j += 1 << k;
+    }
+    out
 }
 
 fn shape_vars(shape: &[usize]) -> usize {

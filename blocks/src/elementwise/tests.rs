@@ -1,9 +1,10 @@
-use ark_ff::One;
+use ark_ff::{One, Zero};
+use ark_serialize::CanonicalSerialize;
 use ark_std::rand::{SeedableRng, rngs::StdRng};
 
 use super::*;
 use crate::block::Block;
-use crate::claim::{TensorClaim, TensorId};
+use crate::claim::{BlockClaims, TensorClaim, TensorId};
 use crate::curve::fr_from_i64;
 use crate::error::VerifyError;
 use crate::kzg::Commitment;
@@ -11,7 +12,7 @@ use crate::mle::DenseMle;
 use crate::testing::tensor_case::{
     Case, Fixture, discharge, output_instance, random_point, random_tensor, sumcheck_tamperings,
 };
-use crate::testing::{ConformanceCase, Tampering, run_all};
+use crate::testing::{Tampering, run_all};
 use crate::transcript::Transcript;
 
 impl Fixture for Hadamard {
@@ -48,10 +49,11 @@ impl Fixture for Linear {
             .map(|i| {
                 let mut p = proof.clone();
                 p.input_evals[i] += Fr::one();
+                // The derived first input's claim absorbs the change: discharging it fails.
                 Tampering {
                     field: format!("input_evals[{i}]"),
                     proof: p,
-                    expected: VerifyError::Mismatch { protocol: "linear", what: "output claim" },
+                    expected: VerifyError::Mismatch { protocol: "oracle", what: "input claim" },
                 }
             })
             .collect();
@@ -62,8 +64,8 @@ impl Fixture for Linear {
             proof: p,
             expected: VerifyError::ProofShape {
                 what: "linear input evaluations",
-                expected: 3,
-                got: 2,
+                expected: 2,
+                got: 1,
             },
         });
         out
@@ -95,6 +97,30 @@ fn hadamard_conformance() {
 #[test]
 fn linear_conformance() {
     run_all::<Case<Linear>>();
+}
+
+/// Zero coefficients: the first non-zero one is derived; with none, the prover sends every
+/// evaluation and the verifier checks the constant against the claim.
+#[test]
+fn linear_derives_the_first_nonzero_coefficient_or_checks_the_constant() {
+    let mut rng = StdRng::seed_from_u64(5);
+    for (coeffs, sent) in [(vec![0, 2, 1], 2), (vec![0], 1)] {
+        let spec = LinearSpec { shape: vec![2, 4], coeffs, constant: 3 };
+        let witness: Vec<IntTensor> =
+            spec.coeffs.iter().map(|_| random_tensor(&spec.shape, &mut rng)).collect();
+        let out = Linear::eval(&spec, &witness).unwrap().remove(0);
+        let instance = output_instance(&out, spec.coeffs.len(), &mut rng);
+        let (proof, _) =
+            Linear::prove(&spec, &instance, &witness, &mut Transcript::new(b"l")).unwrap();
+        assert_eq!(proof.input_evals.len(), sent);
+        let claims = Linear::verify(&spec, &instance, &proof, &mut Transcript::new(b"l")).unwrap();
+        assert_eq!(discharge(&claims, &witness), Ok(()));
+        let mut wrong = instance.clone();
+        wrong.output.value += Fr::one();
+        let result = Linear::verify(&spec, &wrong, &proof, &mut Transcript::new(b"l"))
+            .and_then(|claims| discharge(&claims, &witness));
+        assert!(result.is_err(), "a wrong output claim is caught");
+    }
 }
 
 #[test]
@@ -136,11 +162,13 @@ fn constants_and_broadcasts_stay_out_of_padding() {
         output: TensorClaim { tensor: TensorId(1), point, value },
         inputs: vec![TensorId(0)],
     };
-    let (proof, _) =
-        Linear::prove(&spec, &instance, &[x.clone()].to_vec(), &mut Transcript::new(b"l")).unwrap();
+    let witness = vec![x.clone()];
+    let (proof, _) = Linear::prove(&spec, &instance, &witness, &mut Transcript::new(b"l")).unwrap();
+    assert!(proof.input_evals.is_empty(), "one input: its evaluation is derived, not sent");
     assert_eq!(
-        Linear::verify(&spec, &instance, &proof, &mut Transcript::new(b"l")),
-        Err(VerifyError::Mismatch { protocol: "linear", what: "output claim" })
+        Linear::verify(&spec, &instance, &proof, &mut Transcript::new(b"l"))
+            .and_then(|claims| discharge(&claims, &witness)),
+        Err(VerifyError::Mismatch { protocol: "oracle", what: "input claim" })
     );
 
     let spec = BroadcastSpec { in_shape: vec![1, 5], out_shape: vec![3, 5] };
@@ -245,103 +273,109 @@ fn fake_commitment(table: &DenseMle) -> Commitment {
     Commitment((crate::curve::G1::generator() * digest).into_affine())
 }
 
-impl ConformanceCase for PadCase {
-    type Proof = PaddingCheckProof;
-    const NAME: &'static str = "padding check";
-    fn sizes() -> Vec<usize> {
-        vec![1, 2, 5, 64, 300]
-    }
-    fn generate(size: usize, seed: u64) -> Self {
-        pad_case(size, seed)
-    }
+impl PadCase {
     fn check(&self) -> Result<(), RelationError> {
         PaddingCheck::check(&self.spec, &self.instance, &self.tables)
     }
-    fn corrupt_witness(&mut self) {
-        let mut evals = self.tables[0].evals().to_vec();
-        let last = evals.len() - 1; // row 3 of 4 is padding
-        evals[last] += Fr::one();
-        self.tables[0] = DenseMle::new(evals).unwrap();
-    }
-    fn prove(&self, t: &mut Transcript) -> PaddingCheckProof {
-        PaddingCheck::prove(&self.spec, &self.instance, &self.tables, t).unwrap().0
-    }
-    fn verify(&self, proof: &PaddingCheckProof, t: &mut Transcript) -> Result<(), VerifyError> {
-        let claims = PaddingCheck::verify(&self.spec, &self.instance, proof, t)?;
-        for (c, table) in claims.committed.iter().zip(&self.tables) {
-            if table.evaluate(&c.point)? != c.value {
-                return Err(VerifyError::Mismatch { protocol: "oracle", what: "committed claim" });
-            }
-        }
-        Ok(())
-    }
-    fn tamperings(&self, proof: &PaddingCheckProof) -> Vec<Tampering<PaddingCheckProof>> {
-        let mut out = sumcheck_tamperings(proof, |p| &mut p.sumcheck, "padding check");
-        for i in 0..proof.tensor_evals.len() {
-            let mut p = proof.clone();
-            p.tensor_evals[i] += Fr::one();
-            out.push(Tampering {
-                field: format!("tensor_evals[{i}]"),
-                proof: p,
-                expected: VerifyError::SumcheckFinal { protocol: "padding check" },
-            });
-        }
-        let mut p = proof.clone();
-        p.tensor_evals.pop();
-        out.push(Tampering {
-            field: "tensor_evals (one dropped)".into(),
-            proof: p,
-            expected: VerifyError::ProofShape {
-                what: "padding check tensor evaluations",
-                expected: 2,
-                got: 1,
-            },
-        });
-        out
+
+    /// The block's claims (the proof is empty), and whether every one holds on the tables.
+    fn claims_hold(&self, t: &mut Transcript) -> (BlockClaims, bool) {
+        let (proof, claims) =
+            PaddingCheck::prove(&self.spec, &self.instance, &self.tables, t).expect("well-formed");
+        assert_eq!(proof.compressed_size(), 0, "the proof is empty");
+        let table = |c: &crate::claim::Claim| {
+            let i = self.instance.commitments.iter().position(|x| *x == c.commitment).unwrap();
+            &self.tables[i]
+        };
+        let hold = claims.committed.iter().all(|c| table(c).evaluate(&c.point).unwrap() == c.value);
+        (claims, hold)
     }
 }
 
 #[test]
-fn padding_check_conformance() {
-    run_all::<PadCase>();
+fn padded_blocks_cover_exactly_the_padding() {
+    assert_eq!(super::padding::padded_blocks(10, 4), vec![(5, 1), (3, 2)]); // [10,12) ∪ [12,16)
+    assert_eq!(super::padding::padded_blocks(5, 3), vec![(5, 0), (3, 1)]); // [5,6) ∪ [6,8)
+    assert!(super::padding::padded_blocks(8, 3).is_empty());
+    for n in 0..6 {
+        for d in (1usize << n.max(1) >> 1) + 1..=1 << n {
+            let mut covered = vec![false; 1 << n];
+            for (prefix, k) in super::padding::padded_blocks(d, n) {
+                for c in &mut covered[prefix << k..(prefix + 1) << k] {
+                    assert!(!*c, "blocks overlap");
+                    *c = true;
+                }
+            }
+            assert!(covered.iter().enumerate().all(|(j, c)| *c == (j >= d)), "d = {d}, n = {n}");
+        }
+    }
+}
+
+#[test]
+fn honest_padding_claims_hold_and_prover_and_verifier_agree() {
+    for size in [1, 2, 5, 64, 300] {
+        let case = pad_case(size, 3);
+        assert!(case.check().is_ok());
+        let mut pt = Transcript::new(b"p");
+        let (claims, hold) = case.claims_hold(&mut pt);
+        assert!(hold, "size {size}");
+        let mut vt = Transcript::new(b"p");
+        let verified =
+            PaddingCheck::verify(&case.spec, &case.instance, &PaddingCheckProof {}, &mut vt)
+                .unwrap();
+        assert_eq!(verified, claims);
+        assert_eq!(pt.state_digest(), vt.state_digest());
+        // [3, size] pads its rows (4) and maybe its columns; [·, 3] pads its columns.
+        let blocks: usize = case
+            .spec
+            .shapes
+            .iter()
+            .flat_map(|s| s.iter().zip(crate::tensor::axis_vars(s)).collect::<Vec<_>>())
+            .map(|(d, n)| super::padding::padded_blocks(*d, n).len())
+            .sum();
+        assert_eq!(claims.committed.len(), blocks);
+    }
 }
 
 #[test]
 fn nonzero_value_hidden_in_padding_is_rejected() {
-    // In either tensor of the batch.
-    for (tensor, position) in [(0, 6), (1, 3)] {
-        let mut case = pad_case(5, 5);
-        case.set(tensor, position, Fr::from(42u64)); // (0, 6): row 0, column 6; (1, 3): column 3
-        assert!(case.check().is_err());
-        let proof = case.prove(&mut Transcript::new(b"p"));
-        assert_eq!(
-            case.verify(&proof, &mut Transcript::new(b"p")),
-            Err(VerifyError::SumcheckFinal { protocol: "padding check" }),
-            "tensor {tensor}"
-        );
+    // Every padded position of either tensor of the batch.
+    let case = pad_case(5, 5);
+    for (tensor, shape) in case.spec.shapes.iter().enumerate() {
+        let inside = IntTensor::new(shape.clone(), vec![1; shape.iter().product()]).unwrap();
+        for (position, v) in inside.to_mle().evals().iter().enumerate() {
+            if !v.is_zero() {
+                continue;
+            }
+            let mut case = pad_case(5, 5);
+            case.set(tensor, position, Fr::from(42u64));
+            assert!(case.check().is_err());
+            let (_, hold) = case.claims_hold(&mut Transcript::new(b"p"));
+            assert!(!hold, "tensor {tensor}, padded position {position}");
+        }
     }
 }
 
-/// If `ρ` were drawn before the commitments are absorbed, a prover could pick two padding values
-/// that cancel under `eq(ρ, ·)`. Here the forger knows the `ρ` of the honest tables' transcript.
+/// If the points were drawn before the commitments are absorbed, a prover could pick two padding
+/// values of one block that cancel at its point. Here the forger knows the points of the honest
+/// tables' transcript.
 #[test]
-fn padding_garbage_cannot_be_fitted_to_rho() {
+fn padding_garbage_cannot_be_fitted_to_the_points() {
     let honest = pad_case(5, 6);
-    let rho =
-        super::padding::challenges(&mut Transcript::new(b"p"), &honest.spec, &honest.instance);
-    let eq = crate::mle::eq_table(&rho[0]).unwrap();
-    // Padded positions 6 and 7 (row 0): g6·eq[6] + g7·eq[7] = 0.
+    let claims =
+        super::padding::block_claims(&mut Transcript::new(b"p"), &honest.spec, &honest.instance);
+    // Tensor 0 is [3, 5] padded to [4, 8]: its blocks are the row block {3} then the column
+    // blocks [5,6) and [6,8). Fit positions 6 and 7 (row 0, columns 6 and 7) to the block [6, 8).
+    let point = &claims.committed[2].point;
+    let eq = crate::mle::eq_table(point).unwrap();
     let g6 = Fr::from(1u64);
     let g7 = -g6 * eq[6] * ark_ff::Field::inverse(&eq[7]).unwrap();
     let mut forged = pad_case(5, 6);
     forged.set(0, 6, g6);
     forged.set(0, 7, g7);
-    // The forger keeps the honest commitments' ρ only if the transcript ignores the commitments.
-    let proof = forged.prove(&mut Transcript::new(b"p"));
-    assert_eq!(
-        forged.verify(&proof, &mut Transcript::new(b"p")),
-        Err(VerifyError::SumcheckFinal { protocol: "padding check" })
-    );
+    // The forger keeps the honest commitments' points only if the transcript ignores them.
+    let (_, hold) = forged.claims_hold(&mut Transcript::new(b"p"));
+    assert!(!hold, "the forged padding must fail its block's claim");
 }
 
 /// Three Hadamard claims on shapes with 7, 3 and 0 variables, one of them false in one entry.

@@ -47,7 +47,9 @@ use ark_ff::{Field, One, Zero};
 use tessera_blocks::block::Block;
 use tessera_blocks::claim::{BlockClaims, Claim, TensorClaim, TensorId};
 use tessera_blocks::curve::fr_from_i64;
-use tessera_blocks::elementwise::{PaddingCheck, PaddingCheckInstance, PaddingCheckSpec};
+use tessera_blocks::elementwise::{
+    PaddingCheck, PaddingCheckInstance, PaddingCheckSpec, padded_blocks,
+};
 use tessera_blocks::kzg::Commitment;
 use tessera_blocks::lookup::table::shape_mask_eval;
 use tessera_blocks::lookup::{LookedUp, LookupInstance, LookupSpec, LookupWitness};
@@ -365,13 +367,26 @@ impl<'a, S: Side> Schedule<'a, S> {
                 })
                 .collect()
         })?;
-        if claims.committed.len() != refs.len() || !claims.tensors.is_empty() {
+        // One claim per padded block of each tensor, tensor by tensor.
+        let owners: Vec<Ref> = refs
+            .iter()
+            .zip(&spec.shapes)
+            .flat_map(|(r, shape)| {
+                let blocks: usize = shape
+                    .iter()
+                    .zip(axis_vars(shape))
+                    .map(|(d, n)| padded_blocks(*d, n).len())
+                    .sum();
+                std::iter::repeat_n(*r, blocks)
+            })
+            .collect();
+        if claims.committed.len() != owners.len() || !claims.tensors.is_empty() {
             return Err(
                 Reject { at: "padding checks".into(), what: "unexpected claims".into() }.into()
             );
         }
-        for (c, r) in claims.committed.into_iter().zip(&refs) {
-            self.leaves.push((c, Poly::Lin(vec![(*r, 1)])));
+        for (c, r) in claims.committed.into_iter().zip(owners) {
+            self.leaves.push((c, Poly::Lin(vec![(r, 1)])));
         }
         Ok(())
     }
