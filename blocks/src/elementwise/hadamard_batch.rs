@@ -1,14 +1,15 @@
-//! A batch of Hadamard claims proved by **one** sumcheck: claims `z̃_i(r_i) = v_i` with
-//! `z_i = x_i ∘ y_i` on tensors of (possibly) different shapes become
-//! `Σ_b eq(r_i, b)·x̃_i(b)·ỹ_i(b) = v_i` for every `i`, batched by the kernel's sumcheck (random
-//! coefficients `α^i`, instance `i` extended by leading dummy variables; [`crate::sumcheck`]). It
-//! ends in claims `x̃_i(r'_i)`, `ỹ_i(r'_i)` at each instance's point `r'_i` (the last `n_i`
-//! challenges). The runtime proves all its zero checks (clamps, max pooling, selectors) a level of
-//! their product trees at a time this way: one proof of `N` rounds instead of one per check.
+//! A batch of product claims proved by **one** sumcheck: claims `z̃_i(r_i) = v_i` with
+//! `z_i = x_{i,1} ∘ … ∘ x_{i,k_i}` (`1 ≤ k_i ≤ 7` factors) on tensors of (possibly) different
+//! shapes become `Σ_b eq(r_i, b)·Π_j x̃_{i,j}(b) = v_i` for every `i`, batched by the kernel's
+//! sumcheck (random coefficients `α^i`, instance `i` of degree `k_i + 1` extended by leading dummy
+//! variables; [`crate::sumcheck`]). It ends in claims `x̃_{i,j}(r'_i)` at each instance's point
+//! `r'_i` (the last `n_i` challenges). The runtime proves all its zero checks and products
+//! (clamps, max pooling, selectors) in one such proof: `N` rounds instead of one sumcheck per
+//! check, and one level instead of a tree of pairwise products.
 //!
 //! Transcript: `"hadamard batch"`, the number of claims, every output claim; the batched sumcheck
-//! (its statements, `α`, the rounds); then every `(x̃_i(r'_i), ỹ_i(r'_i))`. Proof: `N` rounds of 3
-//! scalars (`N` = the most variables of any shape) plus two scalars per claim.
+//! (its statements, `α`, the rounds); then every `x̃_{i,j}(r'_i)`, claim by claim. Proof: `N` rounds
+//! of `max_i k_i + 1` scalars (`N` = the most variables of any shape) plus one scalar per factor.
 
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
@@ -35,19 +36,22 @@ pub struct HadamardBatchSpec {
     pub shapes: Vec<Vec<usize>>,
 }
 
-/// The claims on the products and, per claim, the two tensors multiplied.
+/// The claims on the products and, per claim, the tensors multiplied (its factors).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HadamardBatchInstance {
     pub outputs: Vec<TensorClaim>,
-    pub inputs: Vec<[TensorId; 2]>,
+    pub inputs: Vec<Vec<TensorId>>,
 }
 
-/// One batched sumcheck and `(x̃_i(r'_i), ỹ_i(r'_i))` per claim.
+/// One batched sumcheck and `x̃_{i,j}(r'_i)` per factor, claim by claim.
 #[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct HadamardBatchProof {
     pub sumcheck: SumcheckProof,
-    pub evals: Vec<[Fr; 2]>,
+    pub evals: Vec<Fr>,
 }
+
+/// The most factors of one claim (the kernel's sumcheck takes degree ≤ 8).
+pub const MAX_FACTORS: usize = crate::sumcheck::MAX_DEGREE - 1;
 
 fn check_lengths(
     spec: &HadamardBatchSpec,
@@ -60,6 +64,14 @@ fn check_lengths(
     ] {
         if got != n {
             return Err(Error::Length { what, expected: n, got });
+        }
+    }
+    for (i, ids) in instance.inputs.iter().enumerate() {
+        if ids.is_empty() || ids.len() > MAX_FACTORS {
+            return Err(Error::Invalid {
+                what: PROTOCOL,
+                reason: format!("claim {i} has {} factors (1 to {MAX_FACTORS})", ids.len()),
+            });
         }
     }
     let vars: Vec<usize> = spec.shapes.iter().map(|s| axis_vars(s).iter().sum()).collect();
@@ -81,28 +93,39 @@ fn absorb_statement(t: &mut Transcript, instance: &HadamardBatchInstance) {
     t.append_serializable(b"output claims", &instance.outputs);
 }
 
-fn input_claims(
-    instance: &HadamardBatchInstance,
-    points: &[Vec<Fr>],
-    evals: &[[Fr; 2]],
-) -> BlockClaims {
-    let mut tensors = Vec::with_capacity(2 * evals.len());
-    for ((ids, point), e) in instance.inputs.iter().zip(points).zip(evals) {
-        for (id, value) in ids.iter().zip(e) {
+fn input_claims(instance: &HadamardBatchInstance, points: &[Vec<Fr>], evals: &[Fr]) -> BlockClaims {
+    let mut tensors = Vec::with_capacity(evals.len());
+    let mut values = evals.iter();
+    for (ids, point) in instance.inputs.iter().zip(points) {
+        for (id, value) in ids.iter().zip(values.by_ref()) {
             tensors.push(TensorClaim { tensor: *id, point: point.clone(), value: *value });
         }
     }
     BlockClaims { committed: vec![], tensors }
 }
 
+/// `Π_j x_j` entrywise, in checked integers.
+fn product(shape: &[usize], factors: &[IntTensor]) -> Result<IntTensor, Error> {
+    expect_inputs(factors, factors.len(), shape)?;
+    let mut data = vec![1i64; shape.iter().product()];
+    for x in factors {
+        for (z, v) in data.iter_mut().zip(x.data()) {
+            *z = checked(PROTOCOL, z.checked_mul(*v))?;
+        }
+    }
+    IntTensor::new(shape.to_vec(), data)
+}
+
 impl Block for HadamardBatch {
     type Spec = HadamardBatchSpec;
     type Instance = HadamardBatchInstance;
-    /// `(x_i, y_i)` per claim.
-    type Witness = Vec<[IntTensor; 2]>;
+    /// The factors of each claim.
+    type Witness = Vec<Vec<IntTensor>>;
     type Proof = HadamardBatchProof;
 
-    /// Inputs `x_0, y_0, x_1, y_1, …`; outputs `x_i ∘ y_i`.
+    /// Inputs: two factors per claim, `x_0, y_0, x_1, y_1, …` (the pairwise form; claims with
+    /// other numbers of factors go through [`Block::check`] and [`Block::prove`] only); outputs
+    /// `x_i ∘ y_i`.
     fn eval(spec: &HadamardBatchSpec, inputs: &[IntTensor]) -> Result<Vec<IntTensor>, Error> {
         if inputs.len() != 2 * spec.shapes.len() {
             return Err(Error::Length {
@@ -111,40 +134,30 @@ impl Block for HadamardBatch {
                 got: inputs.len(),
             });
         }
-        spec.shapes
-            .iter()
-            .zip(inputs.chunks(2))
-            .map(|(shape, pair)| {
-                expect_inputs(pair, 2, shape)?;
-                let data = pair[0]
-                    .data()
-                    .iter()
-                    .zip(pair[1].data())
-                    .map(|(a, b)| checked("hadamard batch", a.checked_mul(*b)))
-                    .collect::<Result<_, _>>()?;
-                IntTensor::new(shape.clone(), data)
-            })
-            .collect()
+        spec.shapes.iter().zip(inputs.chunks(2)).map(|(shape, pair)| product(shape, pair)).collect()
     }
 
     fn check(
         spec: &HadamardBatchSpec,
         instance: &HadamardBatchInstance,
-        witness: &Vec<[IntTensor; 2]>,
+        witness: &Vec<Vec<IntTensor>>,
     ) -> Result<(), RelationError> {
         let violated = |detail: String| RelationError::Violated { relation: PROTOCOL, detail };
         check_lengths(spec, instance).map_err(|e| violated(e.to_string()))?;
         if witness.len() != spec.shapes.len() {
             return Err(violated(format!(
-                "{} witness pairs for {} claims",
+                "{} witness factor lists for {} claims",
                 witness.len(),
                 spec.shapes.len()
             )));
         }
-        for ((shape, pair), claim) in spec.shapes.iter().zip(witness).zip(&instance.outputs) {
-            let single = super::HadamardSpec { shape: shape.clone() };
-            let product = <super::Hadamard as Block>::eval(&single, pair.as_slice());
-            check_outputs(PROTOCOL, product, claim)?;
+        for (i, ((shape, factors), claim)) in
+            spec.shapes.iter().zip(witness).zip(&instance.outputs).enumerate()
+        {
+            if factors.len() != instance.inputs[i].len() {
+                return Err(violated(format!("claim {i}: witness and instance factors differ")));
+            }
+            check_outputs(PROTOCOL, product(shape, factors).map(|z| vec![z]), claim)?;
         }
         Ok(())
     }
@@ -152,7 +165,7 @@ impl Block for HadamardBatch {
     fn prove(
         spec: &HadamardBatchSpec,
         instance: &HadamardBatchInstance,
-        witness: &Vec<[IntTensor; 2]>,
+        witness: &Vec<Vec<IntTensor>>,
         t: &mut Transcript,
     ) -> Result<(HadamardBatchProof, BlockClaims), Error> {
         let vars = check_lengths(spec, instance)?;
@@ -165,18 +178,18 @@ impl Block for HadamardBatch {
         }
         absorb_statement(t, instance);
         let mut instances = Vec::with_capacity(vars.len());
-        for ((pair, claim), shape) in witness.iter().zip(&instance.outputs).zip(&spec.shapes) {
-            expect_inputs(pair.as_slice(), 2, shape)?;
-            let eq = DenseMle::new(eq_table(&claim.point)?)?;
-            instances.push(SumcheckInstance {
-                polys: vec![eq, pair[0].to_mle(), pair[1].to_mle()],
-                expr: SumOfProducts::product(3),
-            });
+        for (((factors, claim), shape), ids) in
+            witness.iter().zip(&instance.outputs).zip(&spec.shapes).zip(&instance.inputs)
+        {
+            expect_inputs(factors, ids.len(), shape)?;
+            let mut polys = vec![DenseMle::new(eq_table(&claim.point)?)?];
+            polys.extend(factors.iter().map(IntTensor::to_mle));
+            instances.push(SumcheckInstance { expr: SumOfProducts::product(polys.len()), polys });
         }
         let claims: Vec<Fr> = instance.outputs.iter().map(|c| c.value).collect();
         let out = prove_batch(instances, &claims, t)?;
-        let evals: Vec<[Fr; 2]> = out.final_evals.iter().map(|e| [e[1], e[2]]).collect();
-        t.append_serializable(b"hadamard batch input evals", &evals);
+        let evals: Vec<Fr> = out.final_evals.iter().flat_map(|e| e[1..].iter().copied()).collect();
+        t.append_scalars(b"hadamard batch input evals", &evals);
         let max = out.point.len();
         let points: Vec<Vec<Fr>> = vars.iter().map(|n| out.point[max - n..].to_vec()).collect();
         let claims = input_claims(instance, &points, &evals);
@@ -190,10 +203,11 @@ impl Block for HadamardBatch {
         t: &mut Transcript,
     ) -> Result<BlockClaims, VerifyError> {
         let vars = check_lengths(spec, instance)?;
-        if proof.evals.len() != vars.len() {
+        let factors: usize = instance.inputs.iter().map(Vec::len).sum();
+        if proof.evals.len() != factors {
             return Err(VerifyError::ProofShape {
                 what: "hadamard batch evaluations",
-                expected: vars.len(),
+                expected: factors,
                 got: proof.evals.len(),
             });
         }
@@ -201,24 +215,33 @@ impl Block for HadamardBatch {
         let statements: Vec<SumcheckStatement> = vars
             .iter()
             .zip(&instance.outputs)
-            .map(|(n, c)| SumcheckStatement { num_vars: *n, degree: 3, claim: c.value })
+            .zip(&instance.inputs)
+            .map(|((n, c), ids)| SumcheckStatement {
+                num_vars: *n,
+                degree: ids.len() + 1,
+                claim: c.value,
+            })
             .collect();
         let sub = verify_batch(&statements, &proof.sumcheck, t)?;
         let mut points = Vec::with_capacity(vars.len());
         let mut finals = Vec::with_capacity(vars.len());
-        for (i, (claim, e)) in instance.outputs.iter().zip(&proof.evals).enumerate() {
+        let mut values = proof.evals.iter();
+        for (i, (claim, ids)) in instance.outputs.iter().zip(&instance.inputs).enumerate() {
             let point = sub.instance_point(i).ok_or(VerifyError::ProofShape {
                 what: "hadamard batch instance point",
                 expected: vars[i],
                 got: sub.point.len(),
             })?;
-            finals.push(vec![eq_eval(&claim.point, point)?, e[0], e[1]]);
+            let mut fin = vec![eq_eval(&claim.point, point)?];
+            fin.extend(values.by_ref().take(ids.len()).copied());
+            finals.push(fin);
             points.push(point.to_vec());
         }
-        let expr = SumOfProducts::product(3);
-        let exprs: Vec<&SumOfProducts> = vec![&expr; vars.len()];
+        let exprs: Vec<SumOfProducts> =
+            instance.inputs.iter().map(|ids| SumOfProducts::product(ids.len() + 1)).collect();
+        let exprs: Vec<&SumOfProducts> = exprs.iter().collect();
         sub.check_final(PROTOCOL, &exprs, &finals)?;
-        t.append_serializable(b"hadamard batch input evals", &proof.evals);
+        t.append_scalars(b"hadamard batch input evals", &proof.evals);
         Ok(input_claims(instance, &points, &proof.evals))
     }
 }

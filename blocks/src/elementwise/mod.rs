@@ -11,11 +11,11 @@
 //! | op | relation on the claim | proof | verifier |
 //! |---|---|---|---|
 //! | [`Hadamard`] `z = x∘y` | `v = Σ_b eq(r,b)·x̃(b)·ỹ(b)` (degree-3 sumcheck, [`crate::sumcheck`]) | rounds + `x̃(r'), ỹ(r')` | `O(log n)` |
-//! | [`HadamardBatch`] | several Hadamard claims, shapes may differ | one batched sumcheck + two evals per claim | `O(Σ log n_i)` |
-//! | [`Linear`] `z = Σ c_i x_i + c_0` | `v = Σ c_i·x̃_i(r) + c_0·Ĩ(r)` | `x̃_i(r)` | `O(Σ_a k_a + inputs)` |
+//! | [`HadamardBatch`] | several product claims of 1–7 factors each, shapes may differ | one batched sumcheck + one eval per factor | `O(Σ log n_i)` |
+//! | [`Linear`] `z = Σ c_i x_i + c_0` | `v = Σ c_i·x̃_i(r) + c_0·Ĩ(r)`, solved for the first `x̃_j(r)` with `c_j ≠ 0` | the other `x̃_i(r)` | `O(Σ_a k_a + inputs)` |
 //! | [`AxisSum`] `z = c·Σ_{axes S} x` | `v = c·2^{K_S}·x̃(r with ½ on the variables of S)`, since `Σ_{b∈{0,1}^K} f(b) = 2^K f(½..½)` for multilinear `f` | none | `O(1)` |
 //! | [`Broadcast`] along axes `B` | `v = Π_{a∈B} I_{m_a}(r_a)·x̃(r without B)` | `x̃(·)` | `O(Σ_{a∈B} k_a)` |
-//! | [`PaddingCheck`] of a committed `T` | `Σ_b eq(ρ,b)·T(b)·(1 − Ĩ(b)) = 0` for `ρ` drawn after `T`'s commitment | rounds + `T(r')` | `O(log n)` |
+//! | [`PaddingCheck`] of a committed `T` | `T̃(prefix of a padded block ‖ ρ) = 0` per aligned block of padded positions, `ρ` drawn after `T`'s commitment | none | `O(log n)` per block |
 //!
 //! **Padding.** Arithmetic outputs inherit zero padding from their inputs: a Hadamard or linear
 //! combination of zero-padded tensors is zero-padded, and the constant `c_0` is multiplied by `Ĩ`

@@ -378,19 +378,23 @@ fn padding_garbage_cannot_be_fitted_to_the_points() {
     assert!(!hold, "the forged padding must fail its block's claim");
 }
 
-/// Three Hadamard claims on shapes with 7, 3 and 0 variables, one of them false in one entry.
+/// Three product claims on shapes with 7, 3 and 0 variables, of 2, 4 and 1 factors, the first
+/// one false in one entry if `wrong_entry`.
 fn hadamard_batch_case(
     wrong_entry: bool,
-) -> (HadamardBatchSpec, HadamardBatchInstance, Vec<[IntTensor; 2]>) {
+) -> (HadamardBatchSpec, HadamardBatchInstance, Vec<Vec<IntTensor>>) {
     let mut rng = StdRng::seed_from_u64(9);
     let spec = HadamardBatchSpec { shapes: vec![vec![5, 9], vec![2, 3], vec![1]] };
     let mut outputs = Vec::new();
     let mut inputs = Vec::new();
     let mut witness = Vec::new();
-    for (i, shape) in spec.shapes.iter().enumerate() {
-        let pair = [random_tensor(shape, &mut rng), random_tensor(shape, &mut rng)];
-        let single = HadamardSpec { shape: shape.clone() };
-        let mut z = Hadamard::eval(&single, &pair).unwrap().remove(0).data().to_vec();
+    let mut next = 0u32;
+    for (i, (shape, k)) in spec.shapes.iter().zip([2, 4, 1]).enumerate() {
+        let factors: Vec<IntTensor> = (0..k).map(|_| random_tensor(shape, &mut rng)).collect();
+        let mut z = vec![1i64; shape.iter().product()];
+        for f in &factors {
+            z.iter_mut().zip(f.data()).for_each(|(z, x)| *z *= x);
+        }
         if wrong_entry && i == 0 {
             z[13] += 1;
         }
@@ -398,14 +402,15 @@ fn hadamard_batch_case(
         let point = random_point(z.to_mle().num_vars(), &mut rng);
         let value = z.to_mle().evaluate(&point).unwrap();
         outputs.push(TensorClaim { tensor: TensorId(100 + i as u32), point, value });
-        inputs.push([TensorId(2 * i as u32), TensorId(2 * i as u32 + 1)]);
-        witness.push(pair);
+        inputs.push((next..next + k).map(TensorId).collect());
+        next += k;
+        witness.push(factors);
     }
     (spec, HadamardBatchInstance { outputs, inputs }, witness)
 }
 
-fn flat(witness: &[[IntTensor; 2]]) -> Vec<IntTensor> {
-    witness.iter().flat_map(|p| p.iter().cloned()).collect()
+fn flat(witness: &[Vec<IntTensor>]) -> Vec<IntTensor> {
+    witness.iter().flatten().cloned().collect()
 }
 
 #[test]
@@ -417,10 +422,11 @@ fn hadamard_batch_proves_claims_of_different_shapes() {
     let verified =
         HadamardBatch::verify(&spec, &instance, &proof, &mut Transcript::new(b"hb")).unwrap();
     assert_eq!(claims, verified);
-    assert_eq!(verified.tensors.len(), 6);
+    assert_eq!(verified.tensors.len(), 7);
     discharge(&verified, &flat(&witness)).unwrap();
-    // One sumcheck over the largest shape's variables.
+    // One sumcheck over the largest shape's variables, of the largest degree (4 factors and eq).
     assert_eq!(proof.sumcheck.rounds.len(), 7);
+    assert_eq!(proof.sumcheck.rounds[0].evals_except_one.len(), 5);
 }
 
 #[test]
@@ -437,11 +443,11 @@ fn hadamard_batch_rejects_a_false_claim_and_tampered_fields() {
     let (proof, _) =
         HadamardBatch::prove(&spec, &instance, &witness, &mut Transcript::new(b"hb")).unwrap();
     let fin = VerifyError::SumcheckFinal { protocol: "hadamard batch" };
-    for (i, j) in [(0, 0), (1, 1), (2, 0)] {
+    for i in 0..proof.evals.len() {
         let mut p = proof.clone();
-        p.evals[i][j] += Fr::one();
+        p.evals[i] += Fr::one();
         let r = HadamardBatch::verify(&spec, &instance, &p, &mut Transcript::new(b"hb"));
-        assert_eq!(r, Err(fin.clone()), "eval ({i}, {j})");
+        assert_eq!(r, Err(fin.clone()), "eval {i}");
     }
     let mut p = proof.clone();
     p.evals.pop();

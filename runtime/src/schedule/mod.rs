@@ -17,8 +17,9 @@
 //!    the lookup's inverse columns, whose claims become accumulator leaves too);
 //! 2. the merged function lookups, one per table in the plan's table order (every lookup node of
 //!    that table, across the whole model, as one `(x, y)` vector; see [`relations`]);
-//! 3. one batched zero-padding check of every committed tensor whose shape is not a power of two
-//!    per axis;
+//! 3. the zero-padding check of every committed tensor whose shape is not a power of two per
+//!    axis: one claim of value zero per aligned block of padded positions, at points drawn now
+//!    (accumulator leaves; nothing is sent);
 //! 4. one random point per model output; the verifier evaluates the public output there;
 //! 5. nodes from last to first: a derived node reduces each claim on its output through its block
 //!    to claims on its inputs; a committed node first turns the claims on it into accumulator
@@ -28,9 +29,9 @@
 //!    in [`derived`];
 //! 6. every product claim the relations of step 5 made (zero checks `Π f_k = 0` of clamps, max
 //!    pooling and selectors, and the products of square roots, divisions and maxima), in the order
-//!    they were made, one level of their product trees at a time: each level is **one**
-//!    [`HadamardBatch`](tessera_blocks::elementwise::HadamardBatch) proof over all claims of that
-//!    level, whatever their shapes;
+//!    they were made, all in **one**
+//!    [`HadamardBatch`](tessera_blocks::elementwise::HadamardBatch) proof, whatever their shapes
+//!    and numbers of factors (a max pool's four taps make a degree-5 instance);
 //! 7. the accumulator folds every leaf claim into one opening (its own transcript order).
 //!
 //! Claims on public inputs are checked by the verifier directly; claims on committed tensors,
@@ -67,7 +68,6 @@ pub(crate) const PROTOCOL_VERSION: &[u8] = b"tessera proof v4";
 
 const VIRTUAL: TensorId = TensorId(u32::MAX);
 const VIRTUAL_LEFT: TensorId = TensorId(u32::MAX - 1);
-const VIRTUAL_RIGHT: TensorId = TensorId(u32::MAX - 2);
 
 /// The polynomial behind a leaf claim (the prover materializes it for the accumulator).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -341,8 +341,8 @@ impl<'a, S: Side> Schedule<'a, S> {
         Ok(())
     }
 
-    /// Zero padding of every committed tensor whose axes are not all powers of two, in one
-    /// batched check.
+    /// Zero padding of every committed tensor whose axes are not all powers of two: one claim
+    /// per padded block ([`PaddingCheck`]), each an accumulator leaf.
     fn padding_checks(&mut self) -> Result<(), S::Error> {
         let refs: Vec<Ref> = self
             .commitments

@@ -6,8 +6,8 @@
 //! before anything that depends on them), `mask` the verifier's own evaluation of the real-entry
 //! indicator. Every product the relations need — the Hadamard products `P` and `S∘D` below and the
 //! zero checks `Π f_k = 0` — is recorded as a product claim where the step says so and proved
-//! after all nodes, one batched proof per level of the product trees ([`Schedule::flush_products`],
-//! step 6 of the schedule). In transcript order per step:
+//! after all nodes, in one batched proof ([`Schedule::flush_products`], step 6 of the schedule).
+//! In transcript order per step:
 //!
 //! * **rescale, division by a constant `d`** (`[y, r]`, with `0 ≤ r < d` and `y` range-checked):
 //!   `ρ`; send `ỹ(ρ), r̃(ρ)`; claim `x̃(ρ) = d·ỹ + r̃ − ⌊d/2⌋·mask`.
@@ -53,7 +53,7 @@ use tessera_blocks::tensor::IntTensor;
 use tessera_compiler::plan::{Lin, Ref, Step};
 use tessera_compiler::quant::qop::QId;
 
-use super::{Poly, Schedule, Side, VIRTUAL, VIRTUAL_LEFT, VIRTUAL_RIGHT, num_vars};
+use super::{Poly, Schedule, Side, VIRTUAL, VIRTUAL_LEFT, num_vars};
 use crate::error::{Error, Reject};
 use crate::witness::{Witness, broadcast_to, eval_lin, function_table, function_vectors, pool_tap};
 
@@ -358,67 +358,51 @@ impl<S: Side> Schedule<'_, S> {
         Ok(())
     }
 
-    /// Proves every recorded product claim, one level of the product trees at a time: a claim on
-    /// one factor is an accumulator leaf; a claim on `Π f_k` with several factors splits them in
-    /// halves `(L, R)`, and all such claims of a level are one [`HadamardBatch`], whose claims on
-    /// `Π L` and `Π R` form the next level.
+    /// Proves every recorded product claim: a claim on one factor is an accumulator leaf; all
+    /// claims on `Π f_k` with several factors are one [`HadamardBatch`] (degree: the most factors
+    /// plus one), whose claims on each factor are accumulator leaves.
     pub(super) fn flush_products(&mut self) -> Result<(), S::Error> {
-        let mut level = std::mem::take(&mut self.products);
-        while !level.is_empty() {
-            let mut split = Vec::new();
-            for c in level {
-                if let [single] = c.factors.as_slice() {
-                    self.lin_leaf(single, &c.shape, c.point, c.value)?;
-                } else {
-                    split.push(c);
-                }
+        let mut batch = Vec::new();
+        for c in std::mem::take(&mut self.products) {
+            if let [single] = c.factors.as_slice() {
+                self.lin_leaf(single, &c.shape, c.point, c.value)?;
+            } else {
+                batch.push(c);
             }
-            if split.is_empty() {
-                break;
+        }
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let spec = HadamardBatchSpec { shapes: batch.iter().map(|c| c.shape.clone()).collect() };
+        let instance = HadamardBatchInstance {
+            outputs: batch
+                .iter()
+                .map(|c| TensorClaim { tensor: VIRTUAL, point: c.point.clone(), value: c.value })
+                .collect(),
+            inputs: batch.iter().map(|c| vec![VIRTUAL; c.factors.len()]).collect(),
+        };
+        let names: Vec<String> = batch.iter().map(|c| self.name(c.node)).collect();
+        let claims =
+            self.side.block::<HadamardBatch>("product checks", &spec, &instance, &|w| {
+                let factor = |c: &ProductClaim, f: &Lin, name: &String| {
+                    eval_lin(&w.committed, f, &c.shape, true)
+                        .map_err(|e| Error::Witness { node: name.clone(), reason: e.to_string() })
+                };
+                let factors = |(c, name): (&ProductClaim, &String)| {
+                    c.factors.iter().map(|f| factor(c, f, name)).collect::<Result<Vec<_>, _>>()
+                };
+                batch.iter().zip(&names).map(factors).collect()
+            })?;
+        let factors: usize = batch.iter().map(|c| c.factors.len()).sum();
+        if claims.tensors.len() != factors || !claims.committed.is_empty() {
+            let what = "unexpected product-check claims".into();
+            return Err(Reject { at: "product checks".into(), what }.into());
+        }
+        let mut claims = claims.tensors.into_iter();
+        for c in &batch {
+            for (f, claim) in c.factors.iter().zip(claims.by_ref()) {
+                self.lin_leaf(f, &c.shape, claim.point, claim.value)?;
             }
-            let spec =
-                HadamardBatchSpec { shapes: split.iter().map(|c| c.shape.clone()).collect() };
-            let instance = HadamardBatchInstance {
-                outputs: split
-                    .iter()
-                    .map(|c| TensorClaim {
-                        tensor: VIRTUAL,
-                        point: c.point.clone(),
-                        value: c.value,
-                    })
-                    .collect(),
-                inputs: vec![[VIRTUAL_LEFT, VIRTUAL_RIGHT]; split.len()],
-            };
-            let names: Vec<String> = split.iter().map(|c| self.name(c.node)).collect();
-            let claims =
-                self.side.block::<HadamardBatch>("product checks", &spec, &instance, &|w| {
-                    split
-                        .iter()
-                        .zip(&names)
-                        .map(|(c, name)| {
-                            let (l, r) = c.factors.split_at(c.factors.len() / 2);
-                            Ok([product(w, l, &c.shape, name)?, product(w, r, &c.shape, name)?])
-                        })
-                        .collect()
-                })?;
-            if claims.tensors.len() != 2 * split.len() || !claims.committed.is_empty() {
-                let what = "unexpected product-check claims".into();
-                return Err(Reject { at: "product checks".into(), what }.into());
-            }
-            let mut next = Vec::with_capacity(2 * split.len());
-            for (c, pair) in split.into_iter().zip(claims.tensors.chunks(2)) {
-                let (l, r) = c.factors.split_at(c.factors.len() / 2);
-                for (half, claim) in [l, r].into_iter().zip(pair) {
-                    next.push(ProductClaim {
-                        node: c.node,
-                        shape: c.shape.clone(),
-                        factors: half.to_vec(),
-                        point: claim.point.clone(),
-                        value: claim.value,
-                    });
-                }
-            }
-            level = next;
         }
         Ok(())
     }
