@@ -156,7 +156,9 @@ pub(crate) fn prove_with_multiplicities(
 
     // Lookup side, packed: p (mask), q = β + f, and the inverse column's entries.
     let offsets: Vec<i64> = instance.inputs.iter().map(|v| v.offset).collect();
+    let span = tracing::debug_span!("packed columns").entered();
     let Packed { p, q, mut entries } = packed_columns(spec, &layout, inputs, &offsets, &ch, rows)?;
+    drop(span);
     if let Some(alter) = cheats.inverses {
         alter(&mut entries);
     }
@@ -167,9 +169,11 @@ pub(crate) fn prove_with_multiplicities(
         committed_h = Some(entries.iter().map(|e| e.value(&inv)).collect::<Vec<_>>());
     }
     let chunk = 1usize << layout.chunk_vars;
+    let span = tracing::debug_span!("inverse commitments", chunks = layout.chunks).entered();
     let inverse_chunks =
         inverses::commit_chunks(srs, &entries[..layout.chunks * chunk], &inv, chunk)?;
     let table_inverses = inverses::commit_sparse(srs, &g)?;
+    drop(span);
     let sum: Fr = h.par_iter().sum();
     super::verifier::absorb_helpers(transcript, &inverse_chunks, &table_inverses, &sum);
     let zc = super::verifier::draw_zero_check(transcript, &layout, spec.table.num_vars());
@@ -196,7 +200,9 @@ pub(crate) fn prove_with_multiplicities(
             expr: table_expr,
         },
     ];
-    let out = prove_batch(instances, &[sum, sum], transcript)?;
+    let out = tracing::debug_span!("sumcheck", vars = layout.num_vars)
+        .in_scope(|| prove_batch(instances, &[sum, sum], transcript))?;
+    let _span = tracing::debug_span!("final claims").entered();
     let r = out.point[out.point.len() - layout.num_vars..].to_vec();
     let r_table = out.point[out.point.len() - spec.table.num_vars()..].to_vec();
 
