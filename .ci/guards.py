@@ -10,7 +10,7 @@ M = [
  ("M1 sumcheck round not absorbed", [("sumcheck/prover.rs",'transcript.append_serializable(b"sumcheck round", &round);',''),("sumcheck/verifier.rs",'transcript.append_serializable(b"sumcheck round", round);','')], "round_polynomial_binds_its_challenge"),
  ("M2 shplonk evaluations not absorbed", [("kzg/batch.rs",'t.append_scalars(b"shplonk evaluations", e);','')], "evaluations_bind_gamma"),
  ("M3 hyperkzg folded commitments not absorbed", [("hyperkzg/mod.rs",'transcript.append_serializable(b"hyperkzg folded commitments", &folded_commitments);',''),("hyperkzg/mod.rs",'transcript.append_serializable(b"hyperkzg folded commitments", &proof.folded_commitments);','')], "hyperkzg::tests::conformance"),
- ("M4 hyperkzg folding equation unchecked", [("hyperkzg/mod.rs",'if folded != Some(next) {','if false && folded != Some(next) {')], "hyperkzg::tests::conformance"),
+ ("M4 hyperkzg last folding equation unchecked", [("hyperkzg/mod.rs",'if fold_point_eval != Some(value) {','if false && fold_point_eval != Some(value) {')], "a_false_value_fails_the_last_folding_equation"),
  ("M5 sumcheck final check skipped", [("sumcheck/verifier.rs",'if total == self.expected { Ok(()) }','if true { Ok(()) }')], "false_claim_is_rejected"),
  ("M6 pairing check always passes", [("kzg/pairing_claim.rs",'if Curve::multi_pairing(g1, [vk.g2, vk.tau_g2]).is_zero() {','if true || Curve::multi_pairing(g1, [vk.g2, vk.tau_g2]).is_zero() {')], "kzg::tests::wrong_value_or_witness_fails_the_pairing"),
  ("M7 srs read without subgroup validation", [("srs.rs","""            .par_iter()

@@ -126,14 +126,11 @@ impl<const ARITY: usize> ConformanceCase for Case<ARITY> {
             p.root_opening.folded_commitments[j] = bump(&o.folded_commitments[j]);
             push(format!("root opening: folded commitment {j}"), p, folding_eq.clone());
         }
+        // A value of the last level (its fold is the claimed value).
         let mut p = proof.clone();
-        p.root_opening.coset_evals[0] += one();
+        let last = o.coset_evals.len() - 1;
+        p.root_opening.coset_evals[last] += one();
         push("root opening: coset eval".into(), p, folding_eq.clone());
-        if !o.fold_point_evals.is_empty() {
-            let mut p = proof.clone();
-            p.root_opening.fold_point_evals[0] += one();
-            push("root opening: fold-point eval".into(), p, folding_eq.clone());
-        }
         let k = o.coset_evals.len();
         let mut p = proof.clone();
         p.root_opening.coset_evals.pop();

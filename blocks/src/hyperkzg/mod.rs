@@ -32,13 +32,16 @@
 //! Transcript order: absorb `C`, the point, `v`; prover sends `[Π_1]..[Π_{L−1}]` (absorbed);
 //! squeeze `r` (rejected if `r = 0` or `r^m` lies on a coset `r·⟨ω_ℓ⟩`); then one SHPLONK batch
 //! opening of `Π_0` at `r·⟨ω_0⟩` and of `Π_ℓ, ℓ ≥ 1`, at `r·⟨ω_ℓ⟩ ∪ {r^m}` (it absorbs the
-//! evaluations before its own challenges). The verifier checks the `L` folding equations above
-//! (the last against `v`) and returns SHPLONK's pairing claim. Soundness is Gemini's: the
+//! evaluations before its own challenges). The prover sends the coset values only: the verifier
+//! computes each `Π_{ℓ+1}(r^m)` from level `ℓ`'s by the folding equation above and hands it to
+//! SHPLONK as that opening's value, checks the last level's fold against `v`, and returns
+//! SHPLONK's pairing claim (checking a sent `Π_{ℓ+1}(r^m)` against the fold and then opening it
+//! would be the same constraint). Soundness is Gemini's: the
 //! commitments are fixed before `r`, so a false fold survives only if a non-zero polynomial of
 //! degree `< 2^k` vanishes at `r` (Schwartz–Zippel).
 //!
-//! **Proof** for `k` variables: `L − 1 + 2` G1 points and `Σ_ℓ m_ℓ + L − 1` scalars
-//! (`k = 16`: 7·48 + 47·32 + 24 = 1,864 bytes). A 0-variable polynomial is opened as its
+//! **Proof** for `k` variables: `L − 1 + 2` G1 points and `Σ_ℓ m_ℓ` scalars
+//! (`k = 16`: 7·48 + 42·32 + 16 = 1,696 bytes). A 0-variable polynomial is opened as its
 //! 1-variable zero-padding at the point `(0)`. **Prover:** the MSMs of `[Π_1..Π_{L−1}]` (about
 //! `n/7` points) and SHPLONK's two (`n` each).
 //!
@@ -70,11 +73,10 @@ pub const FOLD_BITS: usize = 3;
 pub struct MlOpeningProof {
     /// `[Π_1(τ)]_1 .. [Π_{L−1}(τ)]_1`.
     pub folded_commitments: Vec<G1Affine>,
-    /// `Π_ℓ(r·ω_ℓ^t)`, level by level (`ℓ = 0..L`), `t = 0..m_ℓ` within a level.
+    /// `Π_ℓ(r·ω_ℓ^t)`, level by level (`ℓ = 0..L`), `t = 0..m_ℓ` within a level. The values
+    /// `Π_ℓ(r^m)`, `ℓ ≥ 1`, are not sent: the verifier derives them by the folding equation.
     pub coset_evals: Vec<Fr>,
-    /// `Π_ℓ(r^m)` for `ℓ = 1..L`.
-    pub fold_point_evals: Vec<Fr>,
-    /// SHPLONK witnesses for all of the above.
+    /// SHPLONK witnesses for all of the above and the derived `Π_ℓ(r^m)`.
     pub batch: BatchOpeningProof,
 }
 
@@ -93,8 +95,7 @@ pub fn check_shape(proof: &MlOpeningProof, num_vars: usize) -> Result<(), Verify
     let levels = bits.len();
     shape("hyperkzg folded commitments", levels - 1, proof.folded_commitments.len())?;
     let coset: usize = bits.iter().map(|s| 1usize << s).sum();
-    shape("hyperkzg coset evaluations", coset, proof.coset_evals.len())?;
-    shape("hyperkzg fold-point evaluations", levels - 1, proof.fold_point_evals.len())
+    shape("hyperkzg coset evaluations", coset, proof.coset_evals.len())
 }
 
 /// Commits a multilinear polynomial (its table as univariate coefficients).
@@ -111,6 +112,20 @@ pub fn open(
     transcript: &mut Transcript,
 ) -> Result<(Fr, MlOpeningProof), Error> {
     let value = poly.evaluate(point)?;
+    let proof = open_claiming(srs, poly, commitment, point, value, transcript)?;
+    Ok((value, proof))
+}
+
+/// [`open`] with `value` absorbed as the claimed value, true or not (a cheating prover's, in the
+/// tests: only the last folding equation can catch a false one).
+pub(crate) fn open_claiming(
+    srs: &Srs,
+    poly: &DenseMle,
+    commitment: &Commitment,
+    point: &[Fr],
+    value: Fr,
+    transcript: &mut Transcript,
+) -> Result<MlOpeningProof, Error> {
     let (poly, point) = if poly.num_vars() == 0 {
         (poly.padded_to(1)?, vec![Fr::zero()])
     } else {
@@ -155,14 +170,10 @@ pub fn open(
         .collect();
     let (evals, batch) = shplonk_open(srs, &queries, transcript)?;
     let mut coset_evals = Vec::new();
-    let mut fold_point_evals = Vec::new();
-    for (l, (e, s)) in evals.iter().zip(&bits).enumerate() {
+    for (e, s) in evals.iter().zip(&bits) {
         coset_evals.extend_from_slice(&e[..1 << s]);
-        if l > 0 {
-            fold_point_evals.push(e[1 << s]);
-        }
     }
-    Ok((value, MlOpeningProof { folded_commitments, coset_evals, fold_point_evals, batch }))
+    Ok(MlOpeningProof { folded_commitments, coset_evals, batch })
 }
 
 /// Checks the folding equations and reduces the opening to one pairing claim.
@@ -187,24 +198,27 @@ pub fn verify(
     let inv_r =
         r.inverse().ok_or(VerifyError::DegenerateChallenge { protocol: PROTOCOL, what: "r" })?;
 
+    // Each level's coset values fold to the next level's value at r^m (opened below); the last
+    // level's fold is the claimed value.
     let mut evals: Vec<Vec<Fr>> = Vec::with_capacity(bits.len());
     let mut offset = 0;
     let mut bound = 0;
-    for (l, s) in bits.iter().enumerate() {
+    let mut fold_point_eval = None;
+    for s in &bits {
         let m = 1usize << s;
         let coset = &proof.coset_evals[offset..offset + m];
         offset += m;
-        let folded = fold_from_coset(coset, *s, inv_r, &point[..k - bound]);
-        bound += s;
-        let next = proof.fold_point_evals.get(l).copied().unwrap_or(value);
-        if folded != Some(next) {
-            return Err(VerifyError::Mismatch { protocol: PROTOCOL, what: "folding equation" });
-        }
         let mut e = coset.to_vec();
-        if l > 0 {
-            e.push(proof.fold_point_evals[l - 1]);
-        }
+        e.extend(fold_point_eval);
         evals.push(e);
+        let folded = fold_from_coset(coset, *s, inv_r, &point[..k - bound]).ok_or(
+            VerifyError::DegenerateChallenge { protocol: PROTOCOL, what: "root of unity" },
+        )?;
+        bound += s;
+        fold_point_eval = Some(folded);
+    }
+    if fold_point_eval != Some(value) {
+        return Err(VerifyError::Mismatch { protocol: PROTOCOL, what: "folding equation" });
     }
 
     let mut commitments = Vec::with_capacity(bits.len());
@@ -349,9 +363,9 @@ pub fn proof_size(num_vars: usize) -> usize {
     let bits = level_bits(num_vars.max(1));
     let g1 = G1Affine::default().compressed_size();
     let fr = Fr::zero().compressed_size();
-    let scalars: usize = bits.iter().map(|s| 1usize << s).sum::<usize>() + bits.len() - 1;
-    // Three Vec length prefixes.
-    3 * 8 + (bits.len() - 1 + 2) * g1 + scalars * fr
+    let scalars: usize = bits.iter().map(|s| 1usize << s).sum::<usize>();
+    // Two Vec length prefixes.
+    2 * 8 + (bits.len() - 1 + 2) * g1 + scalars * fr
 }
 
 #[cfg(test)]

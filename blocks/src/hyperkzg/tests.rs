@@ -81,15 +81,17 @@ impl ConformanceCase for Case {
             // Changes r, so the (unchanged) evaluations no longer fold.
             push(format!("folded commitment {j}"), p, &fold);
         }
+        // The last level's values fold to the claimed value; an earlier level's fold is the next
+        // level's value at r^m, which SHPLONK opens.
+        let last = proof.coset_evals.len() - (1 << level_bits(self.point.len()).last().unwrap());
         for j in 0..proof.coset_evals.len() {
             let mut p = proof.clone();
             p.coset_evals[j] += Fr::one();
-            push(format!("coset eval {j}"), p, &fold);
-        }
-        for j in 0..proof.fold_point_evals.len() {
-            let mut p = proof.clone();
-            p.fold_point_evals[j] += Fr::one();
-            push(format!("fold-point eval {j}"), p, &fold);
+            push(
+                format!("coset eval {j}"),
+                p,
+                if j >= last { &fold } else { &VerifyError::Pairing },
+            );
         }
         let mut p = proof.clone();
         p.batch.quotient = bump(&p.batch.quotient);
@@ -116,6 +118,27 @@ impl ConformanceCase for Case {
 #[test]
 fn conformance() {
     run_all::<Case>();
+}
+
+/// A prover that claims a false value and runs the opening with it in the transcript: every
+/// opening is consistent, and only the last level's folding equation rejects it.
+#[test]
+fn a_false_value_fails_the_last_folding_equation() {
+    let vk = srs().verifier_key();
+    for k in [1usize, 3, 4, 9] {
+        let case = Case::generate(1 << k, 40 + k as u64);
+        let false_value = case.value + Fr::one();
+        let t = &mut Transcript::new(b"f");
+        let proof = open_claiming(srs(), &case.poly, &case.commitment, &case.point, false_value, t)
+            .unwrap();
+        let t = &mut Transcript::new(b"f");
+        assert_eq!(
+            verify(&vk, &case.commitment, &case.point, false_value, &proof, t)
+                .and_then(|c| c.check(&vk)),
+            Err(VerifyError::Mismatch { protocol: PROTOCOL, what: "folding equation" }),
+            "{k} variables"
+        );
+    }
 }
 
 #[test]
