@@ -214,22 +214,22 @@ pub fn prove_with_helpers(
 ) -> Result<LookupOutput, Error> {
     prover::check_relation(spec, instance, witness)
         .map_err(|e| Error::Invalid { what: "lookup witness", reason: e.to_string() })?;
-    let m: Vec<Fr> = witness.multiplicities.iter().map(|x| Fr::from(*x)).collect();
-    prover::prove_with_multiplicities(
-        spec,
-        instance,
-        &witness.inputs,
-        &m,
-        &witness.srs,
-        &prover::Cheats::default(),
-        transcript,
-    )
+    prove_unchecked(spec, instance, witness, transcript)
 }
 
 /// [`prove_with_helpers`] without checking the witness against the table: a cheating prover for
 /// the soundness tests of callers (the `test-utils` feature).
 #[cfg(feature = "test-utils")]
 pub fn prove_with_helpers_unchecked(
+    spec: &LookupSpec,
+    instance: &LookupInstance,
+    witness: &LookupWitness,
+    transcript: &mut Transcript,
+) -> Result<LookupOutput, Error> {
+    prove_unchecked(spec, instance, witness, transcript)
+}
+
+fn prove_unchecked(
     spec: &LookupSpec,
     instance: &LookupInstance,
     witness: &LookupWitness,
