@@ -162,7 +162,7 @@ pub struct BlockProofs {
     pub broadcast: Vec<BroadcastProof>,
     /// Hadamard products and zero checks.
     pub hadamard: Vec<HadamardProof>,
-    /// Product checks, one batch per level of the product trees.
+    /// Product checks: every product claim of the plan in one batch (none if there are none).
     pub products: Vec<HadamardBatchProof>,
     /// Index maps (reshapes, pooling windows).
     pub maps: Vec<MapProof>,

@@ -322,7 +322,7 @@ impl<S: Side> Schedule<'_, S> {
         Ok(())
     }
 
-    /// Proves `Π_k f_k = 0` entrywise for linear forms `f_k` (a Hadamard tree from a random point).
+    /// Proves `Π_k f_k = 0` entrywise for linear forms `f_k` (a product claim at a random point).
     fn zero_product(&mut self, id: QId, factors: &[Lin]) -> Result<(), S::Error> {
         let shape = self.shape(id).to_vec();
         self.zero_product_shaped(id, &shape, factors)
