@@ -521,6 +521,41 @@ fn pooled_max_must_be_a_tap() {
     assert!(err.starts_with("verifier") && err.contains("hadamard"), "{err}");
 }
 
+/// A 3×3 pool: nine taps, more factors than one batch instance takes, so the zero product is
+/// split into the products of its halves and proved by a second batch. A maximum one above every
+/// tap is still rejected.
+#[test]
+fn a_nine_tap_pool_splits_its_zero_product() {
+    let window = tessera_compiler::ir::Window {
+        kernel: vec![3, 3],
+        strides: vec![3, 3],
+        pads_begin: vec![0, 0],
+        pads_end: vec![0, 0],
+        dilations: vec![1, 1],
+        ceil_mode: false,
+    };
+    let k = keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 1, 3, 6]),
+            (QOp::MaxPool { window }, vec![0], vec![1, 1, 1, 2]),
+        ],
+        vec![],
+        1,
+    );
+    let x = [t(&[1, 1, 3, 6], &[5, 2, 3, 3, 1, 0, 7, -1, 4, 9, 2, 2, 0, 0, 1, -3, 8, 6])];
+    let (_, proof) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
+    assert_eq!(proof.blocks.products.len(), 2, "two batches: the halves, then their factors");
+    let err = k.honest_and_cheat(&x, &|w| {
+        let y = get(w, slot(1, 0), 0);
+        set(w, slot(1, 0), 0, y + 1);
+        for tap in 1..=9 {
+            let d = get(w, slot(1, tap), 0);
+            set(w, slot(1, tap), 0, d + 1);
+        }
+    });
+    assert!(err.starts_with("verifier") && err.contains("hadamard"), "{err}");
+}
+
 /// A pooled maximum one above the window's maximum, with the winning tap's difference claimed 0
 /// (it is 1): range checks and the zero product pass; only the index maps binding each difference
 /// to `y − x_k` reject it.

@@ -40,7 +40,7 @@ mod padding;
 pub use axes::{AxisSum, AxisSumSpec, Broadcast, BroadcastProof, BroadcastSpec};
 pub use hadamard::{Hadamard, HadamardProof, HadamardSpec};
 pub use hadamard_batch::{
-    HadamardBatch, HadamardBatchInstance, HadamardBatchProof, HadamardBatchSpec,
+    HadamardBatch, HadamardBatchInstance, HadamardBatchProof, HadamardBatchSpec, MAX_FACTORS,
 };
 pub use linear::{Linear, LinearProof, LinearSpec};
 pub use padding::{

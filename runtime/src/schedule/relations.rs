@@ -44,7 +44,7 @@ use tessera_blocks::claim::TensorClaim;
 use tessera_blocks::curve::fr_from_i64;
 use tessera_blocks::elementwise::{
     AxisSum, AxisSumSpec, Broadcast, BroadcastSpec, HadamardBatch, HadamardBatchInstance,
-    HadamardBatchSpec, Instance,
+    HadamardBatchSpec, Instance, MAX_FACTORS,
 };
 use tessera_blocks::lookup::table::shape_mask_eval;
 use tessera_blocks::lookup::{LookedUp, LookupInstance, LookupSpec, LookupWitness};
@@ -360,49 +360,75 @@ impl<S: Side> Schedule<'_, S> {
 
     /// Proves every recorded product claim: a claim on one factor is an accumulator leaf; all
     /// claims on `Π f_k` with several factors are one [`HadamardBatch`] (degree: the most factors
-    /// plus one), whose claims on each factor are accumulator leaves.
+    /// plus one), whose claims on each factor are leaves. A claim with more than
+    /// [`MAX_FACTORS`] factors (a 3×3 pool's nine taps) is split into its halves' products
+    /// `(Π L)·(Π R)`, whose claims are proved the same way by a next batch.
     pub(super) fn flush_products(&mut self) -> Result<(), S::Error> {
-        let mut batch = Vec::new();
-        for c in std::mem::take(&mut self.products) {
-            if let [single] = c.factors.as_slice() {
-                self.lin_leaf(single, &c.shape, c.point, c.value)?;
-            } else {
-                batch.push(c);
+        let mut level = std::mem::take(&mut self.products);
+        while !level.is_empty() {
+            let mut batch = Vec::new();
+            for c in level {
+                if let [single] = c.factors.as_slice() {
+                    self.lin_leaf(single, &c.shape, c.point, c.value)?;
+                } else {
+                    batch.push(c);
+                }
             }
-        }
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let spec = HadamardBatchSpec { shapes: batch.iter().map(|c| c.shape.clone()).collect() };
-        let instance = HadamardBatchInstance {
-            outputs: batch
+            if batch.is_empty() {
+                break;
+            }
+            // Each claim's factors in this batch: its own, or the products of its two halves.
+            let groups: Vec<Vec<Vec<Lin>>> = batch
                 .iter()
-                .map(|c| TensorClaim { tensor: VIRTUAL, point: c.point.clone(), value: c.value })
-                .collect(),
-            inputs: batch.iter().map(|c| vec![VIRTUAL; c.factors.len()]).collect(),
-        };
-        let names: Vec<String> = batch.iter().map(|c| self.name(c.node)).collect();
-        let claims =
-            self.side.block::<HadamardBatch>("product checks", &spec, &instance, &|w| {
-                let factor = |c: &ProductClaim, f: &Lin, name: &String| {
-                    eval_lin(&w.committed, f, &c.shape, true)
-                        .map_err(|e| Error::Witness { node: name.clone(), reason: e.to_string() })
-                };
-                let factors = |(c, name): (&ProductClaim, &String)| {
-                    c.factors.iter().map(|f| factor(c, f, name)).collect::<Result<Vec<_>, _>>()
-                };
-                batch.iter().zip(&names).map(factors).collect()
-            })?;
-        let factors: usize = batch.iter().map(|c| c.factors.len()).sum();
-        if claims.tensors.len() != factors || !claims.committed.is_empty() {
-            let what = "unexpected product-check claims".into();
-            return Err(Reject { at: "product checks".into(), what }.into());
-        }
-        let mut claims = claims.tensors.into_iter();
-        for c in &batch {
-            for (f, claim) in c.factors.iter().zip(claims.by_ref()) {
-                self.lin_leaf(f, &c.shape, claim.point, claim.value)?;
+                .map(|c| match c.factors.len() {
+                    k if k <= MAX_FACTORS => c.factors.iter().map(|f| vec![f.clone()]).collect(),
+                    k => c.factors.chunks(k.div_ceil(2)).map(<[Lin]>::to_vec).collect(),
+                })
+                .collect();
+            let spec =
+                HadamardBatchSpec { shapes: batch.iter().map(|c| c.shape.clone()).collect() };
+            let instance = HadamardBatchInstance {
+                outputs: batch
+                    .iter()
+                    .map(|c| TensorClaim {
+                        tensor: VIRTUAL,
+                        point: c.point.clone(),
+                        value: c.value,
+                    })
+                    .collect(),
+                inputs: groups.iter().map(|g| vec![VIRTUAL; g.len()]).collect(),
+            };
+            let names: Vec<String> = batch.iter().map(|c| self.name(c.node)).collect();
+            let claims =
+                self.side.block::<HadamardBatch>("product checks", &spec, &instance, &|w| {
+                    batch
+                        .iter()
+                        .zip(&groups)
+                        .zip(&names)
+                        .map(|((c, g), name)| {
+                            g.iter().map(|fs| product(w, fs, &c.shape, name)).collect()
+                        })
+                        .collect()
+                })?;
+            let factors: usize = groups.iter().map(Vec::len).sum();
+            if claims.tensors.len() != factors || !claims.committed.is_empty() {
+                let what = "unexpected product-check claims".into();
+                return Err(Reject { at: "product checks".into(), what }.into());
             }
+            let mut claims = claims.tensors.into_iter();
+            let mut next = Vec::with_capacity(factors);
+            for (c, g) in batch.into_iter().zip(groups) {
+                for (fs, claim) in g.into_iter().zip(claims.by_ref()) {
+                    next.push(ProductClaim {
+                        node: c.node,
+                        shape: c.shape.clone(),
+                        factors: fs,
+                        point: claim.point,
+                        value: claim.value,
+                    });
+                }
+            }
+            level = next;
         }
         Ok(())
     }
