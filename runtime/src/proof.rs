@@ -14,7 +14,7 @@ use tessera_blocks::kzg::Commitment;
 use tessera_blocks::lookup::LookupProof;
 use tessera_blocks::matmul::conv::ConvProof;
 use tessera_blocks::matmul::{BatchedProof, MatmulProof};
-use tessera_blocks::permutation::MapProof;
+use tessera_blocks::permutation::{ConcatProof, MapProof};
 use tessera_blocks::tensor::IntTensor;
 
 use crate::error::VerifyError;
@@ -168,13 +168,15 @@ pub struct BlockProofs {
     pub maps: Vec<MapProof>,
     /// Products of two computed tensors (attention).
     pub batched: Vec<BatchedProof>,
+    /// Concatenations.
+    pub concat: Vec<ConcatProof>,
     /// Evaluations the prover sends between blocks.
     pub evals: Vec<Fr>,
 }
 
 impl BlockProofs {
     /// Compressed bytes of each kind's proofs (for `inspect`).
-    pub fn sizes(&self) -> [(&'static str, usize); 11] {
+    pub fn sizes(&self) -> [(&'static str, usize); 12] {
         [
             ("lookup", self.lookup.compressed_size()),
             ("padding", self.padding.compressed_size()),
@@ -186,12 +188,13 @@ impl BlockProofs {
             ("products", self.products.compressed_size()),
             ("maps", self.maps.compressed_size()),
             ("batched", self.batched.compressed_size()),
+            ("concat", self.concat.compressed_size()),
             ("evals", self.evals.compressed_size()),
         ]
     }
 
     /// How many proofs of each kind (for `inspect` and the consumed-everything check).
-    pub fn counts(&self) -> [(&'static str, usize); 11] {
+    pub fn counts(&self) -> [(&'static str, usize); 12] {
         [
             ("lookup", self.lookup.len()),
             ("padding", self.padding.len()),
@@ -203,6 +206,7 @@ impl BlockProofs {
             ("products", self.products.len()),
             ("maps", self.maps.len()),
             ("batched", self.batched.len()),
+            ("concat", self.concat.len()),
             ("evals", self.evals.len()),
         ]
     }
@@ -275,6 +279,7 @@ recorded!(HadamardProof, hadamard);
 recorded!(HadamardBatchProof, products);
 recorded!(MapProof, maps);
 recorded!(BatchedProof, batched);
+recorded!(ConcatProof, concat);
 
 #[cfg(test)]
 mod tests {

@@ -556,6 +556,30 @@ fn a_nine_tap_pool_splits_its_zero_product() {
     assert!(err.starts_with("verifier") && err.contains("hadamard"), "{err}");
 }
 
+/// Two committed inputs concatenated along axis 1 (output public): the output claim is split
+/// per input, and a committed input that differs from its part of the output is rejected.
+#[test]
+fn concatenation_binds_each_input_to_its_part() {
+    let k = keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 2, 4]),
+            (QOp::Input { index: 1 }, vec![], vec![1, 3, 4]),
+            (QOp::Concat { axis: 1 }, vec![0, 1], vec![1, 5, 4]),
+        ],
+        vec![],
+        2,
+    );
+    let x = [
+        t(&[1, 2, 4], &[1, -2, 3, 4, 5, 6, -7, 8]),
+        t(&[1, 3, 4], &[9, 10, 11, -12, 13, 14, 15, 16, 17, 18, -19, 20]),
+    ];
+    let (outputs, proof) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
+    assert_eq!(outputs[0].data()[8..12], [9, 10, 11, -12]);
+    assert_eq!(proof.blocks.concat.len(), 1);
+    let err = k.honest_and_cheat(&x, &|w| set(w, slot(1, 0), 5, 0));
+    assert!(err.starts_with("verifier"), "{err}");
+}
+
 /// A pooled maximum one above the window's maximum, with the winning tap's difference claimed 0
 /// (it is 1): range checks and the zero product pass; only the index maps binding each difference
 /// to `y − x_k` reject it.

@@ -48,6 +48,7 @@ pub(super) fn step_bound(
         Step::Reshape { input } | Step::Slice { input, .. } | Step::Transpose { input, .. } => {
             b(*input)
         }
+        Step::Concat { inputs, .. } => hull(inputs.iter().map(|j| b(*j))),
         Step::Matmul { input, weight: w, trans_weight } => {
             let data = weight(nodes, *w)?;
             let shape = nodes.get(*w)?.shape.as_slice();

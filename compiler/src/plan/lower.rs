@@ -9,7 +9,7 @@
 //! | `ReduceMax` (last axis) | committed `[y, D, S]` | `D ≥ 0` (`S` binary by a zero check) |
 //! | `Lookup` | committed `[y]` | none: the table's merged function lookup |
 //! | `Clamp`, `MaxPool` | committed | the differences |
-//! | `ReduceSum`, `Slice`, `Transpose`, `Reshape`, two-tensor `MatMul`, broadcasting `Add`/`Sub`/`Mul` | derived | none |
+//! | `ReduceSum`, `Slice`, `Transpose`, `Reshape`, `Concat`, two-tensor `MatMul`, broadcasting `Add`/`Sub`/`Mul` | derived | none |
 //!
 //! `x − broadcast(max(x))` is the linear form `−D` of the max's relation, so the clamp that
 //! follows it in a softmax reads committed tensors only.
@@ -410,6 +410,30 @@ impl Lowering<'_> {
                     return Err(unsupported("only slices with positive steps"));
                 }
                 (Role::Derived, Step::Slice { input: x, axes: axes.clone() })
+            }
+            QOp::Concat { axis } => {
+                let axis = *axis;
+                if node.inputs.is_empty() || axis >= node.shape.len() {
+                    return Err(unsupported("a concatenation without inputs or axis"));
+                }
+                let mut total = 0;
+                for &x in &node.inputs {
+                    self.expect_tensor(x, &unsupported)?;
+                    let s = &self.nodes[x].shape;
+                    let fits = s.len() == node.shape.len()
+                        && s.iter()
+                            .zip(&node.shape)
+                            .enumerate()
+                            .all(|(a, (x, y))| a == axis || x == y);
+                    if !fits {
+                        return Err(unsupported("inputs whose shapes differ off the axis"));
+                    }
+                    total += s[axis];
+                }
+                if total != node.shape[axis] {
+                    return Err(unsupported("inputs that do not fill the output"));
+                }
+                (Role::Derived, Step::Concat { inputs: node.inputs.clone(), axis })
             }
             QOp::Transpose { perm } => {
                 let x = arg(0)?;

@@ -302,6 +302,13 @@ pub enum Step {
         /// Permutation.
         perm: Vec<usize>,
     },
+    /// Concatenation of computed tensors along `axis` (their shapes agree elsewhere).
+    Concat {
+        /// The inputs, in order.
+        inputs: Vec<QId>,
+        /// The axis.
+        axis: usize,
+    },
     /// `Y = A·B` of two computed tensors, batched over the leading axes.
     BatchedMatmul {
         /// `A` `[heads…, M, K]`.
@@ -453,6 +460,7 @@ impl BlockPlan {
                 | Step::Transpose { input, .. } => vec![*input],
                 Step::DivRound { input, divisor, .. } => vec![*input, *divisor],
                 Step::BatchedMatmul { left, right } => vec![*left, *right],
+                Step::Concat { inputs, .. } => inputs.clone(),
             };
             if ids.iter().any(|&j| j >= i) {
                 return bad(format!("step {i} reads a later node"));

@@ -10,6 +10,7 @@
 //! | axis sum | the point gets `½` on the summed variables; no proof | the output claim |
 //! | slice, reshape | index-map sumcheck (a reshape that keeps positions is a renaming) | the block's |
 //! | transpose | renaming of the point's axis chunks; no proof, nothing absorbed | — |
+//! | concat | the output claim split per input, each placement an index-map sumcheck | the block's |
 //! | batched matmul | one sumcheck over (heads, inner) | the block's |
 
 use std::sync::Arc;
@@ -26,7 +27,8 @@ use tessera_blocks::matmul::{
     MatmulSpec, MatmulWeights, MatmulWitness,
 };
 use tessera_blocks::permutation::{
-    AxisMap, GeneralMap, ReshapeMap, StructuredMap, StructuredMapSpec, reshape_map,
+    AxisMap, Concat, ConcatSpec, GeneralMap, ReshapeMap, StructuredMap, StructuredMapSpec,
+    reshape_map,
 };
 use tessera_blocks::tensor::IntTensor;
 use tessera_compiler::plan::Step;
@@ -222,6 +224,18 @@ impl<S: Side> Schedule<'_, S> {
                         right: w.values[right].clone(),
                         output: w.values[id].clone(),
                     })
+                })?;
+                self.absorb_claims(id, claims, None)
+            }
+            Step::Concat { inputs, axis } => {
+                let spec = ConcatSpec {
+                    in_shapes: inputs.iter().map(|j| self.shape(*j).to_vec()).collect(),
+                    axis,
+                };
+                let ids = inputs.iter().map(|j| TensorId(*j as u32)).collect();
+                let instance = Instance { output: claim, inputs: ids };
+                let claims = self.side.block::<Concat>(&at, &spec, &instance, &|w| {
+                    Ok(inputs.iter().map(|j| w.values[*j].clone()).collect())
                 })?;
                 self.absorb_claims(id, claims, None)
             }
