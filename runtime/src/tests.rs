@@ -580,6 +580,27 @@ fn concatenation_binds_each_input_to_its_part() {
     assert!(err.starts_with("verifier"), "{err}");
 }
 
+/// A gather of rows 2, 0, 2 of a committed input (output public): an index map, so a committed
+/// input whose gathered row differs from the output is rejected.
+#[test]
+fn gather_binds_the_gathered_rows() {
+    let indices = Tensor::new(vec![3], vec![2, 0, 2]).expect("indices");
+    let k = keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 3, 2]),
+            (QOp::Gather { axis: 1, indices }, vec![0], vec![1, 3, 2]),
+        ],
+        vec![],
+        1,
+    );
+    let x = [t(&[1, 3, 2], &[1, -2, 3, 4, 5, 6])];
+    let (outputs, proof) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
+    assert_eq!(outputs[0].data(), [5, 6, 1, -2, 5, 6]);
+    assert_eq!(proof.blocks.maps.len(), 1);
+    let err = k.honest_and_cheat(&x, &|w| set(w, slot(0, 0), 4, 0));
+    assert!(err.starts_with("verifier"), "{err}");
+}
+
 /// A pooled maximum one above the window's maximum, with the winning tap's difference claimed 0
 /// (it is 1): range checks and the zero product pass; only the index maps binding each difference
 /// to `y − x_k` reject it.

@@ -45,9 +45,10 @@ pub(super) fn step_bound(
             b(*input)?.checked_add(b(*bias)?.checked_scaled(*sign as i128)?)
         }
         Step::Hadamard { left, right } => b(*left)?.checked_mul(b(*right)?),
-        Step::Reshape { input } | Step::Slice { input, .. } | Step::Transpose { input, .. } => {
-            b(*input)
-        }
+        Step::Reshape { input }
+        | Step::Slice { input, .. }
+        | Step::Transpose { input, .. }
+        | Step::Gather { input, .. } => b(*input),
         Step::Concat { inputs, .. } => hull(inputs.iter().map(|j| b(*j))),
         Step::Matmul { input, weight: w, trans_weight } => {
             let data = weight(nodes, *w)?;

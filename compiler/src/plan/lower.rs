@@ -9,7 +9,7 @@
 //! | `ReduceMax` (last axis) | committed `[y, D, S]` | `D ≥ 0` (`S` binary by a zero check) |
 //! | `Lookup` | committed `[y]` | none: the table's merged function lookup |
 //! | `Clamp`, `MaxPool` | committed | the differences |
-//! | `ReduceSum`, `Slice`, `Transpose`, `Reshape`, `Concat`, two-tensor `MatMul`, broadcasting `Add`/`Sub`/`Mul` | derived | none |
+//! | `ReduceSum`, `Slice`, `Transpose`, `Reshape`, `Concat`, `Gather` (constant indices), two-tensor `MatMul`, broadcasting `Add`/`Sub`/`Mul` | derived | none |
 //!
 //! `x − broadcast(max(x))` is the linear form `−D` of the max's relation, so the clamp that
 //! follows it in a softmax reads committed tensors only.
@@ -410,6 +410,15 @@ impl Lowering<'_> {
                     return Err(unsupported("only slices with positive steps"));
                 }
                 (Role::Derived, Step::Slice { input: x, axes: axes.clone() })
+            }
+            QOp::Gather { axis, indices } => {
+                let x = arg(0)?;
+                self.expect_tensor(x, &unsupported)?;
+                let n = self.nodes[x].shape.get(*axis).copied();
+                if n.is_none_or(|n| indices.data().iter().any(|i| *i >= n)) {
+                    return Err(unsupported("an index or axis out of range"));
+                }
+                (Role::Derived, Step::Gather { input: x, axis: *axis })
             }
             QOp::Concat { axis } => {
                 let axis = *axis;

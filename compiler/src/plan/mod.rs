@@ -302,6 +302,14 @@ pub enum Step {
         /// Permutation.
         perm: Vec<usize>,
     },
+    /// `out[a, i, b] = in[a, indices[i], b]` along `axis`, with the constant indices of the
+    /// node's [`QOp::Gather`] (an index map).
+    Gather {
+        /// Input.
+        input: QId,
+        /// The axis.
+        axis: usize,
+    },
     /// Concatenation of computed tensors along `axis` (their shapes agree elsewhere).
     Concat {
         /// The inputs, in order.
@@ -457,6 +465,7 @@ impl BlockPlan {
                 | Step::Sqrt { input }
                 | Step::ReduceMax { input }
                 | Step::Slice { input, .. }
+                | Step::Gather { input, .. }
                 | Step::Transpose { input, .. } => vec![*input],
                 Step::DivRound { input, divisor, .. } => vec![*input, *divisor],
                 Step::BatchedMatmul { left, right } => vec![*left, *right],
@@ -520,6 +529,34 @@ impl BlockPlan {
             }
             _ => node_shape(),
         }
+    }
+
+    /// The input position of every output entry of Gather node `id` (row-major, real entries).
+    pub fn gather_sources(&self, id: QId) -> Result<Vec<usize>, PlanError> {
+        let bad = |what: &str| PlanError::Inconsistent(format!("gather node {id}: {what}"));
+        let (Some(Step::Gather { input, axis }), Some(node)) =
+            (self.steps.get(id), self.graph.nodes.get(id))
+        else {
+            return Err(bad("not a gather"));
+        };
+        let QOp::Gather { indices, .. } = &node.op else { return Err(bad("not a gather op")) };
+        let in_shape = &self.graph.nodes.get(*input).ok_or_else(|| bad("no input"))?.shape;
+        let n = *in_shape.get(*axis).ok_or_else(|| bad("axis"))?;
+        if indices.data().iter().any(|i| *i >= n) {
+            return Err(bad("an index out of range"));
+        }
+        let outer: usize = in_shape[..*axis].iter().product();
+        let inner: usize = in_shape[*axis + 1..].iter().product();
+        let mut sources = Vec::with_capacity(outer * indices.data().len() * inner);
+        for o in 0..outer {
+            for &i in indices.data() {
+                sources.extend((0..inner).map(|b| (o * n + i) * inner + b));
+            }
+        }
+        if sources.len() != node.shape.iter().product::<usize>() {
+            return Err(bad("output shape"));
+        }
+        Ok(sources)
     }
 
     /// The shape of the tensors a linear form combines (its first term's; else the node's).

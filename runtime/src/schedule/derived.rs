@@ -11,6 +11,7 @@
 //! | slice, reshape | index-map sumcheck (a reshape that keeps positions is a renaming) | the block's |
 //! | transpose | renaming of the point's axis chunks; no proof, nothing absorbed | — |
 //! | concat | the output claim split per input, each placement an index-map sumcheck | the block's |
+//! | gather (constant indices) | general index-map sumcheck | the block's |
 //! | batched matmul | one sumcheck over (heads, inner) | the block's |
 
 use std::sync::Arc;
@@ -27,8 +28,8 @@ use tessera_blocks::matmul::{
     MatmulSpec, MatmulWeights, MatmulWitness,
 };
 use tessera_blocks::permutation::{
-    AxisMap, Concat, ConcatSpec, GeneralMap, ReshapeMap, StructuredMap, StructuredMapSpec,
-    reshape_map,
+    AxisMap, Concat, ConcatSpec, GeneralMap, GeneralMapSpec, ReshapeMap, StructuredMap,
+    StructuredMapSpec, reshape_map,
 };
 use tessera_blocks::tensor::IntTensor;
 use tessera_compiler::plan::Step;
@@ -224,6 +225,22 @@ impl<S: Side> Schedule<'_, S> {
                         right: w.values[right].clone(),
                         output: w.values[id].clone(),
                     })
+                })?;
+                self.absorb_claims(id, claims, None)
+            }
+            Step::Gather { input, .. } => {
+                let sources = self
+                    .plan
+                    .gather_sources(id)
+                    .map_err(|e| Reject { at: at.clone(), what: e.to_string() })?;
+                let spec = GeneralMapSpec {
+                    in_shape: self.shape(input).to_vec(),
+                    out_shape,
+                    source: sources.into_iter().map(Some).collect(),
+                };
+                let instance = Instance { output: claim, inputs: vec![TensorId(input as u32)] };
+                let claims = self.side.block::<GeneralMap>(&at, &spec, &instance, &|w| {
+                    Ok(vec![w.values[input].clone()])
                 })?;
                 self.absorb_claims(id, claims, None)
             }
