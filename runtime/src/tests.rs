@@ -275,6 +275,41 @@ fn max_input() -> [Tensor<i64>; 1] {
     [t(&[1, 2, 4], &[5, 4, 0, 1, -3, 8, 8, 2])]
 }
 
+/// A max over a middle axis (`[1, 3, 2] → [1, 1, 2]`): an honest proof verifies, and a maximum
+/// that is an entry of its line but not the largest one is rejected (a negative difference).
+#[test]
+fn max_over_a_middle_axis() {
+    let k = keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 3, 2]),
+            (QOp::ReduceMax { axis: 1 }, vec![0], vec![1, 1, 2]),
+        ],
+        vec![],
+        1,
+    );
+    // Lines (column 0) 5, 1, 7 and (column 1) −2, 9, 3.
+    let x = [t(&[1, 3, 2], &[5, -2, 1, 9, 7, 3])];
+    let (outputs, _) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
+    assert_eq!(outputs[0].data(), [7, 9]);
+    let err = k.honest_and_cheat(&x, &|w| {
+        // Claim 5 (entry 0) as column 0's maximum: differences 0, 4, −2; select entry 0.
+        set(w, slot(1, 0), 0, 5);
+        for (i, d, s) in [(0, 0, 1), (2, 4, 0), (4, -2, 0)] {
+            set(w, slot(1, 1), i, d);
+            set(w, slot(1, 2), i, s);
+        }
+    });
+    assert!(err.contains("range check"), "{err}");
+    let err = k.honest_and_cheat(&x, &|w| {
+        // Claim 8 as column 0's maximum: differences 3, 7, 1 all pass; the selected one is not 0.
+        set(w, slot(1, 0), 0, 8);
+        for (i, d) in [(0, 3), (2, 7), (4, 1)] {
+            set(w, slot(1, 1), i, d);
+        }
+    });
+    assert!(err.starts_with("verifier") && err.contains("hadamard"), "{err}");
+}
+
 /// A maximum larger than every entry: all differences stay non-negative, but the selected one
 /// is not zero.
 #[test]

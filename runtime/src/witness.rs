@@ -208,19 +208,24 @@ pub(crate) fn generate(plan: &BlockPlan, inputs: &[Tensor<i64>]) -> Result<Witne
                 committed.insert(at(0), y.clone());
                 committed.insert(at(1), IntTensor::new(node.shape.clone(), e)?);
             }
-            Step::ReduceMax { input } => {
+            Step::ReduceMax { input, axis } => {
                 let (x, y) = (&values[*input], &values[id]);
                 let in_shape = x.shape().to_vec();
-                let k = in_shape.last().copied().unwrap_or(1).max(1);
-                let mut d = Vec::with_capacity(x.data().len());
+                let k = in_shape.get(*axis).copied().ok_or_else(|| bad("max axis".into()))?;
+                let inner: usize = in_shape[axis + 1..].iter().product();
+                let mut d = vec![0i64; x.data().len()];
                 let mut sel = vec![0i64; x.data().len()];
-                for (row, (xs, m)) in x.data().chunks(k).zip(y.data()).enumerate() {
-                    d.extend(xs.iter().map(|v| m - v));
-                    let hit = xs
-                        .iter()
-                        .position(|v| v == m)
-                        .ok_or_else(|| bad(format!("row {row}: the maximum is not an entry")))?;
-                    sel[row * k + hit] = 1;
+                // Line (o, b) of the reduced axis: entries (o·k + j)·inner + b, maximum y[o·inner + b].
+                for (line, m) in y.data().iter().enumerate() {
+                    let (o, b) = (line / inner.max(1), line % inner.max(1));
+                    let at_j = |j: usize| (o * k + j) * inner + b;
+                    for j in 0..k {
+                        d[at_j(j)] = m - x.data()[at_j(j)];
+                    }
+                    let hit = (0..k)
+                        .find(|j| x.data()[at_j(*j)] == *m)
+                        .ok_or_else(|| bad(format!("line {line}: the maximum is not an entry")))?;
+                    sel[at_j(hit)] = 1;
                 }
                 committed.insert(at(0), y.clone());
                 committed.insert(at(1), IntTensor::new(in_shape.clone(), d)?);

@@ -6,7 +6,7 @@
 //! | `Rescale`, `DivConst` | committed `[y, r]` | `y` signed; `0 ≤ r < d` exactly (`r ≥ 0` and `d − 1 − r ≥ 0` unless `d` is a power of two) |
 //! | `DivRound` | committed `[y, r, d̄]` | `y` signed; `r ≥ 0`; `2d̄ − 1 − r ≥ 0` |
 //! | `Sqrt` | committed `[y, e]` | `y` signed; `e ≥ 0`; `2y − e ≥ 0` |
-//! | `ReduceMax` (last axis) | committed `[y, D, S]` | `D ≥ 0` (`S` binary by a zero check) |
+//! | `ReduceMax` (one axis) | committed `[y, D, S]` | `D ≥ 0` (`S` binary by a zero check) |
 //! | `Lookup` | committed `[y]` | none: the table's merged function lookup |
 //! | `Clamp`, `MaxPool` | committed | the differences |
 //! | `ReduceSum`, `Slice`, `Transpose`, `Reshape`, `Concat`, `Gather` (constant indices), two-tensor `MatMul`, broadcasting `Add`/`Sub`/`Mul` | derived | none |
@@ -367,8 +367,8 @@ impl Lowering<'_> {
                 let x = arg(0)?;
                 self.expect_tensor(x, &unsupported)?;
                 let rank = self.nodes[x].shape.len();
-                if rank == 0 || *axis != rank - 1 {
-                    return Err(unsupported("only a max over the last axis"));
+                if *axis >= rank {
+                    return Err(unsupported("an axis out of range"));
                 }
                 let ix = self.intervals.of(&Lin::of(Ref { node: x, slot: 0 }));
                 let ix = match (self.roles[x], ix) {
@@ -385,7 +385,7 @@ impl Lowering<'_> {
                 self.intervals.set(y, ix);
                 self.intervals.set(dref, Interval::new(0, spread));
                 self.intervals.set(sel, Interval::new(0, 1));
-                (Role::Committed, Step::ReduceMax { input: x })
+                (Role::Committed, Step::ReduceMax { input: x, axis: *axis })
             }
             QOp::Lookup { table } => {
                 let x = arg(0)?;
@@ -507,9 +507,7 @@ impl Lowering<'_> {
         match (&self.roles[j], &self.steps[j]) {
             (Role::Committed | Role::PrivateInput, _) => Some(Lin::of(Ref { node: j, slot: 0 })),
             // x − broadcast(max(x)) is −D of the max's relation.
-            (Role::Derived, Step::BiasAdd { input, bias, sign: -1 })
-                if self.steps.get(*bias) == Some(&Step::ReduceMax { input: *input }) =>
-            {
+            (Role::Derived, Step::BiasAdd { input, bias, sign: -1 }) if matches!(self.steps.get(*bias), Some(Step::ReduceMax { input: x, .. }) if x == input) => {
                 Some(Lin { terms: vec![(Ref { node: *bias, slot: 1 }, -1)], constant: 0 })
             }
             (Role::Derived, Step::Linear { terms, constant }) => {

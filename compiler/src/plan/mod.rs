@@ -274,11 +274,14 @@ pub enum Step {
         /// `x`.
         input: QId,
     },
-    /// Max over the last axis; commits `[y, D, S]` where `D = broadcast(y) − x ≥ 0` and `S` is
-    /// a one-hot selector of a maximal entry per row (`D` and `S` have the input's shape).
+    /// Max over `axis` (kept with extent 1); commits `[y, D, S]` where `D = broadcast(y) − x ≥ 0`
+    /// and `S` is a one-hot selector of a maximal entry per reduced line (`D` and `S` have the
+    /// input's shape).
     ReduceMax {
         /// `x`.
         input: QId,
+        /// The reduced axis.
+        axis: usize,
     },
     /// `y = T[x]` for function table `table` of the graph; commits `[y]`. The relation is proven
     /// by the table's [`FunctionLookup`], which commits the multiplicities.
@@ -463,7 +466,7 @@ impl BlockPlan {
                 Step::AxisSum { input, .. }
                 | Step::DivConst { input, .. }
                 | Step::Sqrt { input }
-                | Step::ReduceMax { input }
+                | Step::ReduceMax { input, .. }
                 | Step::Slice { input, .. }
                 | Step::Gather { input, .. }
                 | Step::Transpose { input, .. } => vec![*input],
@@ -524,7 +527,7 @@ impl BlockPlan {
         let node_shape =
             || self.graph.nodes.get(r.node).map(|n| n.shape.clone()).unwrap_or_default();
         match self.steps.get(r.node) {
-            Some(Step::ReduceMax { input }) if r.slot > 0 => {
+            Some(Step::ReduceMax { input, .. }) if r.slot > 0 => {
                 self.graph.nodes.get(*input).map(|n| n.shape.clone()).unwrap_or_default()
             }
             _ => node_shape(),

@@ -22,12 +22,12 @@
 //! * **clamp** and **max pool**: range-checked differences whose product is zero (zero checks at a
 //!   fresh point each); max pool first binds the differences to the window views, all taps in
 //!   one [`MapBatch`] (one sumcheck and one input claim per pool).
-//! * **max over the last axis** (`[y, D, S]`, `D ≥ 0` range-checked): `ρ`; send `D̃(ρ)` and
+//! * **max over an axis** (`[y, D, S]`, `D ≥ 0` range-checked): `ρ`; send `D̃(ρ)` and
 //!   `B = broadcast(y)~(ρ)`; the broadcast proof reducing `B` to a claim on `y`; claim
 //!   `x̃(ρ) = B − D̃(ρ)`; the zero check `S∘(S − 1) = 0`; at a fresh `ρ'` the axis sum
-//!   `Σ_k S = 1` per row; at a fresh `ρ''` the axis sum `Σ_k S_k·D_k = 0` per row with the
-//!   Hadamard proof of `S∘D`. So exactly one selected entry per row, and it equals `y`, which is
-//!   at least every entry.
+//!   `Σ_k S = 1` per reduced line; at a fresh `ρ''` the axis sum `Σ_k S_k·D_k = 0` per line with
+//!   the product proof of `S∘D`. So exactly one selected entry per line, and it equals `y`, which
+//!   is at least every entry.
 //! * **function lookup** (`[y]`): not proven per node. Every lookup node of table `T`, across the
 //!   whole model, is one vector `(x, y)` of the table's merged lookup block into `(t, T[t])`,
 //!   whose output column the verifying key commits; it runs once per table, right after the range
@@ -74,7 +74,7 @@ impl<S: Side> Schedule<'_, S> {
             }
             Step::DivRound { input, divisor, shift } => self.div_round(id, input, divisor, shift),
             Step::Sqrt { input } => self.sqrt(id, input),
-            Step::ReduceMax { input } => self.reduce_max(id, input),
+            Step::ReduceMax { input, axis } => self.reduce_max(id, input, axis),
             // Proven with every other node of its table by `function_lookups` (step 2).
             Step::Lookup { .. } => Ok(()),
             Step::Clamp { input, lo, hi } => {
@@ -207,14 +207,14 @@ impl<S: Side> Schedule<'_, S> {
     }
 
     /// `D = broadcast(y) − x`, `S∘(S−1) = 0`, `Σ_k S = 1`, `Σ_k S·D = 0` (slots `[y, D, S]`).
-    fn reduce_max(&mut self, id: QId, input: QId) -> Result<(), S::Error> {
+    fn reduce_max(&mut self, id: QId, input: QId, axis: usize) -> Result<(), S::Error> {
         let ys = self.shape(id).to_vec();
         let xs = self.shape(input).to_vec();
         let at = |slot| Ref { node: id, slot };
         let (y, d, s) = (at(0), at(1), at(2));
         let name = self.name(id);
         let bad = |what: &str| Reject { at: name.clone(), what: what.to_string() };
-        if xs.is_empty() || ys.len() != xs.len() {
+        if axis >= xs.len() || ys.len() != xs.len() {
             return Err(bad("max shapes").into());
         }
         // 1. D = broadcast(y) − x at ρ.
@@ -241,7 +241,7 @@ impl<S: Side> Schedule<'_, S> {
         // 2. S is 0/1.
         self.zero_product_shaped(id, &xs, &[Lin::of(s), Lin::of(s).plus(-1)])?;
         // 3. One selected entry per row, 4. whose difference is zero.
-        let sum = AxisSumSpec { in_shape: xs.clone(), axes: vec![xs.len() - 1], scale: 1 };
+        let sum = AxisSumSpec { in_shape: xs.clone(), axes: vec![axis], scale: 1 };
         let rho = self.challenge(b"max selector sum point", num_vars(&ys));
         let mask = shape_mask_eval(&ys, &rho)?;
         let output = TensorClaim { tensor: VIRTUAL, point: rho, value: mask };
