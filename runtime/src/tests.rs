@@ -636,6 +636,44 @@ fn gather_binds_the_gathered_rows() {
     assert!(err.starts_with("verifier"), "{err}");
 }
 
+/// A 3×3 pool with stride 2 and padding 1 over negative values: a padded tap reads the input's
+/// lower bound, so it never wins (ONNX pads with −∞). The honest proof verifies; a maximum one
+/// above every real tap is rejected (no difference is zero).
+#[test]
+fn padded_pool_ignores_the_padding() {
+    let window = tessera_compiler::ir::Window {
+        kernel: vec![3, 3],
+        strides: vec![2, 2],
+        pads_begin: vec![1, 1],
+        pads_end: vec![1, 1],
+        dilations: vec![1, 1],
+        ceil_mode: false,
+    };
+    let k = keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 1, 4, 4]),
+            (QOp::MaxPool { window }, vec![0], vec![1, 1, 2, 2]),
+        ],
+        vec![],
+        1,
+    );
+    let data: Vec<i64> = (0..16).map(|i| -30 - (i * 7 % 11)).collect();
+    let x = [t(&[1, 1, 4, 4], &data)];
+    let (outputs, _) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
+    // Window (0, 0) covers rows 0–1 and columns 0–1 of the input.
+    let want = [data[0], data[1], data[4], data[5]].into_iter().max().unwrap();
+    assert_eq!(outputs[0].data()[0], want);
+    let err = k.honest_and_cheat(&x, &|w| {
+        let y = get(w, slot(1, 0), 0);
+        set(w, slot(1, 0), 0, y + 1);
+        for tap in 1..=9 {
+            let d = get(w, slot(1, tap), 0);
+            set(w, slot(1, tap), 0, d + 1);
+        }
+    });
+    assert!(err.starts_with("verifier") && err.contains("hadamard"), "{err}");
+}
+
 /// A pooled maximum one above the window's maximum, with the winning tap's difference claimed 0
 /// (it is 1): range checks and the zero product pass; only the index maps binding each difference
 /// to `y − x_k` reject it.

@@ -71,6 +71,7 @@ pub(crate) fn pool_tap(
     out_shape: &[usize],
     kernel: [usize; 2],
     stride: [usize; 2],
+    pads: [usize; 2],
     k: usize,
 ) -> StructuredMapSpec {
     let (ky, kx) = (k / kernel[1], k % kernel[1]);
@@ -79,7 +80,7 @@ pub(crate) fn pool_tap(
         offset,
         stride: stride[axis - 2],
         dilation: 1,
-        pad_before: 0,
+        pad_before: pads[axis - 2],
         out_len: out_shape[axis],
     };
     StructuredMapSpec::window(in_shape, &[axis(2, ky), axis(3, kx)])
@@ -153,14 +154,21 @@ pub(crate) fn generate(plan: &BlockPlan, inputs: &[Tensor<i64>]) -> Result<Witne
                     committed.insert(at(1), IntTensor::new(node.shape.clone(), w)?);
                 }
             }
-            Step::MaxPool { input, kernel, stride } => {
+            Step::MaxPool { input, kernel, stride, pads, pad_value } => {
                 let in_shape = plan.graph.nodes[node.inputs[0]].shape.clone();
-                let a = eval_lin(&committed, input, &in_shape, true)?;
+                // The taps of `x − pad_value` (a padded tap reads 0), so d = y − pad_value − tap.
+                let shifted = input.clone().plus(-pad_value);
+                let a = eval_lin(&committed, &shifted, &in_shape, true)?;
                 let y = values[id].clone();
                 for k in 0..kernel[0] * kernel[1] {
-                    let spec = pool_tap(&in_shape, &node.shape, *kernel, *stride, k);
+                    let spec = pool_tap(&in_shape, &node.shape, *kernel, *stride, *pads, k);
                     let view = StructuredMap::eval(&spec, std::slice::from_ref(&a))?;
-                    let d = y.data().iter().zip(view[0].data()).map(|(y, x)| y - x).collect();
+                    let d = y
+                        .data()
+                        .iter()
+                        .zip(view[0].data())
+                        .map(|(y, x)| y - pad_value - x)
+                        .collect();
                     committed.insert(at(1 + k), IntTensor::new(node.shape.clone(), d)?);
                 }
                 committed.insert(at(0), y);

@@ -288,12 +288,18 @@ impl Lowering<'_> {
             }
             QOp::MaxPool { window } => {
                 let x = arg(0)?;
+                let pads_fit = window.pads_begin.len() == 2
+                    && window.pads_end.len() == 2
+                    && (0..2)
+                        .all(|a| window.pads_begin[a].max(window.pads_end[a]) < window.kernel[a]);
                 let simple = window.kernel.len() == 2
-                    && window.pads_begin.iter().chain(&window.pads_end).all(|p| *p == 0)
+                    && pads_fit
                     && window.dilations.iter().all(|d| *d == 1)
                     && !window.ceil_mode;
                 if !simple {
-                    return Err(unsupported("only 2-D max pooling without padding or dilation"));
+                    return Err(unsupported(
+                        "only 2-D max pooling without dilation or ceil mode, pads below the kernel",
+                    ));
                 }
                 let a = self.affine(x).ok_or_else(|| {
                     unsupported("its input must be a committed tensor or a linear form of them")
@@ -307,7 +313,14 @@ impl Lowering<'_> {
                     self.intervals.set(d, Interval::new(0, ia.hi - ia.lo));
                 }
                 let stride = [window.strides[0], window.strides[1]];
-                (Role::Committed, Step::MaxPool { input: a, kernel, stride })
+                let pads = [window.pads_begin[0], window.pads_begin[1]];
+                let padded = window.pads_begin.iter().chain(&window.pads_end).any(|p| *p > 0);
+                let pad_value = if padded {
+                    i64::try_from(ia.lo).map_err(|_| unsupported("an input bound beyond i64"))?
+                } else {
+                    0
+                };
+                (Role::Committed, Step::MaxPool { input: a, kernel, stride, pads, pad_value })
             }
             QOp::ReduceSum { axes } => {
                 let x = arg(0)?;

@@ -234,7 +234,8 @@ pub enum Step {
         hi: Option<i64>,
     },
     /// Max over windows of a committed linear form; commits `[y, d_0, …, d_{K−1}]` with
-    /// `d_k = y − x_k` for the `K` window taps.
+    /// `d_k = y − x_k` for the `K` window taps. A tap in the padding reads `pad_value`, a lower
+    /// bound of the input (so it never wins over a real tap, as ONNX's `−∞` padding).
     MaxPool {
         /// Input `[B, C, H, W]`.
         input: Lin,
@@ -242,6 +243,10 @@ pub enum Step {
         kernel: [usize; 2],
         /// Strides.
         stride: [usize; 2],
+        /// Padding before the rows and the columns (the padding after is in the output shape).
+        pads: [usize; 2],
+        /// The value of a padded tap (0 without padding).
+        pad_value: i64,
     },
     /// `Σ` over `axes` (kept with extent 1).
     AxisSum {

@@ -21,7 +21,9 @@
 //!   `x̃(ρ) = P + ẽ`; the Hadamard proof of `P`. Then `y² ≤ x < (y + 1)²`.
 //! * **clamp** and **max pool**: range-checked differences whose product is zero (zero checks at a
 //!   fresh point each); max pool first binds the differences to the window views, all taps in
-//!   one [`MapBatch`] (one sumcheck and one input claim per pool).
+//!   one [`MapBatch`] (one sumcheck and one input claim per pool). A padded pool views
+//!   `x − c` for a lower bound `c` of the input, so a tap in the padding reads `c` and cannot
+//!   exceed a real tap: `d_k = y − c − view_k(x − c)`.
 //! * **max over an axis** (`[y, D, S]`, `D ≥ 0` range-checked): `ρ`; send `D̃(ρ)` and
 //!   `B = broadcast(y)~(ρ)`; the broadcast proof reducing `B` to a claim on `y`; claim
 //!   `x̃(ρ) = B − D̃(ρ)`; the zero check `S∘(S − 1) = 0`; at a fresh `ρ'` the axis sum
@@ -93,7 +95,7 @@ impl<S: Side> Schedule<'_, S> {
                 }
                 Ok(())
             }
-            Step::MaxPool { input, kernel, stride } => {
+            Step::MaxPool { input, kernel, stride, pads, pad_value } => {
                 let taps = kernel[0] * kernel[1];
                 let first = self.plan.graph.nodes[id].inputs.first().copied();
                 let first = first.ok_or_else(|| Reject {
@@ -112,20 +114,23 @@ impl<S: Side> Schedule<'_, S> {
                 // Every tap is a window view of the input at the same point: one batch.
                 let spec = MapBatchSpec {
                     maps: (0..taps)
-                        .map(|k| pool_tap(&in_shape, &shape, kernel, stride, k))
+                        .map(|k| pool_tap(&in_shape, &shape, kernel, stride, pads, k))
                         .collect(),
                 };
-                let values = (0..taps).map(|k| e[0] - e[1 + k]).collect();
+                // Tap k of `x − pad_value` is `y − pad_value − d_k` (0 in the padding).
+                let shift = fr_from_i64(pad_value) * shape_mask_eval(&shape, &point)?;
+                let values = (0..taps).map(|k| e[0] - e[1 + k] - shift).collect();
                 let instance =
                     MapBatchInstance { point: point.clone(), values, input: VIRTUAL_LEFT };
-                let (lin, ins) = (input.clone(), in_shape.clone());
+                let shifted = input.clone().plus(-pad_value);
+                let (lin, ins) = (shifted.clone(), in_shape.clone());
                 let claims =
                     self.side.block::<MapBatch>(&self.name(id), &spec, &instance, &|w| {
                         Ok(vec![eval_lin(&w.committed, &lin, &ins, true)?])
                     })?;
                 let [c] = <[TensorClaim; 1]>::try_from(claims.tensors)
                     .map_err(|_| Reject { at: self.name(id), what: "window claims".into() })?;
-                self.lin_leaf(&input, &in_shape, c.point, c.value)?;
+                self.lin_leaf(&shifted, &in_shape, c.point, c.value)?;
                 let diffs: Vec<Lin> = (1..=taps).map(|k| Lin::of(at(k))).collect();
                 self.zero_product(id, &diffs)
             }
