@@ -674,6 +674,46 @@ fn padded_pool_ignores_the_padding() {
     assert!(err.starts_with("verifier") && err.contains("hadamard"), "{err}");
 }
 
+/// A 2×2 pool with dilation 2 and `ceil_mode` over a 6×6 input: the last windows run past the
+/// input's end (their second taps read index 6), where taps read the input's lower bound. The
+/// honest proof verifies and matches the interpreter; a maximum above every real tap is
+/// rejected.
+#[test]
+fn dilated_ceil_mode_pool_proves() {
+    let window = tessera_compiler::ir::Window {
+        kernel: vec![2, 2],
+        strides: vec![2, 2],
+        pads_begin: vec![0, 0],
+        pads_end: vec![0, 0],
+        dilations: vec![2, 2],
+        ceil_mode: true,
+    };
+    let k = keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 1, 6, 6]),
+            (QOp::MaxPool { window }, vec![0], vec![1, 1, 3, 3]),
+        ],
+        vec![],
+        1,
+    );
+    let data: Vec<i64> = (0..36).map(|i| -(i * 13 % 17)).collect();
+    let x = [t(&[1, 1, 6, 6], &data)];
+    let (outputs, _) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
+    // Window (0, 0) reads rows and columns 0 and 2; window (2, 2) only row and column 4.
+    let want = [data[0], data[2], data[12], data[14]].into_iter().max().unwrap();
+    assert_eq!(outputs[0].data()[0], want);
+    assert_eq!(outputs[0].data()[8], data[28]);
+    let err = k.honest_and_cheat(&x, &|w| {
+        let y = get(w, slot(1, 0), 8);
+        set(w, slot(1, 0), 8, y + 1);
+        for tap in 1..=4 {
+            let d = get(w, slot(1, tap), 8);
+            set(w, slot(1, tap), 8, d + 1);
+        }
+    });
+    assert!(err.starts_with("verifier") && err.contains("hadamard"), "{err}");
+}
+
 /// A pooled maximum one above the window's maximum, with the winning tap's difference claimed 0
 /// (it is 1): range checks and the zero product pass; only the index maps binding each difference
 /// to `y − x_k` reject it.

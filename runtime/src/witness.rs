@@ -72,6 +72,7 @@ pub(crate) fn pool_tap(
     kernel: [usize; 2],
     stride: [usize; 2],
     pads: [usize; 2],
+    dilation: [usize; 2],
     k: usize,
 ) -> StructuredMapSpec {
     let (ky, kx) = (k / kernel[1], k % kernel[1]);
@@ -79,7 +80,7 @@ pub(crate) fn pool_tap(
         axis,
         offset,
         stride: stride[axis - 2],
-        dilation: 1,
+        dilation: dilation[axis - 2],
         pad_before: pads[axis - 2],
         out_len: out_shape[axis],
     };
@@ -154,14 +155,15 @@ pub(crate) fn generate(plan: &BlockPlan, inputs: &[Tensor<i64>]) -> Result<Witne
                     committed.insert(at(1), IntTensor::new(node.shape.clone(), w)?);
                 }
             }
-            Step::MaxPool { input, kernel, stride, pads, pad_value } => {
+            Step::MaxPool { input, kernel, stride, pads, dilation, pad_value } => {
                 let in_shape = plan.graph.nodes[node.inputs[0]].shape.clone();
                 // The taps of `x − pad_value` (a padded tap reads 0), so d = y − pad_value − tap.
                 let shifted = input.clone().plus(-pad_value);
                 let a = eval_lin(&committed, &shifted, &in_shape, true)?;
                 let y = values[id].clone();
                 for k in 0..kernel[0] * kernel[1] {
-                    let spec = pool_tap(&in_shape, &node.shape, *kernel, *stride, *pads, k);
+                    let spec =
+                        pool_tap(&in_shape, &node.shape, *kernel, *stride, *pads, *dilation, k);
                     let view = StructuredMap::eval(&spec, std::slice::from_ref(&a))?;
                     let d = y
                         .data()

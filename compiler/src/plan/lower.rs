@@ -288,18 +288,19 @@ impl Lowering<'_> {
             }
             QOp::MaxPool { window } => {
                 let x = arg(0)?;
-                let pads_fit = window.pads_begin.len() == 2
-                    && window.pads_end.len() == 2
-                    && (0..2)
-                        .all(|a| window.pads_begin[a].max(window.pads_end[a]) < window.kernel[a]);
-                let simple = window.kernel.len() == 2
-                    && pads_fit
-                    && window.dilations.iter().all(|d| *d == 1)
-                    && !window.ceil_mode;
-                if !simple {
-                    return Err(unsupported(
-                        "only 2-D max pooling without dilation or ceil mode, pads below the kernel",
-                    ));
+                // Pads below the dilated kernel's extent: every window holds a real tap.
+                let fits = window.kernel.len() == 2
+                    && [&window.pads_begin, &window.pads_end, &window.dilations, &window.strides]
+                        .iter()
+                        .all(|v| v.len() == 2)
+                    && (0..2).all(|a| {
+                        let extent = (window.kernel[a] - 1) * window.dilations[a] + 1;
+                        window.dilations[a] >= 1
+                            && window.strides[a] >= 1
+                            && window.pads_begin[a].max(window.pads_end[a]) < extent
+                    });
+                if !fits {
+                    return Err(unsupported("only 2-D max pooling with pads below the window"));
                 }
                 let a = self.affine(x).ok_or_else(|| {
                     unsupported("its input must be a committed tensor or a linear form of them")
@@ -314,13 +315,17 @@ impl Lowering<'_> {
                 }
                 let stride = [window.strides[0], window.strides[1]];
                 let pads = [window.pads_begin[0], window.pads_begin[1]];
-                let padded = window.pads_begin.iter().chain(&window.pads_end).any(|p| *p > 0);
+                let dilation = [window.dilations[0], window.dilations[1]];
+                // With ceil_mode the last windows may also run past the input's end.
+                let padded = window.ceil_mode
+                    || window.pads_begin.iter().chain(&window.pads_end).any(|p| *p > 0);
                 let pad_value = if padded {
                     i64::try_from(ia.lo).map_err(|_| unsupported("an input bound beyond i64"))?
                 } else {
                     0
                 };
-                (Role::Committed, Step::MaxPool { input: a, kernel, stride, pads, pad_value })
+                let step = Step::MaxPool { input: a, kernel, stride, pads, dilation, pad_value };
+                (Role::Committed, step)
             }
             QOp::ReduceSum { axes } => {
                 let x = arg(0)?;

@@ -243,8 +243,11 @@ pub enum Step {
         kernel: [usize; 2],
         /// Strides.
         stride: [usize; 2],
-        /// Padding before the rows and the columns (the padding after is in the output shape).
+        /// Padding before the rows and the columns (the padding after, and `ceil_mode`, are in
+        /// the output shape).
         pads: [usize; 2],
+        /// Dilations.
+        dilation: [usize; 2],
         /// The value of a padded tap (0 without padding).
         pad_value: i64,
     },

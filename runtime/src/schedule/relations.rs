@@ -95,7 +95,7 @@ impl<S: Side> Schedule<'_, S> {
                 }
                 Ok(())
             }
-            Step::MaxPool { input, kernel, stride, pads, pad_value } => {
+            Step::MaxPool { input, kernel, stride, pads, dilation, pad_value } => {
                 let taps = kernel[0] * kernel[1];
                 let first = self.plan.graph.nodes[id].inputs.first().copied();
                 let first = first.ok_or_else(|| Reject {
@@ -114,7 +114,7 @@ impl<S: Side> Schedule<'_, S> {
                 // Every tap is a window view of the input at the same point: one batch.
                 let spec = MapBatchSpec {
                     maps: (0..taps)
-                        .map(|k| pool_tap(&in_shape, &shape, kernel, stride, pads, k))
+                        .map(|k| pool_tap(&in_shape, &shape, kernel, stride, pads, dilation, k))
                         .collect(),
                 };
                 // Tap k of `x − pad_value` is `y − pad_value − d_k` (0 in the padding).
