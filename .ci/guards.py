@@ -66,6 +66,7 @@ R = [
                     .map_err(|_| Reject { at: self.name(id), what: "window claims".into() })?;
                 self.lin_leaf(&shifted, &in_shape, c.point, c.value)?;""","""                let _ = (spec, instance, lin, ins, shifted);""")], "pooled_differences_are_bound_to_the_window"),
  ("R4 reduce-max selector not checked binary", [("runtime/src/schedule/relations.rs",'self.zero_product_shaped(id, &xs, &[Lin::of(s), Lin::of(s).plus(-1)])?;','let _ = (&xs, s);')], "max_selector_must_be_binary"),
+ ("R6 sum-pool tap values not summed against the claim", [("runtime/src/schedule/derived.rs",'if values.iter().sum::<Fr>() != claim.value {','if false && values.iter().sum::<Fr>() != claim.value {')], "sum_pool_binds_its_input"),
  ("R5 exact range check: the top limb's shifted second lookup dropped", [("compiler/src/plan/mod.rs",'(self.top_bits < table_bits).then(','(self.top_bits > table_bits).then(')], "rescale_remainder_is_bounded_by_its_exact_bits"),
 ]
 # Guards of the accumulator (paths from the repository root; its own lib tests).

@@ -714,6 +714,39 @@ fn dilated_ceil_mode_pool_proves() {
     assert!(err.starts_with("verifier") && err.contains("hadamard"), "{err}");
 }
 
+/// Window sums (average pooling before its division), 3×3 with stride 2 and padding 1: the
+/// prover sends each tap view's value, which must sum to the claim and are bound to the input
+/// by one map batch. A committed input that differs from what the output was computed from
+/// makes the taps' values miss the claim: the schedule's sum check (run by both sides) refuses
+/// it; without that check the proof would verify.
+#[test]
+fn sum_pool_binds_its_input() {
+    let window = tessera_compiler::ir::Window {
+        kernel: vec![3, 3],
+        strides: vec![2, 2],
+        pads_begin: vec![1, 1],
+        pads_end: vec![1, 1],
+        dilations: vec![1, 1],
+        ceil_mode: false,
+    };
+    let k = keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 1, 4, 4]),
+            (QOp::SumPool { window }, vec![0], vec![1, 1, 2, 2]),
+        ],
+        vec![],
+        1,
+    );
+    let data: Vec<i64> = (0..16).map(|i| i * 5 % 7 - 3).collect();
+    let x = [t(&[1, 1, 4, 4], &data)];
+    let (outputs, proof) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
+    // Window (0, 0) covers rows 0–1 and columns 0–1 (the rest is padding).
+    assert_eq!(outputs[0].data()[0], data[0] + data[1] + data[4] + data[5]);
+    assert_eq!(proof.blocks.maps.len(), 1);
+    let err = k.honest_and_cheat(&x, &|w| set(w, slot(0, 0), 5, 40));
+    assert!(err.contains("sum pool taps do not sum to the claim"), "{err}");
+}
+
 /// A pooled maximum one above the window's maximum, with the winning tap's difference claimed 0
 /// (it is 1): range checks and the zero product pass; only the index maps binding each difference
 /// to `y − x_k` reject it.

@@ -50,6 +50,11 @@ pub(super) fn step_bound(
         | Step::Transpose { input, .. }
         | Step::Gather { input, .. } => b(*input),
         Step::Concat { inputs, .. } => hull(inputs.iter().map(|j| b(*j))),
+        // Each of the k·k taps is an entry or 0.
+        Step::SumPool { input, kernel, .. } => {
+            let tap = b(*input)?.hull(Interval::point(0));
+            tap.checked_scaled((kernel[0] * kernel[1]) as i128)
+        }
         Step::Matmul { input, weight: w, trans_weight } => {
             let data = weight(nodes, *w)?;
             let shape = nodes.get(*w)?.shape.as_slice();

@@ -327,6 +327,33 @@ impl Lowering<'_> {
                 let step = Step::MaxPool { input: a, kernel, stride, pads, dilation, pad_value };
                 (Role::Committed, step)
             }
+            QOp::SumPool { window } => {
+                let x = arg(0)?;
+                self.expect_tensor(x, &unsupported)?;
+                // Pads below the dilated kernel's extent: every window holds a real tap.
+                let fits = window.kernel.len() == 2
+                    && [&window.pads_begin, &window.pads_end, &window.dilations, &window.strides]
+                        .iter()
+                        .all(|v| v.len() == 2)
+                    && (0..2).all(|a| {
+                        let extent = (window.kernel[a] - 1) * window.dilations[a] + 1;
+                        window.dilations[a] >= 1
+                            && window.strides[a] >= 1
+                            && window.pads_begin[a].max(window.pads_end[a]) < extent
+                    });
+                if !fits {
+                    return Err(unsupported("only 2-D pooling with pads below the window"));
+                }
+                let two = |v: &[usize]| [v[0], v[1]];
+                let step = Step::SumPool {
+                    input: x,
+                    kernel: two(&window.kernel),
+                    stride: two(&window.strides),
+                    pads: two(&window.pads_begin),
+                    dilation: two(&window.dilations),
+                };
+                (Role::Derived, step)
+            }
             QOp::ReduceSum { axes } => {
                 let x = arg(0)?;
                 self.expect_tensor(x, &unsupported)?;
@@ -477,7 +504,6 @@ impl Lowering<'_> {
                 self.expect_tensor(x, &unsupported)?;
                 (Role::Derived, Step::Reshape { input: x })
             }
-            _ => return Err(unsupported("no proof block for this op yet")),
         })
     }
 

@@ -251,6 +251,20 @@ pub enum Step {
         /// The value of a padded tap (0 without padding).
         pad_value: i64,
     },
+    /// Window sums of a computed tensor (average pooling before its division): the sum of the
+    /// window's tap views, a tap outside the input reading 0.
+    SumPool {
+        /// Input `[B, C, H, W]`.
+        input: QId,
+        /// Kernel.
+        kernel: [usize; 2],
+        /// Strides.
+        stride: [usize; 2],
+        /// Padding before the rows and the columns.
+        pads: [usize; 2],
+        /// Dilations.
+        dilation: [usize; 2],
+    },
     /// `Σ` over `axes` (kept with extent 1).
     AxisSum {
         /// Input.
@@ -477,6 +491,7 @@ impl BlockPlan {
                 | Step::ReduceMax { input, .. }
                 | Step::Slice { input, .. }
                 | Step::Gather { input, .. }
+                | Step::SumPool { input, .. }
                 | Step::Transpose { input, .. } => vec![*input],
                 Step::DivRound { input, divisor, .. } => vec![*input, *divisor],
                 Step::BatchedMatmul { left, right } => vec![*left, *right],

@@ -12,10 +12,12 @@
 //! | transpose | renaming of the point's axis chunks; no proof, nothing absorbed | — |
 //! | concat | the output claim split per input, each placement an index-map sumcheck | the block's |
 //! | gather (constant indices) | general index-map sumcheck | the block's |
+//! | sum pool | the prover sends each tap view's value (they must sum to the claim); one map-batch sumcheck binds them to the input | the values, then the block's |
 //! | batched matmul | one sumcheck over (heads, inner) | the block's |
 
 use std::sync::Arc;
 
+use tessera_blocks::Fr;
 use tessera_blocks::block::Block;
 use tessera_blocks::claim::{TensorClaim, TensorId};
 use tessera_blocks::elementwise::{
@@ -28,8 +30,8 @@ use tessera_blocks::matmul::{
     MatmulSpec, MatmulWeights, MatmulWitness,
 };
 use tessera_blocks::permutation::{
-    AxisMap, Concat, ConcatSpec, GeneralMap, GeneralMapSpec, ReshapeMap, StructuredMap,
-    StructuredMapSpec, reshape_map,
+    AxisMap, Concat, ConcatSpec, GeneralMap, GeneralMapSpec, MapBatch, MapBatchInstance,
+    MapBatchSpec, ReshapeMap, StructuredMap, StructuredMapSpec, reshape_map,
 };
 use tessera_blocks::tensor::IntTensor;
 use tessera_compiler::plan::Step;
@@ -37,7 +39,7 @@ use tessera_compiler::quant::qop::QId;
 
 use super::{Schedule, Side, VIRTUAL};
 use crate::error::Reject;
-use crate::witness::{broadcast_to, ranked};
+use crate::witness::{broadcast_to, pool_tap, ranked};
 
 impl<S: Side> Schedule<'_, S> {
     /// Reduces one claim on a derived node to claims on its inputs.
@@ -240,6 +242,38 @@ impl<S: Side> Schedule<'_, S> {
                 };
                 let instance = Instance { output: claim, inputs: vec![TensorId(input as u32)] };
                 let claims = self.side.block::<GeneralMap>(&at, &spec, &instance, &|w| {
+                    Ok(vec![w.values[input].clone()])
+                })?;
+                self.absorb_claims(id, claims, None)
+            }
+            Step::SumPool { input, kernel, stride, pads, dilation } => {
+                let in_shape = self.shape(input).to_vec();
+                let taps = kernel[0] * kernel[1];
+                let maps: Vec<StructuredMapSpec> = (0..taps)
+                    .map(|k| pool_tap(&in_shape, &out_shape, kernel, stride, pads, dilation, k))
+                    .collect();
+                // The prover sends every tap view's value at the claim's point; they sum to it.
+                let (p, m, ins) = (claim.point.clone(), maps.clone(), in_shape.clone());
+                let values = self.side.send(b"sum pool taps", taps, &|w| {
+                    let x = IntTensor::new(ins.clone(), w.values[input].data().to_vec())?;
+                    m.iter()
+                        .map(|spec| {
+                            let view = StructuredMap::eval(spec, std::slice::from_ref(&x))?;
+                            Ok(view[0].to_mle().evaluate(&p)?)
+                        })
+                        .collect()
+                })?;
+                if values.iter().sum::<Fr>() != claim.value {
+                    return Err(Reject {
+                        at,
+                        what: "sum pool taps do not sum to the claim".into(),
+                    }
+                    .into());
+                }
+                let spec = MapBatchSpec { maps };
+                let instance =
+                    MapBatchInstance { point: claim.point, values, input: TensorId(input as u32) };
+                let claims = self.side.block::<MapBatch>(&at, &spec, &instance, &|w| {
                     Ok(vec![w.values[input].clone()])
                 })?;
                 self.absorb_claims(id, claims, None)
