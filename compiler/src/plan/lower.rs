@@ -22,6 +22,7 @@ use super::{
     BlockPlan, Lin, PLAN_VERSION, PlanError, RANGE_TABLE_BITS, RangeCheck, Ref, Role, Step,
     merge_lookups,
 };
+use crate::ir::Window;
 use crate::quant::QuantizedModel;
 use crate::quant::qop::{QId, QNode, QOp, Table};
 
@@ -288,34 +289,19 @@ impl Lowering<'_> {
             }
             QOp::MaxPool { window } => {
                 let x = arg(0)?;
-                // Pads below the dilated kernel's extent: every window holds a real tap.
-                let fits = window.kernel.len() == 2
-                    && [&window.pads_begin, &window.pads_end, &window.dilations, &window.strides]
-                        .iter()
-                        .all(|v| v.len() == 2)
-                    && (0..2).all(|a| {
-                        let extent = (window.kernel[a] - 1) * window.dilations[a] + 1;
-                        window.dilations[a] >= 1
-                            && window.strides[a] >= 1
-                            && window.pads_begin[a].max(window.pads_end[a]) < extent
-                    });
-                if !fits {
+                let Some([kernel, stride, pads, dilation]) = pool_geometry(window) else {
                     return Err(unsupported("only 2-D max pooling with pads below the window"));
-                }
+                };
                 let a = self.affine(x).ok_or_else(|| {
                     unsupported("its input must be a committed tensor or a linear form of them")
                 })?;
                 let ia = self.intervals.of(&a).ok_or_else(|| unsupported("unbounded input"))?;
-                let kernel = [window.kernel[0], window.kernel[1]];
                 self.intervals.set(Ref { node: id, slot: 0 }, ia);
                 for k in 0..kernel[0] * kernel[1] {
                     let d = Ref { node: id, slot: 1 + k };
                     self.loose_check(id, Lin::of(d), ia.hi - ia.lo);
                     self.intervals.set(d, Interval::new(0, ia.hi - ia.lo));
                 }
-                let stride = [window.strides[0], window.strides[1]];
-                let pads = [window.pads_begin[0], window.pads_begin[1]];
-                let dilation = [window.dilations[0], window.dilations[1]];
                 // With ceil_mode the last windows may also run past the input's end.
                 let padded = window.ceil_mode
                     || window.pads_begin.iter().chain(&window.pads_end).any(|p| *p > 0);
@@ -330,29 +316,10 @@ impl Lowering<'_> {
             QOp::SumPool { window } => {
                 let x = arg(0)?;
                 self.expect_tensor(x, &unsupported)?;
-                // Pads below the dilated kernel's extent: every window holds a real tap.
-                let fits = window.kernel.len() == 2
-                    && [&window.pads_begin, &window.pads_end, &window.dilations, &window.strides]
-                        .iter()
-                        .all(|v| v.len() == 2)
-                    && (0..2).all(|a| {
-                        let extent = (window.kernel[a] - 1) * window.dilations[a] + 1;
-                        window.dilations[a] >= 1
-                            && window.strides[a] >= 1
-                            && window.pads_begin[a].max(window.pads_end[a]) < extent
-                    });
-                if !fits {
+                let Some([kernel, stride, pads, dilation]) = pool_geometry(window) else {
                     return Err(unsupported("only 2-D pooling with pads below the window"));
-                }
-                let two = |v: &[usize]| [v[0], v[1]];
-                let step = Step::SumPool {
-                    input: x,
-                    kernel: two(&window.kernel),
-                    stride: two(&window.strides),
-                    pads: two(&window.pads_begin),
-                    dilation: two(&window.dilations),
                 };
-                (Role::Derived, step)
+                (Role::Derived, Step::SumPool { input: x, kernel, stride, pads, dilation })
             }
             QOp::ReduceSum { axes } => {
                 let x = arg(0)?;
@@ -584,6 +551,24 @@ impl Lowering<'_> {
         let limbs = bits_for(max).div_ceil(RANGE_TABLE_BITS).max(1);
         self.checks.push(RangeCheck { node, value, limbs, top_bits: RANGE_TABLE_BITS });
     }
+}
+
+/// A 2-D pooling window's kernel, strides, pads before and dilations; `None` unless every pad is
+/// below the dilated kernel's extent (so every window holds a real tap) and no size is zero.
+fn pool_geometry(window: &Window) -> Option<[[usize; 2]; 4]> {
+    let two = |v: &[usize]| match v {
+        [a, b] => Some([*a, *b]),
+        _ => None,
+    };
+    let (k, s, d) = (two(&window.kernel)?, two(&window.strides)?, two(&window.dilations)?);
+    let (before, after) = (two(&window.pads_begin)?, two(&window.pads_end)?);
+    let fits = (0..2).all(|a| {
+        k[a] >= 1
+            && s[a] >= 1
+            && d[a] >= 1
+            && before[a].max(after[a]) < (k[a] - 1).saturating_mul(d[a]).saturating_add(1)
+    });
+    fits.then_some([k, s, before, d])
 }
 
 /// Drops the activation-range check of a rescale quotient `y` that a clamp with a lower bound
