@@ -517,15 +517,49 @@ fn clamp_output_must_respect_the_upper_bound() {
     assert!(err.contains("range check"), "{err}");
 }
 
+/// A square 2-D pooling window.
+fn square_window(
+    kernel: usize,
+    stride: usize,
+    pad: usize,
+    dilation: usize,
+    ceil_mode: bool,
+) -> tessera_compiler::ir::Window {
+    tessera_compiler::ir::Window {
+        kernel: vec![kernel; 2],
+        strides: vec![stride; 2],
+        pads_begin: vec![pad; 2],
+        pads_end: vec![pad; 2],
+        dilations: vec![dilation; 2],
+        ceil_mode,
+    }
+}
+
+/// One pool `op` from a committed `[1, 1, side, side]` input to `[1, 1, out, out]`.
+fn square_pool_keys(op: QOp, side: usize, out: usize) -> Keys {
+    keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 1, side, side]),
+            (op, vec![0], vec![1, 1, out, out]),
+        ],
+        vec![],
+        1,
+    )
+}
+
+/// Raises pooled output `entry` and all of its `taps` differences by one: the maximum is then
+/// above every tap, so no difference is zero.
+fn raise_pooled_max(w: &mut Witness, entry: usize, taps: usize) {
+    let y = get(w, slot(1, 0), entry);
+    set(w, slot(1, 0), entry, y + 1);
+    for tap in 1..=taps {
+        let d = get(w, slot(1, tap), entry);
+        set(w, slot(1, tap), entry, d + 1);
+    }
+}
+
 fn pool_keys() -> Keys {
-    let window = tessera_compiler::ir::Window {
-        kernel: vec![2, 2],
-        strides: vec![2, 2],
-        pads_begin: vec![0, 0],
-        pads_end: vec![0, 0],
-        dilations: vec![1, 1],
-        ceil_mode: false,
-    };
+    let window = square_window(2, 2, 0, 1, false);
     keys(
         vec![
             (QOp::Input { index: 0 }, vec![], vec![1, 1, 2, 4]),
@@ -561,14 +595,7 @@ fn pooled_max_must_be_a_tap() {
 /// tap is still rejected.
 #[test]
 fn a_nine_tap_pool_splits_its_zero_product() {
-    let window = tessera_compiler::ir::Window {
-        kernel: vec![3, 3],
-        strides: vec![3, 3],
-        pads_begin: vec![0, 0],
-        pads_end: vec![0, 0],
-        dilations: vec![1, 1],
-        ceil_mode: false,
-    };
+    let window = square_window(3, 3, 0, 1, false);
     let k = keys(
         vec![
             (QOp::Input { index: 0 }, vec![], vec![1, 1, 3, 6]),
@@ -580,14 +607,7 @@ fn a_nine_tap_pool_splits_its_zero_product() {
     let x = [t(&[1, 1, 3, 6], &[5, 2, 3, 3, 1, 0, 7, -1, 4, 9, 2, 2, 0, 0, 1, -3, 8, 6])];
     let (_, proof) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
     assert_eq!(proof.blocks.products.len(), 2, "two batches: the halves, then their factors");
-    let err = k.honest_and_cheat(&x, &|w| {
-        let y = get(w, slot(1, 0), 0);
-        set(w, slot(1, 0), 0, y + 1);
-        for tap in 1..=9 {
-            let d = get(w, slot(1, tap), 0);
-            set(w, slot(1, tap), 0, d + 1);
-        }
-    });
+    let err = k.honest_and_cheat(&x, &|w| raise_pooled_max(w, 0, 9));
     assert!(err.starts_with("verifier") && err.contains("hadamard"), "{err}");
 }
 
@@ -641,36 +661,15 @@ fn gather_binds_the_gathered_rows() {
 /// above every real tap is rejected (no difference is zero).
 #[test]
 fn padded_pool_ignores_the_padding() {
-    let window = tessera_compiler::ir::Window {
-        kernel: vec![3, 3],
-        strides: vec![2, 2],
-        pads_begin: vec![1, 1],
-        pads_end: vec![1, 1],
-        dilations: vec![1, 1],
-        ceil_mode: false,
-    };
-    let k = keys(
-        vec![
-            (QOp::Input { index: 0 }, vec![], vec![1, 1, 4, 4]),
-            (QOp::MaxPool { window }, vec![0], vec![1, 1, 2, 2]),
-        ],
-        vec![],
-        1,
-    );
+    let window = square_window(3, 2, 1, 1, false);
+    let k = square_pool_keys(QOp::MaxPool { window }, 4, 2);
     let data: Vec<i64> = (0..16).map(|i| -30 - (i * 7 % 11)).collect();
     let x = [t(&[1, 1, 4, 4], &data)];
     let (outputs, _) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
     // Window (0, 0) covers rows 0–1 and columns 0–1 of the input.
     let want = [data[0], data[1], data[4], data[5]].into_iter().max().unwrap();
     assert_eq!(outputs[0].data()[0], want);
-    let err = k.honest_and_cheat(&x, &|w| {
-        let y = get(w, slot(1, 0), 0);
-        set(w, slot(1, 0), 0, y + 1);
-        for tap in 1..=9 {
-            let d = get(w, slot(1, tap), 0);
-            set(w, slot(1, tap), 0, d + 1);
-        }
-    });
+    let err = k.honest_and_cheat(&x, &|w| raise_pooled_max(w, 0, 9));
     assert!(err.starts_with("verifier") && err.contains("hadamard"), "{err}");
 }
 
@@ -680,22 +679,8 @@ fn padded_pool_ignores_the_padding() {
 /// rejected.
 #[test]
 fn dilated_ceil_mode_pool_proves() {
-    let window = tessera_compiler::ir::Window {
-        kernel: vec![2, 2],
-        strides: vec![2, 2],
-        pads_begin: vec![0, 0],
-        pads_end: vec![0, 0],
-        dilations: vec![2, 2],
-        ceil_mode: true,
-    };
-    let k = keys(
-        vec![
-            (QOp::Input { index: 0 }, vec![], vec![1, 1, 6, 6]),
-            (QOp::MaxPool { window }, vec![0], vec![1, 1, 3, 3]),
-        ],
-        vec![],
-        1,
-    );
+    let window = square_window(2, 2, 0, 2, true);
+    let k = square_pool_keys(QOp::MaxPool { window }, 6, 3);
     let data: Vec<i64> = (0..36).map(|i| -(i * 13 % 17)).collect();
     let x = [t(&[1, 1, 6, 6], &data)];
     let (outputs, _) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
@@ -703,14 +688,7 @@ fn dilated_ceil_mode_pool_proves() {
     let want = [data[0], data[2], data[12], data[14]].into_iter().max().unwrap();
     assert_eq!(outputs[0].data()[0], want);
     assert_eq!(outputs[0].data()[8], data[28]);
-    let err = k.honest_and_cheat(&x, &|w| {
-        let y = get(w, slot(1, 0), 8);
-        set(w, slot(1, 0), 8, y + 1);
-        for tap in 1..=4 {
-            let d = get(w, slot(1, tap), 8);
-            set(w, slot(1, tap), 8, d + 1);
-        }
-    });
+    let err = k.honest_and_cheat(&x, &|w| raise_pooled_max(w, 8, 4));
     assert!(err.starts_with("verifier") && err.contains("hadamard"), "{err}");
 }
 
@@ -721,22 +699,8 @@ fn dilated_ceil_mode_pool_proves() {
 /// it; without that check the proof would verify.
 #[test]
 fn sum_pool_binds_its_input() {
-    let window = tessera_compiler::ir::Window {
-        kernel: vec![3, 3],
-        strides: vec![2, 2],
-        pads_begin: vec![1, 1],
-        pads_end: vec![1, 1],
-        dilations: vec![1, 1],
-        ceil_mode: false,
-    };
-    let k = keys(
-        vec![
-            (QOp::Input { index: 0 }, vec![], vec![1, 1, 4, 4]),
-            (QOp::SumPool { window }, vec![0], vec![1, 1, 2, 2]),
-        ],
-        vec![],
-        1,
-    );
+    let window = square_window(3, 2, 1, 1, false);
+    let k = square_pool_keys(QOp::SumPool { window }, 4, 2);
     let data: Vec<i64> = (0..16).map(|i| i * 5 % 7 - 3).collect();
     let x = [t(&[1, 1, 4, 4], &data)];
     let (outputs, proof) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
