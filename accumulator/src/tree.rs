@@ -35,6 +35,12 @@ use crate::shape::{Arity, TreeShape};
 
 /// A leaf as the prover holds it: the claim and a reference to its polynomial. Many leaves may
 /// share one polynomial; nothing is copied per leaf.
+///
+/// The polynomial may have more variables than the claim's point: a commitment binds every
+/// coefficient it holds, and a claim reads only the first `2^n` of them (its point padded with
+/// leading zeros, as every node pads). The prover must then hold all of them, or the root opening
+/// fails, and the node that folds the leaf must be as large as the polynomial; the claim absorbed
+/// and verified is still the unpadded one.
 #[derive(Clone, Debug)]
 pub struct ProverLeaf<'a> {
     pub claim: Claim,
@@ -72,6 +78,18 @@ pub fn prove(
     prove_with::<Sound>(srs, leaves, arity, transcript, cfg!(debug_assertions))
 }
 
+/// [`prove`] without the leaf check of debug builds: a cheating prover for the soundness tests of
+/// callers (feature `test-utils`), so that a false leaf reaches the verifier.
+#[cfg(feature = "test-utils")]
+pub fn prove_unchecked(
+    srs: &Srs,
+    leaves: &[ProverLeaf<'_>],
+    arity: Arity,
+    transcript: &mut Transcript,
+) -> Result<AccumulatedProof, ProveError> {
+    prove_with::<Sound>(srs, leaves, arity, transcript, false)
+}
+
 /// Checks the relation of every leaf: the point fits the polynomial and `f(point) = value`.
 /// (Commitments are not recomputed: that needs the SRS and one MSM per polynomial.)
 pub fn check_leaves(leaves: &[ProverLeaf<'_>]) -> Result<(), ProveError> {
@@ -79,7 +97,10 @@ pub fn check_leaves(leaves: &[ProverLeaf<'_>]) -> Result<(), ProveError> {
     let wrong = leaves
         .par_iter()
         .enumerate()
-        .map(|(i, l)| l.poly.evaluate(&l.claim.point).map(|v| (v != l.claim.value).then_some(i)))
+        .map(|(i, l)| {
+            let claim = node::pad_to_table(&l.claim, l.poly.evals());
+            l.poly.evaluate(&claim.point).map(|v| (v != claim.value).then_some(i))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     match wrong.into_iter().flatten().next() {
         Some(leaf) => Err(ProveError::FalseLeaf { leaf }),
@@ -277,7 +298,7 @@ fn leaf_vars(leaves: &[ProverLeaf<'_>]) -> Result<Vec<usize>, InputError> {
             let (poly_vars, point_vars) = (l.poly.num_vars(), l.claim.num_vars());
             if point_vars > MAX_NUM_VARS {
                 Err(InputError::TooManyVariables { leaf, num_vars: point_vars, max: MAX_NUM_VARS })
-            } else if poly_vars != point_vars {
+            } else if poly_vars < point_vars || poly_vars > MAX_NUM_VARS {
                 Err(InputError::PointLength { leaf, poly_vars, point_vars })
             } else {
                 Ok(point_vars)

@@ -67,7 +67,7 @@ use crate::error::KernelVerifyError;
 
 #[cfg(test)]
 pub(crate) use prover::batching_sumcheck;
-pub(crate) use prover::{NodeChild, NodeOutput, prove_node};
+pub(crate) use prover::{NodeChild, NodeOutput, pad_to_table, prove_node};
 
 /// Protocol name in errors.
 pub const PROTOCOL: &str = "accumulator fold";

@@ -81,7 +81,8 @@ pub(crate) fn prove_node<S: Schedule>(
                 got: vars,
             });
         }
-        if c.table.len() != 1usize << vars {
+        let fits = c.table.len().is_power_of_two() && c.table.len() >= 1usize << vars;
+        if !fits || c.table.len() > 1usize << num_vars {
             return Err(Error::Length {
                 what: "fold node child table",
                 expected: 1 << vars,
@@ -91,6 +92,16 @@ pub(crate) fn prove_node<S: Schedule>(
     }
     let claims: Vec<&Claim> = children.iter().map(|c| c.claim).collect();
     let rho = S::rho(t, num_vars, &claims);
+    // A table longer than its claim's point is read at the point padded with leading zeros
+    // (module doc of `tree`); the claim as absorbed stays the one the verifier holds.
+    let padded: Vec<Claim> = children.iter().map(|c| pad_to_table(c.claim, c.table)).collect();
+    let children: Vec<NodeChild<'_>> = children
+        .iter()
+        .zip(&padded)
+        .map(|(c, claim)| NodeChild { claim, table: c.table })
+        .collect();
+    let children = children.as_slice();
+    let claims: Vec<&Claim> = padded.iter().collect();
     let (sumcheck, point, child_evals) = batching_sumcheck(t, rho, children, num_vars, par);
     let pads: Vec<usize> = claims.iter().map(|c| num_vars - c.num_vars()).collect();
     let coeffs = folding_coefficients(&powers(rho, claims.len()), &claims, &pads, &point)?;
@@ -103,6 +114,14 @@ pub(crate) fn prove_node<S: Schedule>(
         claim: Claim { commitment, point, value },
         folded,
     })
+}
+
+/// The claim at its point padded with leading zeros to the table's variables (the same claim:
+/// leading zeros read the table's first `2^n` entries).
+pub(crate) fn pad_to_table(claim: &Claim, table: &[Fr]) -> Claim {
+    let lead = (table.len().trailing_zeros() as usize).saturating_sub(claim.num_vars());
+    let point = std::iter::repeat_n(Fr::zero(), lead).chain(claim.point.iter().copied()).collect();
+    Claim { commitment: claim.commitment, point, value: claim.value }
 }
 
 /// The batching sumcheck of step 2: returns the proof, `r*` and every `pad(f_a)(r*)` (kept by the

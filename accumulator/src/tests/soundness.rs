@@ -249,7 +249,7 @@ fn bad_inputs_are_typed_errors() {
     assert!(matches!(run(&f.claims(), Arity::AllInOne), Err(VerifyError::ProofShape { .. })));
 
     let mut leaves = f.prover_leaves();
-    leaves[2].claim.point.pop();
+    leaves[2].claim.point.push(Fr::one());
     let expected = InputError::PointLength {
         leaf: 2,
         poly_vars: leaves[2].poly.num_vars(),
@@ -320,4 +320,33 @@ fn wide_levels_do_not_overflow_the_stack() {
         let pairing = verify(&vk, &f.claims(), Arity::Fixed(2), &proof, &mut transcript()).unwrap();
         assert_eq!(decide(&vk, &pairing), Ok(()));
     });
+}
+
+/// A commitment holding more coefficients than a claim on it reads (a 3-variable claim on a
+/// 5-variable polynomial): the claim is about the first 8, read at its point padded with leading
+/// zeros. A prover holding the whole polynomial proves it (in a node as large as the polynomial); one holding only the 8 entries the claim
+/// reads makes a root claim on the long commitment that its table cannot open, and fails.
+#[test]
+fn a_claim_reads_the_first_entries_of_a_longer_committed_polynomial() {
+    let mut f = Fixture::mixed(6, 21);
+    let long = f.polys.iter().position(|p| p.num_vars() == 5).unwrap();
+    let mut rng = StdRng::seed_from_u64(22);
+    let point: Vec<Fr> = (0..3).map(|_| Fr::from(rng.r#gen::<u64>())).collect();
+    let first = DenseMle::new(f.polys[long].evals()[..8].to_vec()).unwrap();
+    let value = first.evaluate(&point).unwrap();
+    let claim = Claim { commitment: f.commitments[long], point, value };
+    f.leaves.push((long, claim.clone()));
+    let vk = srs().verifier_key();
+    let proof = prove(srs(), &f.prover_leaves(), Arity::AllInOne, &mut transcript()).unwrap();
+    let pairing = verify(&vk, &f.claims(), Arity::AllInOne, &proof, &mut transcript()).unwrap();
+    assert_eq!(decide(&vk, &pairing), Ok(()));
+    // The table must fit the node it is folded in: a binary tree pairs it with a smaller leaf.
+    assert!(prove(srs(), &f.prover_leaves(), Arity::Fixed(2), &mut transcript()).is_err());
+    let mut leaves = f.prover_leaves();
+    leaves.last_mut().unwrap().poly = &first;
+    let proof = prove_with::<Sound>(srs(), &leaves, Arity::AllInOne, &mut transcript(), false)
+        .expect("the short table folds consistently with itself");
+    let pairing = verify(&vk, &f.claims(), Arity::AllInOne, &proof, &mut transcript())
+        .expect("pairing-free checks pass: the sumcheck is the same on the cube");
+    assert_eq!(decide(&vk, &pairing), Err(VerifyError::Decider(KernelVerifyError::Pairing)));
 }
