@@ -21,7 +21,7 @@ use crate::proof::Proof;
 pub const MAGIC: &[u8; 8] = b"TESSERA\0";
 
 /// Format version of every file kind.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 /// The four file kinds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,6 +18,13 @@ use crate::error::Error;
 use crate::mle::{MAX_NUM_VARS, padding_factor};
 use crate::tensor::axis_vars;
 
+/// Vectors whose columns are claimed together, at the last `vars` coordinates of the point.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnGroup {
+    pub vars: usize,
+    pub vectors: Vec<usize>,
+}
+
 /// The packed layout of the looked-up vectors.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
@@ -97,10 +104,40 @@ impl Layout {
         bits_eq(lead, self.offsets[j] >> self.vars[j])
     }
 
-    /// `Π (1 − r_t)` over the coordinates between the chunk's and vector `j`'s own: the factor by
-    /// which the zero extension of vector `j` to `c` variables differs from it at `r`.
+    /// Variables of the point at which vector `j`'s columns are claimed: its own `n_j`, never more.
+    ///
+    /// **Soundness (issue 22, F1).** A commitment binds a polynomial of *any* degree below the
+    /// SRS size: nothing bounds `[c_j]` to `2^{n_j}` coefficients. Every claim on it therefore sits
+    /// at an `n_j`-variable point (padded, where a larger polynomial is opened, with *leading
+    /// zeros*, which give every coefficient past `2^{n_j}` the weight 0). A claim at more
+    /// variables with non-zero extension coordinates would read coefficients that no other check
+    /// sees: a prover could hide `G` there and shift the looked-up values of the vectors packed
+    /// behind vector `j` by `G`, proving out-of-table values. So claims are made per group of
+    /// equal `n_j` at the group's own point ([`Layout::column_groups`]).
+    pub fn claim_vars(&self, j: usize) -> usize {
+        self.vars[j]
+    }
+
+    /// The vectors whose columns are claimed together, by the variables of their claim point
+    /// (largest first; vectors in instance order inside a group).
+    pub fn column_groups(&self) -> Vec<ColumnGroup> {
+        let mut groups: Vec<ColumnGroup> = Vec::new();
+        for j in 0..self.vars.len() {
+            let vars = self.claim_vars(j);
+            match groups.iter_mut().find(|g| g.vars == vars) {
+                Some(g) => g.vectors.push(j),
+                None => groups.push(ColumnGroup { vars, vectors: vec![j] }),
+            }
+        }
+        groups.sort_by_key(|g| std::cmp::Reverse(g.vars));
+        groups
+    }
+
+    /// `Π (1 − r_t)` over the coordinates between vector `j`'s claim point and its own point: the
+    /// factor by which the zero extension of vector `j` to its claim's variables differs from it
+    /// at `r` (1 when it is claimed at its own point).
     pub fn extension_factor(&self, j: usize, r: &[Fr]) -> Fr {
-        padding_factor(&r[r.len() - self.chunk_vars..r.len() - self.vars[j]])
+        padding_factor(&r[r.len() - self.claim_vars(j)..r.len() - self.vars[j]])
     }
 
     /// A chunk's own point: the last `c` coordinates of `r`.

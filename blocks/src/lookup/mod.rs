@@ -48,13 +48,26 @@
 //!
 //! **Final claims, combined.** The verifier needs the columns only through
 //! `f(r) = Σ_j w_j·Σ_k ζ^k·c̃_{j,k}(r_j)` and `h` only through `Σ_k eq(r_{<s}, k)·h̃_k(r_c)`
-//! (`w_j` the vector's weight of [`layout`], `r_c` the chunk point). A vector's commitment is also
-//! the commitment of its zero extension to `c` variables (the extension appends zero
-//! coefficients), whose value at `r_c` is `e_j·c̃_j(r_j)` with `e_j = Π (1 − r_t)` over the extension
-//! coordinates. So the prover sends **one** column value and **one** inverse value, and the
-//! verifier hands on one claim on `Σ_j (w_j/e_j)·Σ_k ζ^k·[c_{j,k}]` and one on
-//! `Σ_k eq(r_{<s}, k)·[h_k]`, both at `r_c` — two scalars however many vectors and chunks there are
-//! (a point with some `e_j = 0` is rejected; it occurs with probability `O(a/|F|)`).
+//! (`w_j` the vector's weight of [`layout`], `r_j` its own point, the last `n_j` coordinates of
+//! `r`; `r_c` the chunk point). Vectors of one size share their own point, so the prover sends
+//! **one** column value per size group `g` ([`layout::Layout::column_groups`]),
+//! `v_g = Σ_{j∈g} w_j·Σ_k ζ^k·c̃_{j,k}(r_g)`, and **one** inverse value; the verifier uses
+//! `Σ_g v_g` in the final check and hands on one claim per group, on `Σ_{j∈g} w_j·Σ_k ζ^k·[c_{j,k}]`
+//! at `r_g`, and one on `Σ_k eq(r_{<s}, k)·[h_k]` at `r_c`: a scalar per distinct vector size
+//! (1–3 in the shipped plans) plus one, however many vectors and chunks there are.
+//!
+//! **Why each claim sits at its own point (issue 22).** A commitment binds a polynomial of any
+//! degree below the SRS size. Until proof format 6 the column claim was one claim at the chunk
+//! point `r_c`, on `Σ_j (w_j/e_j)·[c_j]` with `e_j = Π (1 − r_t)` over the coordinates between
+//! `r_c` and `r_j` — valid only if `[c_j]` held no coefficient past `2^{n_j}`. Nothing enforced
+//! that, and every other claim on `[c_j]` (accumulator leaves, padding checks) sits at an
+//! `n_j`-variable point padded with leading zeros, which gives such coefficients the weight 0. So
+//! a prover could hide `G` past vector 0's entries, exactly where the vectors packed behind it
+//! sit, and the lookup proved `c_j + G` in the table instead of `c_j`: out-of-range remainders,
+//! arbitrary logits (the block-level case in `tests/soundness.rs` and the runtime's `forgery`
+//! test on the digits MLP). Claimed at `r_g`, a commitment is read only on its own `2^{n_j}`
+//! coefficients, the same ones every other claim on it reads. The inverse chunks `[h_k]` are
+//! claimed at `r_c`, their own size, and the table side at `r_T`, its own size.
 //!
 //! | symbol | meaning |
 //! |---|---|
@@ -67,11 +80,12 @@
 //! — the proof never carries one); looked-up vectors (shape, column commitments, offset); the
 //! multiplicities' commitment; squeeze `ζ`, then `β`; the inverse chunk commitments, the
 //! table-inverse commitment, `S`; squeeze `λ`, `τ`, `τ_T`; the sumcheck; then the final
-//! evaluations (combined columns, combined inverse chunks, table inverse, multiplicities, table
-//! output).
+//! evaluations (combined columns per size group, combined inverse chunks, table inverse,
+//! multiplicities, table output).
 //!
 //! **Proof** ([`LookupProof`]): `#chunks + 1` commitments; `S`; `max(a, K)` sumcheck rounds of 3
-//! scalars; one combined column value, one combined inverse value and 2–3 for the table side.
+//! scalars; one combined column value per vector size, one combined inverse value and 2–3 for
+//! the table side.
 //! Measured (compressed bytes, one vector of `n` entries into a range of `N` rows, so one chunk;
 //! every further vector or chunk adds nothing but the chunk's commitment; the GKR it replaced
 //! needed 5,576–17,576 bytes for the same cases):
@@ -94,7 +108,8 @@
 //! **Claims out** ([`BlockClaims::committed`]), in order: the multiplicities at `r_T`; the table
 //! output column at `r_T` (function tables, on the verifying key's commitment); then the
 //! **helper** claims, on commitments the verifier combined or the proof carries: the combined
-//! columns at `r_c`, the combined inverse chunks at `r_c`, and `g` at `r_T`. The prover's
+//! columns of each size group at its own point (largest first), the combined inverse chunks at
+//! `r_c`, and `g` at `r_T`. The prover's
 //! [`prove_with_helpers`] also returns the helper polynomials, in that order, for whoever opens
 //! the claims.
 
@@ -179,8 +194,9 @@ pub struct LookupProof {
     /// `S = Σ h = Σ g`.
     pub sum: Fr,
     pub sumcheck: SumcheckProof,
-    /// `Σ_j w_j·Σ_k ζ^k·c̃_{j,k}(r_j)`: the combined columns' value at the chunk point.
-    pub column_eval: Fr,
+    /// Per column group `g` ([`layout::Layout::column_groups`]), `Σ_{j∈g} w_j·Σ_k ζ^k·c̃_{j,k}(r_j)`:
+    /// the group's combined columns at its own point.
+    pub column_evals: Vec<Fr>,
     /// `Σ_k eq(r_{<s}, k)·h̃_k(r_c)`: the combined inverse chunks' value at the chunk point.
     pub inverse_eval: Fr,
     pub table_inverse_eval: Fr,
@@ -229,10 +245,36 @@ pub fn prove_with_helpers_unchecked(
     prove_unchecked(spec, instance, witness, transcript)
 }
 
+/// [`prove_with_helpers_unchecked`] by a prover whose column commitments hold `committed`
+/// (per vector and column; a polynomial may be longer than its vector) rather than the
+/// witness: the helper polynomials are built from what is committed, the lookup itself from
+/// the witness. The soundness tests of callers play issue 22's forgery with it.
+#[cfg(feature = "test-utils")]
+pub fn prove_with_helpers_committing(
+    spec: &LookupSpec,
+    instance: &LookupInstance,
+    witness: &LookupWitness,
+    committed: &[Vec<DenseMle>],
+    transcript: &mut Transcript,
+) -> Result<LookupOutput, Error> {
+    let cheats = prover::Cheats { committed_columns: Some(committed), ..Default::default() };
+    prove_cheating(spec, instance, witness, &cheats, transcript)
+}
+
 fn prove_unchecked(
     spec: &LookupSpec,
     instance: &LookupInstance,
     witness: &LookupWitness,
+    transcript: &mut Transcript,
+) -> Result<LookupOutput, Error> {
+    prove_cheating(spec, instance, witness, &prover::Cheats::default(), transcript)
+}
+
+fn prove_cheating(
+    spec: &LookupSpec,
+    instance: &LookupInstance,
+    witness: &LookupWitness,
+    cheats: &prover::Cheats<'_>,
     transcript: &mut Transcript,
 ) -> Result<LookupOutput, Error> {
     let m: Vec<Fr> = witness.multiplicities.iter().map(|x| Fr::from(*x)).collect();
@@ -242,7 +284,7 @@ fn prove_unchecked(
         &witness.inputs,
         &m,
         &witness.srs,
-        &prover::Cheats::default(),
+        cheats,
         transcript,
     )
 }

@@ -104,6 +104,10 @@ pub(crate) struct Cheats<'a> {
     pub committed_inverses: Option<EditEntries<'a>>,
     /// Alters the table side `g`, in the commitment and the sumcheck alike.
     pub table_inverses: Option<EditTable<'a>>,
+    /// What the columns' commitments really hold, per vector and column, when that is not the
+    /// witness (a polynomial may be longer than its vector): the helper polynomials are built from
+    /// these, the sumcheck and the sent values from the witness.
+    pub committed_columns: Option<&'a [Vec<DenseMle>]>,
 }
 
 /// Proves with the given multiplicities, which are NOT checked: honest callers go through
@@ -207,20 +211,21 @@ pub(crate) fn prove_with_multiplicities(
     let r_table = out.point[out.point.len() - spec.table.num_vars()..].to_vec();
 
     // The combined final values and their polynomials (module doc, "Final claims, combined").
-    let c_vars = layout.chunk_vars;
     let chunk_point = layout.chunk_point(&r);
+    let witness_columns: Vec<Vec<DenseMle>> =
+        inputs.iter().map(|cols| cols.iter().map(IntTensor::to_mle).collect()).collect();
+    let committed_columns = cheats.committed_columns.unwrap_or(&witness_columns);
     let weights = super::verifier::column_weights(&layout, &r)?;
-    let mut columns = vec![Fr::zero(); chunk];
-    for (cols, w) in inputs.iter().zip(&weights) {
-        let mut coeff = *w;
-        for col in cols {
-            let mle = col.to_mle().padded_to(c_vars)?;
-            columns.par_iter_mut().zip(mle.evals()).for_each(|(a, x)| *a += coeff * x);
-            coeff *= ch.zeta;
-        }
+    let mut column_evals = Vec::new();
+    let mut helpers = Vec::new();
+    for group in layout.column_groups() {
+        let point = &r[r.len() - group.vars..];
+        let combined = |columns: &[Vec<DenseMle>]| {
+            combine_columns(columns, &group.vectors, &weights, ch.zeta, group.vars)
+        };
+        column_evals.push(combined(&witness_columns)?.evaluate(point)?);
+        helpers.push(combined(committed_columns)?);
     }
-    let columns = DenseMle::new(columns)?;
-    let column_eval = columns.evaluate(chunk_point)?;
     let combine_chunks = |v: &[Fr]| -> Result<DenseMle, Error> {
         let mut acc = vec![Fr::zero(); chunk];
         for (k, c) in v[..layout.chunks * chunk].chunks(chunk).enumerate() {
@@ -235,7 +240,7 @@ pub(crate) fn prove_with_multiplicities(
         Some(v) => combine_chunks(v)?,
         None => real_inverses,
     };
-    let helpers = vec![columns, committed_inverses, DenseMle::new(g)?];
+    helpers.extend([committed_inverses, DenseMle::new(g)?]);
     let table_inverse_eval = out.final_evals[1][0];
     let multiplicity_eval = out.final_evals[1][3];
     let table_output_evals = match &t_out {
@@ -247,7 +252,7 @@ pub(crate) fn prove_with_multiplicities(
         table_inverses,
         sum,
         sumcheck: out.proof,
-        column_eval,
+        column_evals,
         inverse_eval,
         table_inverse_eval,
         multiplicity_eval,
@@ -257,6 +262,35 @@ pub(crate) fn prove_with_multiplicities(
     let claims = output_claims(spec, instance, &proof, &r, &r_table, &layout, ch.zeta)
         .map_err(|e| Error::Invalid { what: "lookup claims", reason: e.to_string() })?;
     Ok(LookupOutput { proof, claims, helpers })
+}
+
+/// `Σ_{j ∈ vectors} w_j·Σ_k ζ^k·c_{j,k}`, each column zero-extended to `vars` variables (or kept
+/// whole, if a cheating prover's polynomial is longer).
+fn combine_columns(
+    columns: &[Vec<DenseMle>],
+    vectors: &[usize],
+    weights: &[Fr],
+    zeta: Fr,
+    vars: usize,
+) -> Result<DenseMle, Error> {
+    let mut acc: Vec<Fr> = Vec::new();
+    for j in vectors {
+        let cols = columns.get(*j).ok_or(Error::Length {
+            what: "lookup committed columns",
+            expected: weights.len(),
+            got: columns.len(),
+        })?;
+        let mut coeff = weights[*j];
+        for col in cols {
+            let evals = col.evals();
+            if acc.len() < evals.len().max(1 << vars) {
+                acc.resize(evals.len().max(1 << vars), Fr::zero());
+            }
+            acc.par_iter_mut().zip(evals).for_each(|(a, x)| *a += coeff * x);
+            coeff *= zeta;
+        }
+    }
+    DenseMle::new(acc)
 }
 
 /// The lookup side over the packed domain.

@@ -65,15 +65,15 @@ pub(super) fn zero_check_expr(lambda: Fr) -> SumOfProducts {
 
 /// Absorbs the final evaluations, after the sumcheck, in the prover's order.
 pub(super) fn absorb_final_evals(t: &mut Transcript, proof: &LookupProof) {
-    t.append_scalar(b"lookup column eval", &proof.column_eval);
+    t.append_scalars(b"lookup column evals", &proof.column_evals);
     t.append_scalar(b"lookup inverse eval", &proof.inverse_eval);
     t.append_scalar(b"lookup table inverse eval", &proof.table_inverse_eval);
     t.append_scalar(b"lookup multiplicity eval", &proof.multiplicity_eval);
     t.append_scalars(b"lookup table output evals", &proof.table_output_evals);
 }
 
-/// `w_j / e_j` per vector: the coefficient of vector `j`'s commitments in the combined column
-/// claim (module doc, "Final claims, combined").
+/// `w_j / e_j` per vector: the coefficient of vector `j`'s commitments in its group's column
+/// claim (module doc, "Final claims, combined"; `e_j = 1` at the vector's own point).
 pub(super) fn column_weights(layout: &Layout, r: &[Fr]) -> Result<Vec<Fr>, Error> {
     (0..layout.vars.len())
         .map(|j| {
@@ -104,23 +104,25 @@ pub(super) fn output_claims(
     if let (Some(c), Some(e)) = (spec.table_commitment, proof.table_output_evals.first()) {
         committed.push(Claim { commitment: c, point: r_table.to_vec(), value: *e });
     }
-    let chunk_point = layout.chunk_point(r).to_vec();
     let weights = column_weights(layout, r)?;
-    let mut bases = Vec::new();
-    let mut coeffs = Vec::new();
-    for (v, w) in inst.inputs.iter().zip(&weights) {
-        let mut zeta_k = Fr::one();
-        for c in &v.columns {
-            bases.push(*c);
-            coeffs.push(*w * zeta_k);
-            zeta_k *= zeta;
+    for (group, value) in layout.column_groups().iter().zip(&proof.column_evals) {
+        let mut bases = Vec::new();
+        let mut coeffs = Vec::new();
+        for j in &group.vectors {
+            let mut zeta_k = Fr::one();
+            for c in &inst.inputs[*j].columns {
+                bases.push(*c);
+                coeffs.push(weights[*j] * zeta_k);
+                zeta_k *= zeta;
+            }
         }
+        committed.push(Claim {
+            commitment: Commitment::linear_combination(&bases, &coeffs)?,
+            point: r[r.len() - group.vars..].to_vec(),
+            value: *value,
+        });
     }
-    committed.push(Claim {
-        commitment: Commitment::linear_combination(&bases, &coeffs)?,
-        point: chunk_point.clone(),
-        value: proof.column_eval,
-    });
+    let chunk_point = layout.chunk_point(r).to_vec();
     let chunk_weights: Vec<Fr> = (0..layout.chunks).map(|k| layout.chunk_weight(k, r)).collect();
     committed.push(Claim {
         commitment: Commitment::linear_combination(&proof.inverse_chunks, &chunk_weights)?,
@@ -148,6 +150,7 @@ pub(super) fn verify(
     };
     shape("lookup inverse chunks", layout.chunks, proof.inverse_chunks.len())?;
     shape("lookup table output evaluations", width - 1, proof.table_output_evals.len())?;
+    shape("lookup column evaluations", layout.column_groups().len(), proof.column_evals.len())?;
 
     // ζ and β, after the statement and the multiplicities; λ, τ, τ_T after [h_k], [g] and S.
     let ch = derive_challenges(t, spec, inst);
@@ -175,7 +178,7 @@ pub(super) fn verify(
         mask += w * own_mask;
         offsets += w * fr_from_i64(v.offset) * own_mask;
     }
-    let q = ch.beta + proof.column_eval + offsets;
+    let q = ch.beta + proof.column_evals.iter().sum::<Fr>() + offsets;
     let lookup_side = [proof.inverse_eval, q, eq_eval(&zc.tau, r)?, mask];
 
     // Table side at r_T: q_T = β + T_in + ζ·T_out.

@@ -64,7 +64,7 @@ use crate::proof::Recorded;
 use crate::witness::{Witness, range_table, range_vectors};
 
 /// Version string absorbed first.
-pub(crate) const PROTOCOL_VERSION: &[u8] = b"tessera proof v5";
+pub(crate) const PROTOCOL_VERSION: &[u8] = b"tessera proof v6";
 
 const VIRTUAL: TensorId = TensorId(u32::MAX);
 const VIRTUAL_LEFT: TensorId = TensorId(u32::MAX - 1);

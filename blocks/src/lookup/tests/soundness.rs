@@ -6,7 +6,7 @@ use ark_ff::{Field, One, Zero};
 use super::super::inverses::Entry;
 use super::super::layout::Layout;
 use super::super::prover::{Cheats, prove_with_multiplicities};
-use super::super::verifier::{absorb_helpers, draw_zero_check};
+use super::super::verifier::{absorb_helpers, check_instance, draw_zero_check};
 use super::*;
 use crate::mle::eq_table;
 
@@ -307,6 +307,39 @@ fn column_claims_bind_the_committed_columns() {
     let proof = prove_with(&mut case, m);
     Lookup::verify(&case.spec, &case.instance, &proof, &mut Transcript::new(SOUNDNESS))
         .expect("the block itself accepts");
+    assert_eq!(
+        verify_soundness(&case, &proof),
+        Err(VerifyError::Mismatch { protocol: ORACLE, what: "claim" })
+    );
+}
+
+/// Issue 22, F1: a commitment binds a polynomial of any degree, so vector 0 may commit
+/// coefficients past its 4 entries. Packed at offset 0 in one chunk of 8, those coefficients
+/// would sit where vector 1 sits: a claim on `[c_0]` at the chunk's 3-variable point reads them
+/// and the lookup proves `c_1 + G` in the table instead of `c_1`. The block must claim every vector
+/// at its own point, where only its own 4 entries count.
+#[test]
+fn coefficients_past_a_vectors_size_cannot_shift_another_vector() {
+    let spec = LookupSpec::setup(srs(), Table::range(0, 256).unwrap()).unwrap();
+    let c0 = tensor(vec![4], vec![1, 2, 3, 4]);
+    let c1 = tensor(vec![4], vec![300, 5, 6, 7]); // 300 is out of range
+    let shifted = tensor(vec![4], vec![100, 5, 6, 7]); // c1 + G with G = −200 at entry 0
+    let mut case = Case::new(spec, vec![vec![c0.clone()], vec![shifted]], vec![0, 0]);
+    // [c0] holds [1, 2, 3, 4, −200, 0, 0, 0]; [c1] holds c1.
+    let mut extended = c0.to_mle().padded_to(3).unwrap().evals().to_vec();
+    extended[4] = -Fr::from(200u64);
+    let extended = DenseMle::new(extended).unwrap();
+    let committed = vec![vec![extended.clone()], vec![c1.to_mle()]];
+    for (v, cols) in case.instance.inputs.iter_mut().zip(&committed) {
+        v.columns[0] = kzg::commit(srs(), cols[0].evals()).unwrap();
+        case.polys.push((v.columns[0], cols[0].clone()));
+    }
+    case.instance.chunk_vars = 3;
+    let layout = check_instance(&case.spec, &case.instance).unwrap();
+    assert_eq!((layout.offsets.as_slice(), layout.chunk_vars, layout.chunks), (&[0, 4][..], 3, 1));
+    let m = counts_by_input(&case.spec.table, &case.witness.inputs);
+    let cheats = Cheats { committed_columns: Some(&committed), ..Cheats::default() };
+    let proof = prove_cheating(&mut case, m, &cheats);
     assert_eq!(
         verify_soundness(&case, &proof),
         Err(VerifyError::Mismatch { protocol: ORACLE, what: "claim" })
