@@ -15,6 +15,8 @@ use tessera_blocks::tensor::IntTensor;
 use tessera_blocks::{Fr, Srs, Transcript};
 use tessera_compiler::Tensor;
 use tessera_compiler::plan::Lin;
+#[cfg(test)]
+use tessera_compiler::plan::Ref;
 use tracing::info_span;
 
 use crate::error::Error;
@@ -49,6 +51,9 @@ struct Prover<'w> {
     /// A cheating prover's lookups: no check that the looked-up values are in the table.
     #[cfg(test)]
     unchecked_lookups: bool,
+    /// What a cheating prover's range-lookup columns really commit, when that is not the witness.
+    #[cfg(test)]
+    range_columns: Option<Vec<Vec<DenseMle>>>,
 }
 
 impl Side for Prover<'_> {
@@ -85,7 +90,16 @@ impl Side for Prover<'_> {
     ) -> Result<BlockClaims, Error> {
         let w = witness(self.witness, self.srs)?;
         #[cfg(test)]
-        let out = if self.unchecked_lookups {
+        let out = if let Some(committed) = self.range_columns.take() {
+            // The range lookup comes first in the schedule.
+            tessera_blocks::lookup::prove_with_helpers_committing(
+                spec,
+                instance,
+                &w,
+                &committed,
+                &mut self.t,
+            )
+        } else if self.unchecked_lookups {
             tessera_blocks::lookup::prove_with_helpers_unchecked(spec, instance, &w, &mut self.t)
         } else {
             prove_with_helpers(spec, instance, &w, &mut self.t)
@@ -129,7 +143,7 @@ pub fn prove(
         generate(&pk.plan, inputs)?,
         options,
         #[cfg(test)]
-        false,
+        &Cheat::default(),
     )
 }
 
@@ -145,6 +159,65 @@ pub(crate) struct Tamper<'a> {
     /// Derives the range limbs and multiplicities instead of [`range_witness`] (a prover that
     /// skips its own range checks).
     pub range: Option<RangeWitness<'a>>,
+    /// Coefficients a cheating prover appends to a slot's commitment, past the slot's padded
+    /// size (issue 22's forgery hides them there); it opens every claim on the slot with them.
+    pub hidden: &'a [(Ref, Vec<Fr>)],
+}
+
+/// How [`prove_witness`] deviates for a cheating prover (the default is honest).
+#[cfg(test)]
+#[derive(Default)]
+struct Cheat<'a> {
+    /// Lookups and the accumulator skip their relation checks.
+    unchecked: bool,
+    hidden: &'a [(Ref, Vec<Fr>)],
+}
+
+/// `mle` followed by `Σ c·hidden(r)` over the terms `(r, c)` that hide coefficients.
+#[cfg(test)]
+fn with_hidden(mle: DenseMle, terms: &[(Ref, i64)], hidden: &[(Ref, Vec<Fr>)]) -> DenseMle {
+    let mut evals = mle.evals().to_vec();
+    for (r, c) in terms {
+        for (_, extra) in hidden.iter().filter(|(h, _)| h == r) {
+            let len = (evals.len() + extra.len()).next_power_of_two();
+            evals.resize(len, Fr::from(0u64));
+            let base = mle.evals().len();
+            for (k, x) in extra.iter().enumerate() {
+                evals[base + k] += tessera_blocks::curve::fr_from_i64(*c) * x;
+            }
+        }
+    }
+    DenseMle::new(evals).expect("a power-of-two table")
+}
+
+/// What each vector of the range lookup commits (as [`crate::witness::range_vectors`] lists
+/// them): the limb-0 combination `[v] − Σ_{l≥1} 2^{T·l}·[limb_l]` over the committed tensors with
+/// their hidden coefficients, then the limbs, then the top limb's copy.
+#[cfg(test)]
+fn committed_range_columns(
+    plan: &tessera_compiler::BlockPlan,
+    w: &Witness,
+    hidden: &[(Ref, Vec<Fr>)],
+) -> Vec<Vec<DenseMle>> {
+    use ark_ff::Field;
+    let bits = plan.range_table_bits;
+    let mut out = Vec::new();
+    for (c, limbs) in plan.range_checks.iter().zip(&w.limbs) {
+        let shape = plan.lin_shape(&c.value, c.node);
+        let v = eval_lin(&w.committed, &c.value, &shape, false).expect("the checked value");
+        let mut base = with_hidden(v.to_mle(), &c.value.terms, hidden).evals().to_vec();
+        for (l, limb) in limbs.iter().enumerate().skip(1) {
+            let k = Fr::from(2u64).pow([u64::from(bits) * l as u64]);
+            base.iter_mut().zip(limb.to_mle().evals()).for_each(|(b, x)| *b -= k * x);
+        }
+        let base = DenseMle::new(base).expect("a power-of-two table");
+        out.push(vec![base.clone()]);
+        out.extend(limbs.iter().skip(1).map(|l| vec![l.to_mle()]));
+        if c.top_shift(bits).is_some() {
+            out.push(vec![limbs.get(1..).and_then(|r| r.last()).map_or(base, |t| t.to_mle())]);
+        }
+    }
+    out
 }
 
 /// [`prove`] with a cheating prover's changes; the range limbs and the function-lookup
@@ -167,15 +240,18 @@ pub(crate) fn prove_with(
         }
         function_witness(&pk.plan, &mut witness)?;
     }
-    let unchecked = tamper.is_some_and(|t| t.range.is_some());
-    prove_witness(pk, witness, options, unchecked)
+    let cheat = Cheat {
+        unchecked: tamper.is_some_and(|t| t.range.is_some()),
+        hidden: tamper.map_or(&[], |t| t.hidden),
+    };
+    prove_witness(pk, witness, options, &cheat)
 }
 
 fn prove_witness(
     pk: &ProvingKey,
     witness: Witness,
     options: ProveOptions,
-    #[cfg(test)] unchecked_lookups: bool,
+    #[cfg(test)] cheat: &Cheat<'_>,
 ) -> Result<(Vec<IntTensor>, Proof), Error> {
     let plan = &pk.plan;
     let g = &plan.graph;
@@ -206,6 +282,11 @@ fn prove_witness(
         .map(|r| {
             let t =
                 witness.committed.get(r).ok_or_else(|| Error::Input("missing tensor".into()))?;
+            #[cfg(test)]
+            if cheat.hidden.iter().any(|(h, _)| h == r) {
+                let poly = with_hidden(t.to_mle(), &[(*r, 1)], cheat.hidden);
+                return Ok((*r, tessera_blocks::kzg::commit(&pk.srs, poly.evals())?));
+            }
             Ok((*r, commit_tensor(&pk.srs, t)?))
         })
         .collect::<Result<BTreeMap<_, _>, Error>>()?;
@@ -246,7 +327,10 @@ fn prove_witness(
         proofs: BlockProofs::default(),
         helpers: Vec::new(),
         #[cfg(test)]
-        unchecked_lookups,
+        unchecked_lookups: cheat.unchecked,
+        #[cfg(test)]
+        range_columns: (!cheat.hidden.is_empty())
+            .then(|| committed_range_columns(plan, &witness, cheat.hidden)),
     };
     let mut schedule = Schedule::new(
         plan,
@@ -264,12 +348,26 @@ fn prove_witness(
     let leaves = std::mem::take(&mut schedule.leaves);
     let Prover { mut t, proofs, helpers, .. } = schedule.side;
 
-    let polys = materialize(&witness, plan, &leaves, helpers)?;
+    #[allow(unused_mut)]
+    let mut polys = materialize(&witness, plan, &leaves, helpers)?;
+    #[cfg(test)]
+    for (p, mle) in polys.iter_mut() {
+        if let Poly::Lin(terms) = p {
+            *mle = with_hidden(mle.clone(), terms, cheat.hidden);
+        }
+    }
     let prover_leaves: Vec<ProverLeaf<'_>> =
         leaves.iter().map(|(c, p)| ProverLeaf { claim: c.clone(), poly: &polys[p] }).collect();
     let arity = canonical_arity(options.arity, prover_leaves.len());
     let accumulator = {
         let _s = info_span!("accumulate", leaves = prover_leaves.len()).entered();
+        #[cfg(test)]
+        if cheat.unchecked {
+            tessera_accumulator::tree::prove_unchecked(&pk.srs, &prover_leaves, arity, &mut t)?
+        } else {
+            tessera_accumulator::prove(&pk.srs, &prover_leaves, arity, &mut t)?
+        }
+        #[cfg(not(test))]
         tessera_accumulator::prove(&pk.srs, &prover_leaves, arity, &mut t)?
     };
     let proof = Proof {

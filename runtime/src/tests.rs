@@ -3,6 +3,7 @@
 //! cheat, outputs included — either cannot prove or is rejected.
 
 mod conv;
+mod forgery;
 
 use tessera_blocks::Srs;
 use tessera_blocks::lookup::{commit_tensor, decompose};
@@ -54,7 +55,7 @@ impl Keys {
         inputs: &[Tensor<i64>],
         cheat: Option<&dyn Fn(&mut Witness)>,
     ) -> Result<(), String> {
-        let tamper = cheat.map(|witness| Tamper { witness, range: None });
+        let tamper = cheat.map(|witness| Tamper { witness, range: None, hidden: &[] });
         let (_, proof) = prove_with(&self.pk, inputs, ProveOptions::default(), tamper.as_ref())
             .map_err(|e| format!("prover: {e}"))?;
         verify(&self.vk, &proof).map_err(|e| format!("verifier: {e}"))
@@ -120,7 +121,7 @@ fn rescale_remainder_is_bounded_by_its_exact_bits() {
     // The honest prover refuses the remainder.
     let e = k.run(&x, Some(&cheat)).expect_err("the prover refuses");
     assert!(e.starts_with("prover") && e.contains("outside [0, 2^4)"), "{e}");
-    let tamper = Tamper { witness: &cheat, range: Some(&lenient_range_witness) };
+    let tamper = Tamper { witness: &cheat, range: Some(&lenient_range_witness), hidden: &[] };
     let (_, proof) =
         prove_with(&k.pk, &x, ProveOptions::default(), Some(&tamper)).expect("it proves");
     let e = verify(&k.vk, &proof).expect_err("the verifier rejects").to_string();
