@@ -117,8 +117,9 @@ impl Srs {
         })
     }
 
-    /// Builds an SRS from ceremony points (already decoded and subgroup-checked by the caller's
-    /// decoder); checks that the G1 and G2 halves agree on `τ`.
+    /// Builds an SRS from ceremony points; checks every point (on the curve, in the subgroup)
+    /// and that they are consecutive powers of one `τ`, the G1 and G2 halves agreeing
+    /// ([`Srs::check_powers`]).
     pub fn from_ceremony(
         name: String,
         powers_g1: Vec<G1Affine>,
@@ -127,7 +128,7 @@ impl Srs {
     ) -> Result<Self, SrsError> {
         let srs =
             Self { origin: SrsOrigin::Ceremony { name }, powers_g1: powers_g1.into(), g2, tau_g2 };
-        srs.check_shape()?;
+        srs.check_powers()?;
         Ok(srs)
     }
 
@@ -228,17 +229,22 @@ impl Srs {
         Ok(srs)
     }
 
-    /// Reads the file format with full validation (on-curve and subgroup checks on every point).
+    /// Reads the file format with full validation: on-curve and subgroup checks on every point,
+    /// and [`Srs::check_powers`] (issue 22, F2: without it a file whose `[τ^5]` is `[τ^2]` was
+    /// accepted, and `X^5 − X^2` then commits to the identity — a binding break anyone can use).
     pub fn read<R: Read>(mut r: R) -> Result<Self, SrsError> {
         let (origin, g2, tau_g2) = read_header(&mut r, MAGIC)?;
         let powers_g1 = read_g1_powers(&mut r)?;
         let srs = Self { origin, powers_g1: powers_g1.into(), g2, tau_g2 };
-        srs.check_shape()?;
+        srs.check_powers()?;
         Ok(srs)
     }
 
-    /// Checks every power: `Σ ρ^i [τ^{i+1}]_1` paired with `[1]_2` equals `Σ ρ^i [τ^i]_1` paired
-    /// with `[τ]_2`, for `ρ` derived from the points. Two MSMs of the SRS size.
+    /// Checks every point ([`Srs::check_shape`]'s subgroup checks) and every power:
+    /// `Σ ρ^i [τ^{i+1}]_1` paired with `[1]_2` equals `Σ ρ^i [τ^i]_1` paired with `[τ]_2`, for `ρ`
+    /// derived from the points (a prover of the file cannot choose it). If some `[τ^{i+1}]_1` is
+    /// not `τ·[τ^i]_1`, the two sides differ except with probability `n/|Fr|` over `ρ`. Two MSMs
+    /// of the SRS size and one pairing; run whenever an SRS is read from a file or imported.
     pub fn check_powers(&self) -> Result<(), SrsError> {
         self.check_shape()?;
         let n = self.powers_g1.len();

@@ -472,3 +472,41 @@ fn os_errors_are_stated_once() {
         expect(&["verify", "--vk", p(&missing), "--proof", p(&missing)], 2, &["missing.bin"]);
     assert_eq!(verdict_line(&text).matches("os error").count(), 1, "{text}");
 }
+
+/// Issue 22, F2: `setup --srs FILE` takes a ceremony file only if its powers are consecutive.
+/// A file whose `[τ^5]` is `[τ^2]` passes every point check, and would let anyone open
+/// `X^5 − X^2` as the zero polynomial; it is refused, naming the file and the reason.
+#[test]
+fn setup_refuses_an_srs_whose_powers_are_not_consecutive() {
+    use ark_serialize::CanonicalSerialize;
+    let t = TempDir::new("srs");
+    let dir = t.join("mlp");
+    let model = mlp().join("model.onnx");
+    expect(&["compile", p(&model), "--out", p(&dir), "--batch", "1"], 0, &["plan.bin"]);
+    let plan = tessera_runtime::files::read_plan(&dir.join("plan.bin")).expect("plan");
+    let log = tessera_runtime::required_srs_size(&plan).next_power_of_two().trailing_zeros();
+    let srs = tessera_blocks::Srs::insecure_dev(11, log as usize).expect("srs");
+    let mut good = Vec::new();
+    srs.write(&mut good).expect("write srs");
+    let good_path = t.join("good.srs");
+    std::fs::write(&good_path, &good).unwrap();
+    expect(&["setup", p(&dir), "--srs", p(&good_path)], 0, &["vk.bin"]);
+
+    let encoding = |i: usize| {
+        let mut out = Vec::new();
+        srs.powers_g1()[i].serialize_compressed(&mut out).expect("point");
+        out
+    };
+    let (tau5, tau2) = (encoding(5), encoding(2));
+    let at =
+        good.windows(tau5.len()).position(|w| w == tau5.as_slice()).expect("[τ^5] in the file");
+    let mut bad = good.clone();
+    bad[at..at + tau2.len()].copy_from_slice(&tau2);
+    let bad_path = t.join("bad.srs");
+    std::fs::write(&bad_path, &bad).unwrap();
+    expect(
+        &["setup", p(&dir), "--srs", p(&bad_path)],
+        2,
+        &["bad.srs: not a usable SRS", "powers of tau are not consecutive"],
+    );
+}

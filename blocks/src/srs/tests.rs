@@ -109,12 +109,34 @@ fn inconsistent_tau_is_rejected() {
     let err =
         Srs::from_ceremony("x".into(), dev.powers_g1().to_vec(), vk.g2, wrong_tau_g2).unwrap_err();
     assert!(matches!(err, SrsError::Inconsistent("[tau]_1 and [tau]_2 disagree")));
-    // A wrong higher power passes the cheap check but not check_powers.
-    let mut powers = dev.powers_g1().to_vec();
-    powers[5] = (powers[5] + powers[0]).into_affine();
-    let srs = Srs::from_ceremony("x".into(), powers, vk.g2, vk.tau_g2).unwrap();
-    assert!(matches!(srs.check_powers(), Err(SrsError::Inconsistent(_))));
     assert!(Srs::from_ceremony("x".into(), vec![], vk.g2, vk.tau_g2).is_err());
+}
+
+/// Issue 22, F2: powers that are not consecutive, each rejected by `read` and `from_ceremony`
+/// (they pass the subgroup checks and the `[τ]_1`/`[τ]_2` pairing).
+#[test]
+fn powers_that_are_not_consecutive_are_rejected() {
+    let dev = Srs::insecure_dev(3, 4).unwrap();
+    let vk = dev.verifier_key();
+    let honest = dev.powers_g1().to_vec();
+    let mut tau5_is_tau2 = honest.clone();
+    tau5_is_tau2[5] = honest[2];
+    let mut all_tau = honest.clone();
+    all_tau[2..].fill(honest[1]);
+    let mut last_moved = honest.clone();
+    last_moved[15] = (honest[15] + honest[0]).into_affine();
+    let not_consecutive = SrsError::Inconsistent("powers of tau are not consecutive");
+    for (name, powers) in [("τ^5 = τ^2", tau5_is_tau2), ("all τ", all_tau), ("last", last_moved)]
+    {
+        let bad =
+            Srs { origin: dev.origin().clone(), powers_g1: powers.clone().into(), ..dev.clone() };
+        assert!(bad.check_shape().is_ok(), "{name}: the points themselves are valid");
+        let read = Srs::read(bytes(&bad).as_slice()).unwrap_err();
+        assert_eq!(read.to_string(), not_consecutive.to_string(), "{name}");
+        let imported = Srs::from_ceremony("x".into(), powers, vk.g2, vk.tau_g2).unwrap_err();
+        assert_eq!(imported.to_string(), not_consecutive.to_string(), "{name}");
+    }
+    assert!(Srs::read(bytes(&dev).as_slice()).is_ok());
 }
 
 #[test]
