@@ -53,6 +53,18 @@ pub enum VerifyError {
     /// The proof does not have the plan's shape.
     #[error("malformed proof: {0}")]
     Malformed(String),
+    /// A public tensor of the proof is not named as the plan names it.
+    #[error("public {what} {index} is named {got:?} in the proof, {expected:?} in the plan")]
+    PublicName {
+        /// `input` or `output`.
+        what: &'static str,
+        /// Its position among the plan's inputs or outputs.
+        index: usize,
+        /// The plan's name.
+        expected: String,
+        /// The proof's name.
+        got: String,
+    },
     /// The accumulator's fold nodes, root opening or decider fail.
     #[error("accumulator: {0}")]
     Accumulator(#[from] tessera_accumulator::VerifyError),

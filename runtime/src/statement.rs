@@ -12,7 +12,7 @@ use tessera_compiler::quant::qop::QId;
 
 use crate::error::VerifyError;
 use crate::keys::VerifyingKey;
-use crate::proof::PublicValues;
+use crate::proof::{PublicTensor, PublicValues};
 use crate::schedule::PROTOCOL_VERSION;
 
 /// Protocol version, verifying-key digest, public values, then every commitment — tensors, range
@@ -55,8 +55,23 @@ pub(crate) fn public_maps(
             public_ids.len()
         )));
     }
+    // The names are absorbed with the values; they must also be the plan's (issue 22, F4), so
+    // that what a verifier shows is what the plan calls them.
+    let named = |what: &'static str, index: usize, expected: &str, t: &PublicTensor| {
+        if t.name == expected {
+            Ok(())
+        } else {
+            Err(VerifyError::PublicName {
+                what,
+                index,
+                expected: expected.to_string(),
+                got: t.name.clone(),
+            })
+        }
+    };
     let mut inputs = BTreeMap::new();
-    for ((_, id), t) in public_ids.iter().zip(&public.inputs) {
+    for ((k, id), t) in public_ids.iter().zip(&public.inputs) {
+        named("input", *k, &g.inputs[*k].0, t)?;
         inputs.insert(*id, t.to_tensor(&g.nodes[*id].shape)?);
     }
     if public.outputs.len() != g.outputs.len() {
@@ -70,7 +85,11 @@ pub(crate) fn public_maps(
         .outputs
         .iter()
         .zip(&public.outputs)
-        .map(|((_, id, _), t)| t.to_tensor(&g.nodes[*id].shape))
+        .enumerate()
+        .map(|(k, ((name, id, _), t))| {
+            named("output", k, name, t)?;
+            t.to_tensor(&g.nodes[*id].shape)
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((inputs, outputs))
 }

@@ -98,17 +98,26 @@ fn public_values_of_the_wrong_shape_are_malformed() {
     assert!(matches!(&e, VerifyError::Malformed(m) if m.contains("public inputs")), "{e:?}");
 }
 
+/// Issue 22, F4: a proof whose public tensors are named otherwise than in the plan is rejected
+/// with both names, before any arithmetic.
 #[test]
 fn renamed_public_values_are_rejected() {
     let f = fixture();
     let mut bad = f.proof.clone();
-    bad.public.outputs[0].name = "evil".into();
-    let e = rejected(&f.vk, &bad);
-    assert!(matches!(e, VerifyError::Block { .. } | VerifyError::Mismatch { .. }), "{e:?}");
+    bad.public.outputs[0].name = "logits_of_another_model".into();
+    match rejected(&f.vk, &bad) {
+        VerifyError::PublicName { what: "output", index: 0, expected, got } => {
+            assert_eq!(expected, f.plan.graph.outputs[0].0);
+            assert_eq!(got, "logits_of_another_model");
+        }
+        e => panic!("unexpected error {e:?}"),
+    }
     let mut bad = f.proof.clone();
-    bad.public.inputs[0].name = "evil".into();
-    let e = rejected(&f.vk, &bad);
-    assert!(matches!(e, VerifyError::Block { .. } | VerifyError::Mismatch { .. }), "{e:?}");
+    bad.public.inputs[0].name = "x".into();
+    assert!(matches!(
+        rejected(&f.vk, &bad),
+        VerifyError::PublicName { what: "input", index: 0, .. }
+    ));
 }
 
 #[test]

@@ -142,19 +142,23 @@ pub fn verify(args: &VerifyArgs) -> Result<(), Failure> {
                 path.display()
             )));
         }
-        for (t, p) in quantized.iter().zip(&proof.public.inputs) {
+        // Named as the plan names them (the verifier checked the proof's names against it).
+        for ((t, p), (name, _, _)) in
+            quantized.iter().zip(&proof.public.inputs).zip(&vk.plan.graph.inputs)
+        {
             if t.data() != p.data.as_slice() {
                 return Err(Failure::Rejected(format!(
-                    "{}: input {} differs from the proof's public input",
+                    "{}: input {name} differs from the proof's public input",
                     path.display(),
-                    p.name
                 )));
             }
         }
     }
     if let Some(path) = &args.output {
         let outputs = io::read_outputs(path, &vk.plan)?;
-        for (k, (t, p)) in outputs.iter().zip(&proof.public.outputs).enumerate() {
+        let names = vk.plan.graph.outputs.iter().map(|(name, _, _)| name);
+        for (k, ((t, p), name)) in outputs.iter().zip(&proof.public.outputs).zip(names).enumerate()
+        {
             let shape: Vec<usize> = p.shape.iter().map(|d| *d as usize).collect();
             let q = IntTensor::new(shape, p.data.clone()).map_err(|e| anyhow!("{e}"))?;
             let real = io::dequantize_output(&vk.plan, k, &q);
@@ -163,9 +167,8 @@ pub fn verify(args: &VerifyArgs) -> Result<(), Failure> {
                 || !real.iter().zip(t.data()).all(|(a, b)| close(*a, *b))
             {
                 return Err(Failure::Rejected(format!(
-                    "{}: output {} differs from the proof's output",
+                    "{}: output {name} differs from the proof's output",
                     path.display(),
-                    p.name
                 )));
             }
         }
@@ -199,8 +202,10 @@ pub fn inspect(path: &PathBuf) -> Result<(), Failure> {
         }
         FileKind::Proof => {
             let proof = files::proof_from_bytes(path, &bytes)?;
+            // Without a verifying key these are the proof's own names: `verify` checks them
+            // against the plan.
             for t in proof.public.inputs.iter().chain(&proof.public.outputs) {
-                println!("  public {}: shape {:?}", t.name, t.shape);
+                println!("  public {} (as the proof names it): shape {:?}", t.name, t.shape);
             }
             if proof.public.inputs.is_empty() {
                 println!("  inputs: private (committed)");
