@@ -274,3 +274,57 @@ fn case_proof_len(k: usize) -> usize {
     let case = Case::generate(1 << k, 8);
     case.prove(&mut Transcript::new(b"s")).compressed_size()
 }
+
+/// Opens two polynomials as a batch claiming `forged` values, combining them with `c_guess`
+/// (what the forger believes `c` is) on a transcript that matches the verifier's. Verifies.
+fn forged_batch(forged: &[Fr], c_guess: Fr) -> Result<(), VerifyError> {
+    let mut rng = StdRng::seed_from_u64(9);
+    let polys: Vec<DenseMle> = (0..2)
+        .map(|_| DenseMle::new((0..16).map(|_| Fr::rand(&mut rng)).collect()).unwrap())
+        .collect();
+    let commitments: Vec<Commitment> = polys.iter().map(|p| commit(srs(), p).unwrap()).collect();
+    let point: Vec<Fr> = (0..4).map(|_| Fr::rand(&mut rng)).collect();
+    let mut pt = Transcript::new(b"batch forgery");
+    let _ = batch_challenge(&mut pt, &commitments, &point, forged);
+    let combined: Vec<Fr> =
+        polys[0].evals().iter().zip(polys[1].evals()).map(|(a, b)| *a + c_guess * b).collect();
+    let combined = DenseMle::new(combined).unwrap();
+    let commitment = combine_commitments(&commitments, c_guess).unwrap();
+    let value = forged[0] + c_guess * forged[1];
+    let proof = open_claiming(srs(), &combined, &commitment, &point, value, &mut pt).unwrap();
+    let vk = srs().verifier_key();
+    let mut vt = Transcript::new(b"batch forgery");
+    batch_verify(&vk, &commitments, &point, forged, &proof, &mut vt)?.check(&vk)
+}
+
+/// The true values of [`forged_batch`]'s polynomials.
+fn batch_values() -> (Vec<Fr>, Vec<Commitment>, Vec<Fr>) {
+    let mut rng = StdRng::seed_from_u64(9);
+    let polys: Vec<DenseMle> = (0..2)
+        .map(|_| DenseMle::new((0..16).map(|_| Fr::rand(&mut rng)).collect()).unwrap())
+        .collect();
+    let commitments = polys.iter().map(|p| commit(srs(), p).unwrap()).collect();
+    let point: Vec<Fr> = (0..4).map(|_| Fr::rand(&mut rng)).collect();
+    let values = polys.iter().map(|p| p.evaluate(&point).unwrap()).collect();
+    (values, commitments, point)
+}
+
+/// DESIGN §8.4: a batch is combined with a random `c`, never 1: `(v_0 + 1, v_1 − 1)` keeps
+/// `v_0 + v_1`.
+#[test]
+fn batch_values_are_combined_with_a_random_c() {
+    let (v, _, _) = batch_values();
+    let forged = [v[0] + Fr::one(), v[1] - Fr::one()];
+    assert!(forged_batch(&forged, Fr::one()).is_err());
+}
+
+/// DESIGN §8.1: `c` is drawn after the values. A forger who learns `c` from the true values
+/// claims `(v_0 + c, v_1 − 1)`, whose combination is the true one.
+#[test]
+fn batch_c_is_drawn_after_the_values() {
+    let (v, commitments, point) = batch_values();
+    let c = batch_challenge(&mut Transcript::new(b"batch forgery"), &commitments, &point, &v);
+    assert!(forged_batch(&v, c).is_ok(), "the forger's path opens true values");
+    let forged = [v[0] + c, v[1] - Fr::one()];
+    assert!(forged_batch(&forged, c).is_err());
+}

@@ -1,27 +1,14 @@
 use ark_ec::CurveGroup;
-use ark_ff::Field;
 use ark_serialize::CanonicalSerialize;
 
 use super::*;
 use crate::curve::Fr;
+use crate::testing::off_subgroup_g1;
 
 fn bytes(srs: &Srs) -> Vec<u8> {
     let mut out = Vec::new();
     srs.write(&mut out).unwrap();
     out
-}
-
-/// A point on the curve but outside the prime-order subgroup (G1 has a large cofactor).
-fn off_subgroup_point() -> G1Affine {
-    let mut x = ark_bls12_381::Fq::from(1u64);
-    loop {
-        if let Some(p) = G1Affine::get_point_from_x_unchecked(x, true)
-            && !p.is_in_correct_subgroup_assuming_on_curve()
-        {
-            return p;
-        }
-        x += ark_bls12_381::Fq::ONE;
-    }
 }
 
 #[test]
@@ -75,7 +62,7 @@ fn header_errors_are_specific() {
 fn points_outside_the_subgroup_are_rejected() {
     let srs = Srs::insecure_dev(1, 2).unwrap();
     let mut powers = srs.powers_g1().to_vec();
-    powers[2] = off_subgroup_point();
+    powers[2] = off_subgroup_g1();
     let mut data = Vec::new();
     data.extend_from_slice(b"TSRS");
     data.extend_from_slice(&1u32.to_le_bytes());

@@ -284,3 +284,51 @@ fn encoding_is_a_header_and_the_scalars() {
         assert!(SumcheckProof::deserialize_compressed(b.as_slice()).is_err(), "{header:?}");
     }
 }
+
+/// Two instances of the same size, whose claims are read only through `α` (no dummy rounds).
+fn same_size_pair(seed: u64) -> (Vec<SumcheckInstance>, Vec<Fr>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let instances: Vec<SumcheckInstance> = (0..2)
+        .map(|_| SumcheckInstance {
+            polys: (0..2).map(|_| random_padded(16, &mut rng)).collect(),
+            expr: SumOfProducts::product(2),
+        })
+        .collect();
+    let claims = instances.iter().map(|i| i.sum().unwrap()).collect();
+    (instances, claims)
+}
+
+/// Proves `false_claims` with the honest prover and verifies them: the forged claims keep
+/// `S_0 + α·S_1` for the `α` the forger expects, so the proof passes iff that is the real `α`.
+fn forge_batch(instances: Vec<SumcheckInstance>, false_claims: &[Fr]) -> Result<(), VerifyError> {
+    let exprs: Vec<SumOfProducts> = instances.iter().map(|i| i.expr.clone()).collect();
+    let statements: Vec<SumcheckStatement> = false_claims
+        .iter()
+        .map(|c| SumcheckStatement { num_vars: 4, degree: 2, claim: *c })
+        .collect();
+    let out = prove_batch(instances, false_claims, &mut Transcript::new(NAME.as_bytes())).unwrap();
+    let sub = verify_batch(&statements, &out.proof, &mut Transcript::new(NAME.as_bytes()))?;
+    let exprs: Vec<&SumOfProducts> = exprs.iter().collect();
+    sub.check_final(NAME, &exprs, &out.final_evals)
+}
+
+/// DESIGN §8.1: the claims are absorbed before `α`. A forger who can learn `α` first claims
+/// `(S_0 + 1, S_1 − 1/α)`, whose combination is the true one.
+#[test]
+fn alpha_is_drawn_after_the_claims() {
+    let (instances, claims) = same_size_pair(5);
+    let mut peek = Transcript::new(NAME.as_bytes());
+    absorb_statements(&mut peek, claims.iter().map(|c| (4, 2, *c)));
+    let alpha = peek.challenge_scalar(b"sumcheck alpha");
+    let forged = [claims[0] + Fr::one(), claims[1] - alpha.inverse().unwrap()];
+    assert_eq!(forge_batch(instances, &forged), Err(VerifyError::SumcheckFinal { protocol: NAME }));
+}
+
+/// DESIGN §8.4: claims are combined with a random `α`, never 1: `(S_0 + 1, S_1 − 1)` keeps
+/// `S_0 + S_1`.
+#[test]
+fn claims_are_combined_with_a_random_alpha() {
+    let (instances, claims) = same_size_pair(6);
+    let forged = [claims[0] + Fr::one(), claims[1] - Fr::one()];
+    assert_eq!(forge_batch(instances, &forged), Err(VerifyError::SumcheckFinal { protocol: NAME }));
+}

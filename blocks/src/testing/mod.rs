@@ -13,7 +13,10 @@
 //!
 //! Each check panics with the case name and size on failure, as tests do.
 
+mod points;
 pub mod tensor_case;
+
+pub use points::off_subgroup_g1;
 
 use std::fmt::Debug;
 

@@ -345,3 +345,48 @@ fn coefficients_past_a_vectors_size_cannot_shift_another_vector() {
         Err(VerifyError::Mismatch { protocol: ORACLE, what: "claim" })
     );
 }
+
+/// DESIGN §8.1: `ζ` and `β` are drawn after the vectors' column commitments (a prover that knew
+/// `β` first could pick column values whose inverses sum like in-table ones).
+#[test]
+fn zeta_and_beta_are_drawn_after_the_columns() {
+    let case = function_case(30, 5);
+    let ch = derive_challenges(&mut Transcript::new(SOUNDNESS), &case.spec, &case.instance);
+    for column in 0..2 {
+        let mut moved = case.instance.clone();
+        let c = &mut moved.inputs[0].columns[column];
+        *c = Commitment::linear_combination(&[*c], &[Fr::from(2u64)]).unwrap();
+        let other = derive_challenges(&mut Transcript::new(SOUNDNESS), &case.spec, &moved);
+        assert!(other.zeta != ch.zeta && other.beta != ch.beta, "column {column}");
+    }
+}
+
+/// DESIGN §8.4: the zero-check `Σ h + λ·Σ eq·(h·q − p) = S` is weighted by a random `λ`. With
+/// `λ = 1` a table side `g = (m + c)/q_T` has `g·q_T − m = c` everywhere, so
+/// `Σ g + Σ eq(τ_T, ·)·c = Σ g + c` for every `τ_T`: choosing `c·(1 + Σ 1/q_T) = S − Σ m/q_T`
+/// balances a lookup side that holds a value outside the table, before any zero-check challenge.
+#[test]
+fn zero_check_is_weighted_by_a_random_lambda() {
+    let values = vec![3, 7, 20, 0, 15, 9];
+    let mut case = small_range_case(values.clone());
+    let m = counts_by_input(&case.spec.table, &case.witness.inputs);
+    let mut instance = case.instance.clone();
+    instance.multiplicities = kzg::commit(srs(), &m).unwrap();
+    let ch = derive_challenges(&mut Transcript::new(SOUNDNESS), &case.spec, &instance);
+    // The honest inverse column (20 included): S = Σ 1/(β + f).
+    let sum: Fr = values.iter().map(|x| (ch.beta + fr_from_i64(*x)).inverse().unwrap()).sum();
+    let inv_qt: Vec<Fr> =
+        case.spec.table.input_column().iter().map(|t| (ch.beta + t).inverse().unwrap()).collect();
+    let m_sum: Fr = m.iter().zip(&inv_qt).map(|(m, i)| *m * i).sum();
+    let c = (sum - m_sum) * (Fr::one() + inv_qt.iter().sum::<Fr>()).inverse().unwrap();
+    let multiplicities = m.clone();
+    let forge = move |g: &mut Vec<Fr>| {
+        for ((g, m), i) in g.iter_mut().zip(&multiplicities).zip(&inv_qt) {
+            *g = (*m + c) * i;
+        }
+    };
+    let cheats = Cheats { table_inverses: Some(&forge), ..Cheats::default() };
+    let proof = prove_cheating(&mut case, m, &cheats);
+    assert_eq!(proof.sum, sum, "the lookup side is the honest one");
+    assert_eq!(verify_soundness(&case, &proof), Err(fractional_sums()));
+}
