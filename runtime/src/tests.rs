@@ -4,11 +4,12 @@
 
 mod conv;
 mod forgery;
+mod statement;
 
 use tessera_blocks::Srs;
 use tessera_blocks::lookup::{commit_tensor, decompose};
 use tessera_blocks::tensor::IntTensor;
-use tessera_compiler::plan::{BlockPlan, Ref};
+use tessera_compiler::plan::{BlockPlan, Lin, RangeCheck, Ref};
 use tessera_compiler::quant::QuantizedModel;
 use tessera_compiler::quant::qop::{Encoding, QGraph, QId, QNode, QOp, Table, TableFn};
 use tessera_compiler::quant::report::CompileReport;
@@ -221,6 +222,44 @@ fn div_round_divisor_must_be_the_broadcast_of_the_sum() {
         }
     });
     assert!(!err.contains("range check"), "{err}");
+}
+
+/// The bits a range check bounds its value to: `T·(L − 1) + top_bits`.
+fn checked_bits(c: &RangeCheck, table_bits: u32) -> u32 {
+    table_bits * (c.limbs - 1) + c.top_bits
+}
+
+/// DESIGN §8.3: every committed quotient (rescale, division, rounded division, square root) is
+/// range-checked to `[−2^{A−1}, 2^{A−1})`. The remainder's check alone does not bound it: in the
+/// field, `x = 2^s·y' + r'` holds for every in-range `r'` with `y' = (x − r')·2^{−s}`, a huge
+/// element that an integer witness cannot show and that would flow on into the next layer. So
+/// this test reads the plan: lowering must emit the check.
+#[test]
+fn every_committed_quotient_is_range_checked() {
+    let single = |op| {
+        keys(
+            vec![(QOp::Input { index: 0 }, vec![], vec![1, 4]), (op, vec![0], vec![1, 4])],
+            vec![],
+            1,
+        )
+    };
+    let cases = [
+        ("rescale", single(QOp::Rescale { shift: 4 }), 1),
+        ("div-const", single(QOp::DivConst { divisor: 10 }), 1),
+        ("div-round", div_round_keys(), 3),
+        ("sqrt", sqrt_keys(), 2),
+    ];
+    for (what, k, node) in cases {
+        let plan = &k.vk.plan;
+        let half = 1i64 << (plan.activation_bits - 1);
+        let quotient = Lin::of(slot(node, 0)).plus(half);
+        let checked = plan.range_checks.iter().any(|c| {
+            c.node == node
+                && c.value == quotient
+                && checked_bits(c, plan.range_table_bits) == plan.activation_bits
+        });
+        assert!(checked, "{what}: no range check on y + 2^(A-1) to A bits");
+    }
 }
 
 fn sqrt_keys() -> Keys {
