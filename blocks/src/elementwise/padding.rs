@@ -14,6 +14,11 @@
 //! except with probability `n_i/|Fr|` (Schwartz–Zippel). Nothing is sent: the claims' values are
 //! zero and their points are the transcript's.
 //!
+//! What it does not check: coefficients of a commitment past its `2^{n_i}` entries (a KZG
+//! commitment bounds no degree). Nothing needs them to be zero (issue 22): every claim on a
+//! committed tensor, these included, sits at a point of the tensor's own `n_i` variables, and the
+//! accumulator pads points only with *leading* zeros, which give those coefficients the weight 0.
+//!
 //! Transcript: `"padding check"`, the number of tensors, every commitment, then per tensor, per
 //! padded axis, per block, the block's free coordinates. Proof: empty. Claims: one per block, at
 //! most `Σ_a n_a` per tensor (two for a `[B, 10]` tensor).

@@ -44,6 +44,12 @@
 //! `W̃(σ_m, ρ_c, ρ_ky, ρ_kx)` (`g > 1`); on `X` `X̃(r_b, ρ_g‖ρ_c, σ_y, σ_x)` (channel fixed) or
 //! `X̃(r_b, σ_c, σ_y, σ_x)` (channels summed).
 //!
+//! **Padding** (issue 22). No claim assumes a zero extension: the claims on `X` and `W` sit at
+//! points of their own variables. The window maps sum real taps only (`k < KH`, `k < KW`) and
+//! read in-image rows and columns only, so `V` is zero on padded taps and `W`'s padded taps meet
+//! zero; past `C` the channel map is zero (with the channel fixed, padded groups read `X`'s
+//! padding, which is zero) and `Γ` is zero past `M`.
+//!
 //! Transcript: statement (every spec number including `g`, ids, commitment, output claim);
 //! sumcheck 1; `W_r(ρ)`, `V(ρ)`; sumcheck 2 (window, then regroup when `g > 1`); `X̂(σ)` and, with
 //! groups, `W̃(σ_m, ρ_c, ρ_k)`.

@@ -2,6 +2,12 @@
 //! (an affine map with `start = −offset_i`). The prover splits the output claim into one value per
 //! input (`Σ v_i = v`, checked), then proves each `P_i` with [`StructuredMap`]. Split is the
 //! reverse: one slice map per output.
+//!
+//! **No zero extension is assumed** (issue 22). A placement reads input `i` only at its real
+//! positions (`start + i` inside the axis's real length), so neither an input's padding nor
+//! anything its commitment may hold past its table is read; each input's claim comes from its own
+//! map's sumcheck, at a point of that input's own variables; and the output's padding is zero by
+//! construction (only rows `< Σ d_i` of the maps are non-zero).
 
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
