@@ -53,6 +53,9 @@ fn moved(c: &Commitment) -> Commitment {
     Commitment::linear_combination(&[*c, *c], &[Fr::from(3u64), Fr::from(4u64)]).expect("sum")
 }
 
+/// One change to a proof.
+type Change<'a> = &'a dyn Fn(&mut Proof);
+
 #[test]
 fn every_part_of_the_statement_moves_the_first_challenge() {
     let (k, proof) = rescale();
@@ -61,7 +64,7 @@ fn every_part_of_the_statement_moves_the_first_challenge() {
     let mut other_vk = k.vk.clone();
     other_vk.srs_digest[0] ^= 1;
     assert_ne!(first_challenge(&other_vk, &proof), base, "verifying key digest");
-    let parts: [(&str, &dyn Fn(&mut Proof)); 5] = [
+    let parts: [(&str, Change); 5] = [
         ("public values", &|p| p.public.outputs[0].data[0] += 1),
         ("committed tensors", &|p| p.commitments[0] = moved(&p.commitments[0])),
         ("range limbs", &|p| p.limbs[0] = moved(&p.limbs[0])),
