@@ -44,6 +44,11 @@ fn keys(nodes: Vec<(QOp, Vec<QId>, Vec<usize>)>, tables: Vec<Table>, output: QId
     Keys { pk, vk }
 }
 
+/// One op on a `[1, 4]` input (node 1), e.g. a rescale or a division.
+fn single_op_keys(op: QOp) -> Keys {
+    keys(vec![(QOp::Input { index: 0 }, vec![], vec![1, 4]), (op, vec![0], vec![1, 4])], vec![], 1)
+}
+
 struct Keys {
     pk: ProvingKey,
     vk: VerifyingKey,
@@ -104,14 +109,7 @@ fn get(w: &Witness, r: Ref, i: usize) -> i64 {
 /// multiplicities of the values that are in the table.
 #[test]
 fn rescale_remainder_is_bounded_by_its_exact_bits() {
-    let k = keys(
-        vec![
-            (QOp::Input { index: 0 }, vec![], vec![1, 4]),
-            (QOp::Rescale { shift: 4 }, vec![0], vec![1, 4]),
-        ],
-        vec![],
-        1,
-    );
+    let k = single_op_keys(QOp::Rescale { shift: 4 });
     let x = [t(&[1, 4], &[7, 23, -5, 100])];
     k.run(&x, None).expect("the honest proof verifies");
     let cheat = |w: &mut Witness| {
@@ -236,16 +234,9 @@ fn checked_bits(c: &RangeCheck, table_bits: u32) -> u32 {
 /// this test reads the plan: lowering must emit the check.
 #[test]
 fn every_committed_quotient_is_range_checked() {
-    let single = |op| {
-        keys(
-            vec![(QOp::Input { index: 0 }, vec![], vec![1, 4]), (op, vec![0], vec![1, 4])],
-            vec![],
-            1,
-        )
-    };
     let cases = [
-        ("rescale", single(QOp::Rescale { shift: 4 }), 1),
-        ("div-const", single(QOp::DivConst { divisor: 10 }), 1),
+        ("rescale", single_op_keys(QOp::Rescale { shift: 4 }), 1),
+        ("div-const", single_op_keys(QOp::DivConst { divisor: 10 }), 1),
         ("div-round", div_round_keys(), 3),
         ("sqrt", sqrt_keys(), 2),
     ];

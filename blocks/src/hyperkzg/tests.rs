@@ -278,12 +278,7 @@ fn case_proof_len(k: usize) -> usize {
 /// Opens two polynomials as a batch claiming `forged` values, combining them with `c_guess`
 /// (what the forger believes `c` is) on a transcript that matches the verifier's. Verifies.
 fn forged_batch(forged: &[Fr], c_guess: Fr) -> Result<(), VerifyError> {
-    let mut rng = StdRng::seed_from_u64(9);
-    let polys: Vec<DenseMle> = (0..2)
-        .map(|_| DenseMle::new((0..16).map(|_| Fr::rand(&mut rng)).collect()).unwrap())
-        .collect();
-    let commitments: Vec<Commitment> = polys.iter().map(|p| commit(srs(), p).unwrap()).collect();
-    let point: Vec<Fr> = (0..4).map(|_| Fr::rand(&mut rng)).collect();
+    let (polys, commitments, point) = batch_case();
     let mut pt = Transcript::new(b"batch forgery");
     let _ = batch_challenge(&mut pt, &commitments, &point, forged);
     let combined: Vec<Fr> =
@@ -297,14 +292,20 @@ fn forged_batch(forged: &[Fr], c_guess: Fr) -> Result<(), VerifyError> {
     batch_verify(&vk, &commitments, &point, forged, &proof, &mut vt)?.check(&vk)
 }
 
-/// The true values of [`forged_batch`]'s polynomials.
-fn batch_values() -> (Vec<Fr>, Vec<Commitment>, Vec<Fr>) {
+/// [`forged_batch`]'s two 4-variable polynomials, their commitments and the point.
+fn batch_case() -> (Vec<DenseMle>, Vec<Commitment>, Vec<Fr>) {
     let mut rng = StdRng::seed_from_u64(9);
     let polys: Vec<DenseMle> = (0..2)
         .map(|_| DenseMle::new((0..16).map(|_| Fr::rand(&mut rng)).collect()).unwrap())
         .collect();
     let commitments = polys.iter().map(|p| commit(srs(), p).unwrap()).collect();
     let point: Vec<Fr> = (0..4).map(|_| Fr::rand(&mut rng)).collect();
+    (polys, commitments, point)
+}
+
+/// The true values of [`forged_batch`]'s polynomials, their commitments and the point.
+fn batch_values() -> (Vec<Fr>, Vec<Commitment>, Vec<Fr>) {
+    let (polys, commitments, point) = batch_case();
     let values = polys.iter().map(|p| p.evaluate(&point).unwrap()).collect();
     (values, commitments, point)
 }

@@ -8,7 +8,7 @@ use tessera_blocks::testing::off_subgroup_g1;
 use tessera_blocks::{Fr, Transcript};
 use tessera_compiler::quant::qop::QOp;
 
-use super::{Keys, keys, t};
+use super::{Keys, single_op_keys, t};
 use crate::VerifyError;
 use crate::files::{self, FileError, FileKind};
 use crate::keys::VerifyingKey;
@@ -19,14 +19,7 @@ use crate::verifier::verify;
 
 /// A rescale by `2^4` (range checks, so limbs and multiplicities), keys and an honest proof.
 fn rescale() -> (Keys, Proof) {
-    let k = keys(
-        vec![
-            (QOp::Input { index: 0 }, vec![], vec![1, 4]),
-            (QOp::Rescale { shift: 4 }, vec![0], vec![1, 4]),
-        ],
-        vec![],
-        1,
-    );
+    let k = single_op_keys(QOp::Rescale { shift: 4 });
     let x = [t(&[1, 4], &[7, 23, -5, 100])];
     let (_, proof) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("it proves");
     verify(&k.vk, &proof).expect("the honest proof verifies");
