@@ -1,6 +1,8 @@
 //! The proof: public values, the prover's commitments, every block's proof in schedule order, and
 //! the accumulated opening. Canonical arkworks encoding, compressed points, validated on read.
 
+use std::any::TypeId;
+
 use ark_serialize::{
     CanonicalDeserialize, CanonicalSerialize, Compress, Read, SerializationError, Valid, Validate,
     Write,
@@ -144,71 +146,133 @@ pub struct PublicValues {
     pub outputs: Vec<PublicTensor>,
 }
 
-/// Every block proof, by kind, in the order the schedule runs them.
+/// Every block proof in the order the schedule runs them: one kind byte per proof (see
+/// [`KINDS`]) and their compressed encodings back to back, then the evaluations the prover sends
+/// between blocks. A new block kind is one entry of [`KINDS`]; nothing else here changes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct BlockProofs {
-    /// Lookups: the merged range check first (if the plan has range checks), then one per
-    /// function table.
-    pub lookup: Vec<LookupProof>,
-    /// Zero-padding checks of committed tensors.
-    pub padding: Vec<PaddingCheckProof>,
-    /// Fixed-weight products.
-    pub matmul: Vec<MatmulProof>,
-    /// Convolutions.
-    pub conv: Vec<ConvProof>,
-    /// Linear combinations.
-    pub linear: Vec<LinearProof>,
-    /// Broadcasts of biases.
-    pub broadcast: Vec<BroadcastProof>,
-    /// Hadamard products and zero checks.
-    pub hadamard: Vec<HadamardProof>,
-    /// Product checks: every product claim of the plan in one batch (none if there are none).
-    pub products: Vec<HadamardBatchProof>,
-    /// Index maps (reshapes, pooling windows).
-    pub maps: Vec<MapProof>,
-    /// Products of two computed tensors (attention).
-    pub batched: Vec<BatchedProof>,
-    /// Concatenations.
-    pub concat: Vec<ConcatProof>,
+    /// The kind of each proof, as its index in [`KINDS`].
+    pub kinds: Vec<u8>,
+    /// The proofs' compressed encodings, in order.
+    pub bytes: Vec<u8>,
     /// Evaluations the prover sends between blocks.
     pub evals: Vec<Fr>,
 }
 
+/// Every block proof type a proof may hold, by kind byte (its index), with its name.
+pub const KINDS: [&str; 11] = [
+    "lookup",
+    "padding",
+    "matmul",
+    "conv",
+    "linear",
+    "broadcast",
+    "hadamard",
+    "products",
+    "maps",
+    "batched",
+    "concat",
+];
+
+/// The kind byte of proof type `P` (its index in [`KINDS`]), `None` for a type no proof holds.
+pub(crate) fn kind_of<P: 'static>() -> Option<u8> {
+    let id = TypeId::of::<P>();
+    let types = [
+        TypeId::of::<LookupProof>(),
+        TypeId::of::<PaddingCheckProof>(),
+        TypeId::of::<MatmulProof>(),
+        TypeId::of::<ConvProof>(),
+        TypeId::of::<LinearProof>(),
+        TypeId::of::<BroadcastProof>(),
+        TypeId::of::<HadamardProof>(),
+        TypeId::of::<HadamardBatchProof>(),
+        TypeId::of::<MapProof>(),
+        TypeId::of::<BatchedProof>(),
+        TypeId::of::<ConcatProof>(),
+    ];
+    types.iter().position(|t| *t == id).map(|k| k as u8)
+}
+
+/// The name of kind byte `k`.
+pub fn kind_name(k: u8) -> &'static str {
+    KINDS.get(usize::from(k)).copied().unwrap_or("unknown")
+}
+
 impl BlockProofs {
-    /// Compressed bytes of each kind's proofs (for `inspect`).
-    pub fn sizes(&self) -> [(&'static str, usize); 12] {
-        [
-            ("lookup", self.lookup.compressed_size()),
-            ("padding", self.padding.compressed_size()),
-            ("matmul", self.matmul.compressed_size()),
-            ("conv", self.conv.compressed_size()),
-            ("linear", self.linear.compressed_size()),
-            ("broadcast", self.broadcast.compressed_size()),
-            ("hadamard", self.hadamard.compressed_size()),
-            ("products", self.products.compressed_size()),
-            ("maps", self.maps.compressed_size()),
-            ("batched", self.batched.compressed_size()),
-            ("concat", self.concat.compressed_size()),
-            ("evals", self.evals.compressed_size()),
-        ]
+    /// Appends one proof (its kind must be in [`KINDS`]).
+    pub(crate) fn push<P: CanonicalSerialize + 'static>(
+        &mut self,
+        proof: &P,
+    ) -> Result<(), SerializationError> {
+        let kind = kind_of::<P>().ok_or(SerializationError::InvalidData)?;
+        proof.serialize_compressed(&mut self.bytes)?;
+        self.kinds.push(kind);
+        Ok(())
     }
 
-    /// How many proofs of each kind (for `inspect` and the consumed-everything check).
-    pub fn counts(&self) -> [(&'static str, usize); 12] {
-        [
-            ("lookup", self.lookup.len()),
-            ("padding", self.padding.len()),
-            ("matmul", self.matmul.len()),
-            ("conv", self.conv.len()),
-            ("linear", self.linear.len()),
-            ("broadcast", self.broadcast.len()),
-            ("hadamard", self.hadamard.len()),
-            ("products", self.products.len()),
-            ("maps", self.maps.len()),
-            ("batched", self.batched.len()),
-            ("concat", self.concat.len()),
-            ("evals", self.evals.len()),
-        ]
+    /// How many proofs of each kind (for `inspect`), kinds without proofs left out.
+    pub fn counts(&self) -> Vec<(&'static str, usize)> {
+        (0..KINDS.len() as u8)
+            .map(|k| (kind_name(k), self.kinds.iter().filter(|x| **x == k).count()))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
+    /// How many proofs of kind `name`.
+    pub fn count(&self, name: &str) -> usize {
+        self.kinds.iter().filter(|k| kind_name(**k) == name).count()
+    }
+
+    /// The proofs one after the other, for the verifier.
+    pub(crate) fn reader(&self) -> ProofReader<'_> {
+        ProofReader { kinds: &self.kinds, bytes: &self.bytes, next: 0 }
+    }
+}
+
+/// Reads [`BlockProofs`] back in order, checking each proof's kind.
+pub(crate) struct ProofReader<'p> {
+    kinds: &'p [u8],
+    bytes: &'p [u8],
+    next: usize,
+}
+
+impl ProofReader<'_> {
+    /// The next proof, which must be of type `P`.
+    pub fn read<P: CanonicalDeserialize + 'static>(&mut self) -> Result<P, VerifyError> {
+        let want = kind_of::<P>()
+            .ok_or_else(|| VerifyError::Malformed("a block proof of no known kind".into()))?;
+        let Some(&got) = self.kinds.get(self.next) else {
+            return Err(VerifyError::Malformed(format!(
+                "the proof ends after {} block proofs, a {} proof is expected next",
+                self.next,
+                kind_name(want)
+            )));
+        };
+        if got != want {
+            return Err(VerifyError::Malformed(format!(
+                "block proof {} is a {} proof, a {} proof is expected",
+                self.next,
+                kind_name(got),
+                kind_name(want)
+            )));
+        }
+        let proof = P::deserialize_compressed(&mut self.bytes).map_err(|e| {
+            VerifyError::Malformed(format!("block proof {} ({}): {e}", self.next, kind_name(want)))
+        })?;
+        self.next += 1;
+        Ok(proof)
+    }
+
+    /// Whether every proof and byte was read.
+    pub fn finish(&self) -> Result<(), VerifyError> {
+        if self.next != self.kinds.len() || !self.bytes.is_empty() {
+            return Err(VerifyError::Malformed(format!(
+                "{} block proofs and {} bytes left over after the schedule",
+                self.kinds.len() - self.next.min(self.kinds.len()),
+                self.bytes.len()
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -247,39 +311,6 @@ impl Proof {
         self.public.compressed_size()
     }
 }
-
-/// Block proofs the schedule records (prover) and replays (verifier), one list per kind.
-pub(crate) trait Recorded: Sized + Clone {
-    const KIND: &'static str;
-    fn list(p: &BlockProofs) -> &Vec<Self>;
-    fn list_mut(p: &mut BlockProofs) -> &mut Vec<Self>;
-}
-
-macro_rules! recorded {
-    ($t:ty, $field:ident) => {
-        impl Recorded for $t {
-            const KIND: &'static str = stringify!($field);
-            fn list(p: &BlockProofs) -> &Vec<Self> {
-                &p.$field
-            }
-            fn list_mut(p: &mut BlockProofs) -> &mut Vec<Self> {
-                &mut p.$field
-            }
-        }
-    };
-}
-
-recorded!(LookupProof, lookup);
-recorded!(PaddingCheckProof, padding);
-recorded!(MatmulProof, matmul);
-recorded!(ConvProof, conv);
-recorded!(LinearProof, linear);
-recorded!(BroadcastProof, broadcast);
-recorded!(HadamardProof, hadamard);
-recorded!(HadamardBatchProof, products);
-recorded!(MapProof, maps);
-recorded!(BatchedProof, batched);
-recorded!(ConcatProof, concat);
 
 #[cfg(test)]
 mod tests {

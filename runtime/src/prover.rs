@@ -21,7 +21,7 @@ use tracing::info_span;
 
 use crate::error::Error;
 use crate::keys::{ProvingKey, committed_refs};
-use crate::proof::{BlockProofs, Proof, PublicTensor, PublicValues, Recorded};
+use crate::proof::{BlockProofs, Proof, PublicTensor, PublicValues, kind_name, kind_of};
 use crate::schedule::{Commitments, Poly, Schedule, Side};
 use crate::statement::{absorb_statement, arity_code, canonical_arity, public_maps};
 use crate::witness::{Witness, eval_lin, function_table, generate};
@@ -71,13 +71,16 @@ impl Side for Prover<'_> {
         witness: &dyn Fn(&Witness) -> Result<B::Witness, Error>,
     ) -> Result<BlockClaims, Error>
     where
-        B::Proof: Recorded,
+        B::Proof: 'static,
     {
+        let kind = kind_of::<B::Proof>().map_or("unknown", kind_name);
         let w = witness(self.witness)?;
-        let (proof, claims) = B::prove(spec, instance, &w, &mut self.t).map_err(|e| {
-            Error::Witness { node: at.to_string(), reason: format!("{}: {e}", B::Proof::KIND) }
+        let (proof, claims) = B::prove(spec, instance, &w, &mut self.t)
+            .map_err(|e| Error::Witness { node: at.to_string(), reason: format!("{kind}: {e}") })?;
+        self.proofs.push(&proof).map_err(|e| Error::Witness {
+            node: at.to_string(),
+            reason: format!("{kind} proof: {e}"),
         })?;
-        B::Proof::list_mut(&mut self.proofs).push(proof);
         Ok(claims)
     }
 
@@ -108,7 +111,10 @@ impl Side for Prover<'_> {
         let out = prove_with_helpers(spec, instance, &w, &mut self.t);
         let out = out
             .map_err(|e| Error::Witness { node: at.to_string(), reason: format!("lookup: {e}") })?;
-        self.proofs.lookup.push(out.proof);
+        self.proofs.push(&out.proof).map_err(|e| Error::Witness {
+            node: at.to_string(),
+            reason: format!("lookup proof: {e}"),
+        })?;
         self.helpers.extend(out.helpers);
         Ok(out.claims)
     }

@@ -637,7 +637,7 @@ fn a_nine_tap_pool_splits_its_zero_product() {
     );
     let x = [t(&[1, 1, 3, 6], &[5, 2, 3, 3, 1, 0, 7, -1, 4, 9, 2, 2, 0, 0, 1, -3, 8, 6])];
     let (_, proof) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
-    assert_eq!(proof.blocks.products.len(), 2, "two batches: the halves, then their factors");
+    assert_eq!(proof.blocks.count("products"), 2, "two batches: the halves, then their factors");
     let err = k.honest_and_cheat(&x, &|w| raise_pooled_max(w, 0, 9));
     assert!(err.starts_with("verifier") && err.contains("hadamard"), "{err}");
 }
@@ -661,7 +661,7 @@ fn concatenation_binds_each_input_to_its_part() {
     ];
     let (outputs, proof) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
     assert_eq!(outputs[0].data()[8..12], [9, 10, 11, -12]);
-    assert_eq!(proof.blocks.concat.len(), 1);
+    assert_eq!(proof.blocks.count("concat"), 1);
     let err = k.honest_and_cheat(&x, &|w| set(w, slot(1, 0), 5, 0));
     assert!(err.starts_with("verifier"), "{err}");
 }
@@ -682,7 +682,7 @@ fn gather_binds_the_gathered_rows() {
     let x = [t(&[1, 3, 2], &[1, -2, 3, 4, 5, 6])];
     let (outputs, proof) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
     assert_eq!(outputs[0].data(), [5, 6, 1, -2, 5, 6]);
-    assert_eq!(proof.blocks.maps.len(), 1);
+    assert_eq!(proof.blocks.count("maps"), 1);
     let err = k.honest_and_cheat(&x, &|w| set(w, slot(0, 0), 4, 0));
     assert!(err.starts_with("verifier"), "{err}");
 }
@@ -737,7 +737,7 @@ fn sum_pool_binds_its_input() {
     let (outputs, proof) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
     // Window (0, 0) covers rows 0–1 and columns 0–1 (the rest is padding).
     assert_eq!(outputs[0].data()[0], data[0] + data[1] + data[4] + data[5]);
-    assert_eq!(proof.blocks.maps.len(), 1);
+    assert_eq!(proof.blocks.count("maps"), 1);
     let err = k.honest_and_cheat(&x, &|w| set(w, slot(0, 0), 5, 40));
     assert!(err.contains("sum pool taps do not sum to the claim"), "{err}");
 }
@@ -795,7 +795,7 @@ fn lookups_into_one_table_are_merged() {
     let (_, proof) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
     assert_eq!(proof.function_multiplicities.len(), 1);
     // One range lookup and one function lookup.
-    assert_eq!(proof.blocks.lookup.len(), 2);
+    assert_eq!(proof.blocks.count("lookup"), 2);
     let err = k.honest_and_cheat(&x, &|w| {
         let y = get(w, slot(4, 0), 1);
         set(w, slot(4, 0), 1, y + 1);

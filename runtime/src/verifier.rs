@@ -1,8 +1,6 @@
 //! The verifier: replays the shared schedule against the proof, then the accumulator and its one
 //! multi-pairing. Every malformed or inconsistent input is a typed [`VerifyError`], never a panic.
 
-use std::collections::BTreeMap;
-
 use tessera_blocks::block::Block;
 use tessera_blocks::claim::BlockClaims;
 use tessera_blocks::lookup::{Lookup, LookupInstance, LookupSpec, LookupWitness};
@@ -11,16 +9,16 @@ use tracing::info_span;
 
 use crate::error::{Error, VerifyError};
 use crate::keys::{VerifyingKey, committed_refs};
-use crate::proof::{BlockProofs, Proof, Recorded};
+use crate::proof::{Proof, ProofReader, kind_name, kind_of};
 use crate::schedule::{Commitments, Schedule, Side};
 use crate::statement::{absorb_statement, arity_from_code, canonical_arity, public_maps};
 use crate::witness::Witness;
 
 struct Verifier<'p> {
     t: Transcript,
-    proofs: &'p BlockProofs,
-    cursor: BTreeMap<&'static str, usize>,
-    evals: usize,
+    proofs: ProofReader<'p>,
+    evals: &'p [Fr],
+    used: usize,
 }
 
 impl Side for Verifier<'_> {
@@ -38,15 +36,11 @@ impl Side for Verifier<'_> {
         _witness: &dyn Fn(&Witness) -> Result<B::Witness, Error>,
     ) -> Result<BlockClaims, VerifyError>
     where
-        B::Proof: Recorded,
+        B::Proof: 'static,
     {
-        let i = self.cursor.entry(B::Proof::KIND).or_insert(0);
-        let proof = B::Proof::list(self.proofs).get(*i).ok_or_else(|| {
-            VerifyError::Malformed(format!("the proof has too few {} proofs", B::Proof::KIND))
-        })?;
-        *i += 1;
-        B::verify(spec, instance, proof, &mut self.t).map_err(|source| VerifyError::Block {
-            at: format!("{at} ({})", B::Proof::KIND),
+        let proof = self.proofs.read::<B::Proof>()?;
+        B::verify(spec, instance, &proof, &mut self.t).map_err(|source| VerifyError::Block {
+            at: format!("{at} ({})", kind_of::<B::Proof>().map_or("unknown", kind_name)),
             source,
         })
     }
@@ -70,12 +64,11 @@ impl Side for Verifier<'_> {
         _values: &dyn Fn(&Witness) -> Result<Vec<Fr>, Error>,
     ) -> Result<Vec<Fr>, VerifyError> {
         let v = self
-            .proofs
             .evals
-            .get(self.evals..self.evals + count)
-            .ok_or_else(|| VerifyError::Malformed("the proof has too few evaluations".into()))?
+            .get(self.used..self.used.saturating_add(count))
+            .ok_or_else(|| VerifyError::Malformed("the proof has too few evals".into()))?
             .to_vec();
-        self.evals += count;
+        self.used += count;
         self.t.append_scalars(label, &v);
         Ok(v)
     }
@@ -137,7 +130,7 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), VerifyError> {
         &proof.multiplicities,
         &proof.function_multiplicities,
     );
-    let side = Verifier { t, proofs: &proof.blocks, cursor: BTreeMap::new(), evals: 0 };
+    let side = Verifier { t, proofs: proof.blocks.reader(), evals: &proof.blocks.evals, used: 0 };
     let mut schedule = Schedule::new(
         plan,
         side,
@@ -149,12 +142,10 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), VerifyError> {
     );
     schedule.run()?;
     let leaves: Vec<_> = schedule.leaves.iter().map(|(c, _)| c.clone()).collect();
-    let Verifier { mut t, cursor, evals, .. } = schedule.side;
-    for (kind, count) in proof.blocks.counts() {
-        let used = if kind == "evals" { evals } else { cursor.get(kind).copied().unwrap_or(0) };
-        if used != count {
-            return Err(VerifyError::Malformed(format!("{count} {kind} entries, {used} expected")));
-        }
+    let Verifier { mut t, proofs, evals, used } = schedule.side;
+    proofs.finish()?;
+    if used != evals.len() {
+        return Err(VerifyError::Malformed(format!("{} evals, {used} expected", evals.len())));
     }
     if canonical_arity(arity, leaves.len()) != arity {
         return Err(VerifyError::Malformed(format!(

@@ -60,11 +60,10 @@ use tessera_compiler::plan::{BlockPlan, Lin, Ref, Role};
 use tessera_compiler::quant::qop::QId;
 
 use crate::error::{Error, Reject};
-use crate::proof::Recorded;
 use crate::witness::{Witness, range_table, range_vectors};
 
 /// Version string absorbed first.
-pub(crate) const PROTOCOL_VERSION: &[u8] = b"tessera proof v6";
+pub(crate) const PROTOCOL_VERSION: &[u8] = b"tessera proof v7";
 
 const VIRTUAL: TensorId = TensorId(u32::MAX);
 const VIRTUAL_LEFT: TensorId = TensorId(u32::MAX - 1);
@@ -102,7 +101,7 @@ pub(crate) trait Side {
         witness: &dyn Fn(&Witness) -> Result<B::Witness, Error>,
     ) -> Result<BlockClaims, Self::Error>
     where
-        B::Proof: Recorded;
+        B::Proof: 'static;
 
     /// Proves (and records, keeping the helper polynomials for the accumulator) or replays (and
     /// verifies) one lookup block.

@@ -220,15 +220,14 @@ pub fn inspect(path: &PathBuf) -> Result<(), Failure> {
                 proof.commitments.len(),
                 proof.limbs.len()
             );
-            let counts: Vec<String> = proof
-                .blocks
-                .counts()
-                .iter()
-                .zip(proof.blocks.sizes())
-                .filter(|((_, n), _)| *n > 0)
-                .map(|((k, n), (_, bytes))| format!("{k} {n} ({bytes} B)"))
-                .collect();
-            println!("  block proofs: {}", counts.join(", "));
+            let counts: Vec<String> =
+                proof.blocks.counts().iter().map(|(k, n)| format!("{k} {n}")).collect();
+            println!(
+                "  block proofs: {} ({} B), {} evals",
+                counts.join(", "),
+                proof.blocks.bytes.len(),
+                proof.blocks.evals.len()
+            );
             println!("  commitments: {} B", 48 * (proof.commitments.len() + proof.limbs.len() + 1));
             println!("  accumulator: {} bytes", proof.accumulator.size_in_bytes());
             println!("  proof digest: {}", hex(blake3::hash(&bytes).as_bytes()));
