@@ -280,25 +280,23 @@ GUARDS: list[Guard] = [
 
     # --- runtime schedule and lowering (tessera-runtime lib tests) -----------------------------
     R("R1", "clamp zero check (z − a)·(z − lo) = 0 removed", [
-        ("runtime/src/schedule/relations.rs", 'self.zero_product(id, &[w.combine(1, &input, -1), w.clone().plus(-lo)])?;',
-         'let _ = (&input, lo);'),
+        ("compiler/src/plan/steps/clamp.rs", 'zero_product(c, id, &shape, &[w.combine(1, &self.input, -1), w.clone().plus(-lo)]);',
+         'let _ = lo;'),
     ], "relu_output_must_be_the_input_or_zero"),
     R("R2", "max-pool zero product removed", [
-        ("runtime/src/schedule/relations.rs", '                self.zero_product(id, &diffs)\n', '                { let _ = diffs; Ok(()) }\n'),
+        ("compiler/src/plan/steps/max_pool.rs", '        zero_product(c, id, &shape, &diffs);\n', '        let _ = diffs;\n'),
     ], "pooled_max_must_be_a_tap"),
     R("R3", "max-pool differences not bound to the window views (map batch skipped)", [
-        ("runtime/src/schedule/relations.rs", """                let claims =
-                    self.side.block::<MapBatch>(&self.name(id), &spec, &instance, &|w| {
-                        Ok(vec![eval_lin(&w.committed, &lin, &ins, true)?])
-                    })?;
-                let [c] = <[TensorClaim; 1]>::try_from(claims.tensors)
-                    .map_err(|_| Reject { at: self.name(id), what: "window claims".into() })?;
-                self.lin_leaf(&shifted, &in_shape, c.point, c.value)?;""",
-         """                let _ = (spec, instance, lin, ins, shifted);"""),
+        ("compiler/src/plan/steps/max_pool.rs", """        let claims = c.block::<MapBatch>(&n.label(), &spec, &instance, &|w| {
+            Ok(vec![eval_lin(&w.committed, &lin, &ins, true)?])
+        })?;
+        let t = single_claim(claims, &n)?;
+        c.leaf(&shifted, &in_shape, t.point, t.value)?;""",
+         """        let _ = (spec, instance, lin, ins, shifted);"""),
     ], "pooled_differences_are_bound_to_the_window"),
     R("R4", "reduce-max selector not checked binary", [
-        ("runtime/src/schedule/relations.rs", 'self.zero_product_shaped(id, &xs, &[Lin::of(s), Lin::of(s).plus(-1)])?;',
-         'let _ = (&xs, s);'),
+        ("compiler/src/plan/steps/reduce_max.rs", 'zero_product(c, id, &xs, &[Lin::of(s), Lin::of(s).plus(-1)]);',
+         'let _ = s;'),
     ], "max_selector_must_be_binary"),
     R("R5", "exact range check: the top limb's shifted second lookup dropped", [
         ("compiler/src/plan/mod.rs", '(self.top_bits < table_bits).then(', '(self.top_bits > table_bits).then('),
@@ -308,14 +306,14 @@ GUARDS: list[Guard] = [
          'if false && values.iter().sum::<Fr>() != claim.value {'),
     ], "sum_pool_binds_its_input"),
     R("R7", "rescale remainder range check 0 <= r < 2^s not emitted by lowering", [
-        ("compiler/src/plan/lower.rs", "                self.exact_check(id, Lin::of(r), *shift);\n", ""),
+        ("compiler/src/plan/steps/division.rs", "        l.exact_check(id, Lin::of(r), shift);\n", ""),
     ], "rescale_remainder_is_bounded_by_its_exact_bits"),
     R("R8", "div-const remainder upper check d - 1 - r >= 0 not emitted by lowering", [
         ("compiler/src/plan/lower.rs", "            self.loose_check(node, rest, d as i128 - 1);",
          "            let _ = rest;"),
     ], "div_const_remainder_must_stay_below_the_divisor"),
     R("R9", "div-round remainder upper check 2d - 1 - r >= 0 not emitted by lowering", [
-        ("compiler/src/plan/lower.rs", "                self.loose_check(id, upper, max);", "                let _ = upper;"),
+        ("compiler/src/plan/steps/div_round.rs", "        l.loose_check(id, upper, max);", "        let _ = upper;"),
     ], "div_round_remainder_must_stay_below_twice_the_divisor"),
 
     R("R10", "issue 22 F1 end to end: lookup columns claimed at the chunk point", [
@@ -326,8 +324,8 @@ GUARDS: list[Guard] = [
     }"""),
     ], "hidden_coefficients_cannot_move_a_rescale_remainder_into_range"),
     R("R11", "rescale quotient range check not emitted by lowering", [
-        ("compiler/src/plan/lower.rs", """                self.signed_check(id, y);
-                self.exact_check(id, Lin::of(r), *shift);""", """                self.exact_check(id, Lin::of(r), *shift);"""),
+        ("compiler/src/plan/steps/division.rs", """        l.signed_check(id, y);
+        l.exact_check(id, Lin::of(r), shift);""", """        l.exact_check(id, Lin::of(r), shift);"""),
     ], "every_committed_quotient_is_range_checked"),
     R("R12", "verifying key digest not absorbed", [
         ("runtime/src/statement.rs", '    t.append_bytes(b"verifying key digest", &vk.digest());\n', '    let _ = vk;\n'),

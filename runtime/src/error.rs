@@ -12,6 +12,9 @@ pub enum Error {
     /// A kernel operation failed.
     #[error("{0}")]
     Kernel(#[from] tessera_blocks::Error),
+    /// A step's witness or reduction failed (the node and its op named).
+    #[error(transparent)]
+    Step(#[from] tessera_compiler::plan::StepError),
     /// The witness does not satisfy a relation (e.g. a value outside the activation range).
     #[error("{node}: {reason}")]
     Witness {
@@ -82,6 +85,12 @@ impl From<tessera_blocks::Error> for VerifyError {
 pub(crate) struct Reject {
     pub at: String,
     pub what: String,
+}
+
+impl From<tessera_compiler::plan::StepError> for VerifyError {
+    fn from(e: tessera_compiler::plan::StepError) -> Self {
+        VerifyError::Malformed(e.to_string())
+    }
 }
 
 impl From<Error> for VerifyError {

@@ -7,84 +7,18 @@
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
-use tessera_blocks::block::Block;
-use tessera_blocks::elementwise::{Broadcast, BroadcastSpec};
 use tessera_blocks::lookup::{self, Table};
-use tessera_blocks::permutation::{StructuredMap, StructuredMapSpec, WindowAxis};
 use tessera_blocks::tensor::IntTensor;
 use tessera_compiler::Tensor;
-use tessera_compiler::plan::{BlockPlan, Lin, Ref, Step};
+pub(crate) use tessera_compiler::plan::Witness;
+pub(crate) use tessera_compiler::plan::witness::eval_lin;
+use tessera_compiler::plan::{BlockPlan, Ref, Step};
 use tessera_compiler::quant::run_quantized;
 
 use crate::error::Error;
 
-/// Everything the prover knows.
-pub(crate) struct Witness {
-    /// Per node.
-    pub values: Vec<IntTensor>,
-    /// Committed tensors by reference.
-    pub committed: BTreeMap<Ref, IntTensor>,
-    /// Per range check, its limbs (least significant first).
-    pub limbs: Vec<Vec<IntTensor>>,
-    /// How often each range-table row is looked up.
-    pub multiplicities: Vec<u64>,
-    /// Per [`tessera_compiler::plan::FunctionLookup`] of the plan, how often each row of its
-    /// padded table is looked up by all its nodes.
-    pub function_multiplicities: Vec<Vec<u64>>,
-}
-
 pub(crate) fn to_int(t: &Tensor<i64>) -> Result<IntTensor, Error> {
     Ok(IntTensor::new(t.shape().to_vec(), t.data().to_vec())?)
-}
-
-/// `Σ c_i·t_i + constant` entrywise.
-pub(crate) fn eval_lin(
-    committed: &BTreeMap<Ref, IntTensor>,
-    lin: &Lin,
-    shape: &[usize],
-    with_constant: bool,
-) -> Result<IntTensor, Error> {
-    let len: usize = shape.iter().product();
-    let k = if with_constant { lin.constant } else { 0 };
-    let mut out = vec![k; len];
-    for (r, c) in &lin.terms {
-        let t = committed.get(r).ok_or_else(|| Error::Witness {
-            node: format!("node #{}", r.node),
-            reason: format!("committed slot {} is missing", r.slot),
-        })?;
-        if t.data().len() != len {
-            return Err(Error::Witness {
-                node: format!("node #{}", r.node),
-                reason: "a linear form mixes shapes".into(),
-            });
-        }
-        for (o, x) in out.iter_mut().zip(t.data()) {
-            *o += c * x;
-        }
-    }
-    Ok(IntTensor::new(shape.to_vec(), out)?)
-}
-
-/// The view of tap `k` of a `kernel` window with `stride` over `[B, C, H, W]`.
-pub(crate) fn pool_tap(
-    in_shape: &[usize],
-    out_shape: &[usize],
-    kernel: [usize; 2],
-    stride: [usize; 2],
-    pads: [usize; 2],
-    dilation: [usize; 2],
-    k: usize,
-) -> StructuredMapSpec {
-    let (ky, kx) = (k / kernel[1], k % kernel[1]);
-    let axis = |axis: usize, offset: usize| WindowAxis {
-        axis,
-        offset,
-        stride: stride[axis - 2],
-        dilation: dilation[axis - 2],
-        pad_before: pads[axis - 2],
-        out_len: out_shape[axis],
-    };
-    StructuredMapSpec::window(in_shape, &[axis(2, ky), axis(3, kx)])
 }
 
 /// The range table `[0, 2^T)`.
@@ -104,21 +38,6 @@ pub(crate) fn function_table(plan: &BlockPlan, t: usize) -> Result<Table, Error>
     Ok(Table::function(&label, qt.lo, qt.hi() + 1, qt.values.clone())?)
 }
 
-/// `x` broadcast (numpy rules, aligned right) to `shape`.
-pub(crate) fn broadcast_to(x: &IntTensor, shape: &[usize]) -> Result<IntTensor, Error> {
-    let spec =
-        BroadcastSpec { in_shape: ranked(x.shape(), shape.len()), out_shape: shape.to_vec() };
-    let x = IntTensor::new(spec.in_shape.clone(), x.data().to_vec())?;
-    Ok(Broadcast::eval(&spec, &[x])?.remove(0))
-}
-
-/// `shape` left-padded with ones to `rank` axes.
-pub(crate) fn ranked(shape: &[usize], rank: usize) -> Vec<usize> {
-    let mut s = vec![1; rank.saturating_sub(shape.len())];
-    s.extend_from_slice(shape);
-    s
-}
-
 /// Runs the plan on quantized inputs and derives every committed tensor.
 pub(crate) fn generate(plan: &BlockPlan, inputs: &[Tensor<i64>]) -> Result<Witness, Error> {
     let _span = tracing::info_span!("witness").entered();
@@ -129,122 +48,10 @@ pub(crate) fn generate(plan: &BlockPlan, inputs: &[Tensor<i64>]) -> Result<Witne
         .collect::<Result<Vec<_>, _>>()?;
     let mut committed = BTreeMap::new();
     for (id, step) in plan.steps.iter().enumerate() {
-        let node = &plan.graph.nodes[id];
-        let bad = |reason: String| Error::Witness { node: format!("node {}", node.name), reason };
-        let at = |slot| Ref { node: id, slot };
-        match step {
-            Step::Input { private: true } => {
-                committed.insert(at(0), values[id].clone());
+        if let Some(slots) = step.witness(plan, id, &values, &committed)? {
+            for (slot, t) in slots.into_iter().enumerate() {
+                committed.insert(Ref { node: id, slot }, t);
             }
-            Step::Rescale { input, shift } => {
-                let (x, y) = (&values[*input], &values[id]);
-                let half = 1i64 << (shift - 1);
-                let r: Vec<i64> =
-                    x.data().iter().zip(y.data()).map(|(x, y)| x + half - (y << shift)).collect();
-                if let Some(bad_r) = r.iter().find(|r| **r < 0 || **r >= 1i64 << shift) {
-                    return Err(bad(format!("rescale remainder {bad_r} outside [0, 2^{shift})")));
-                }
-                committed.insert(at(0), y.clone());
-                committed.insert(at(1), IntTensor::new(node.shape.clone(), r)?);
-            }
-            Step::Clamp { input, lo, hi } => {
-                committed.insert(at(0), values[id].clone());
-                if let (Some(lo), Some(_)) = (lo, hi) {
-                    let a = eval_lin(&committed, input, &node.shape, true)?;
-                    let w = a.data().iter().map(|v| (*v).max(*lo)).collect();
-                    committed.insert(at(1), IntTensor::new(node.shape.clone(), w)?);
-                }
-            }
-            Step::MaxPool { input, kernel, stride, pads, dilation, pad_value } => {
-                let in_shape = plan.graph.nodes[node.inputs[0]].shape.clone();
-                // The taps of `x − pad_value` (a padded tap reads 0), so d = y − pad_value − tap.
-                let shifted = input.clone().plus(-pad_value);
-                let a = eval_lin(&committed, &shifted, &in_shape, true)?;
-                let y = values[id].clone();
-                for k in 0..kernel[0] * kernel[1] {
-                    let spec =
-                        pool_tap(&in_shape, &node.shape, *kernel, *stride, *pads, *dilation, k);
-                    let view = StructuredMap::eval(&spec, std::slice::from_ref(&a))?;
-                    let d = y
-                        .data()
-                        .iter()
-                        .zip(view[0].data())
-                        .map(|(y, x)| y - pad_value - x)
-                        .collect();
-                    committed.insert(at(1 + k), IntTensor::new(node.shape.clone(), d)?);
-                }
-                committed.insert(at(0), y);
-            }
-            Step::DivConst { input, divisor } => {
-                let (x, y, d) = (&values[*input], &values[id], *divisor);
-                let mut r = Vec::with_capacity(x.data().len());
-                for (x, y) in x.data().iter().zip(y.data()) {
-                    // In i128: the remainder of a saturated quotient may not fit.
-                    let v = *x as i128 + (d / 2) as i128 - d as i128 * *y as i128;
-                    if v < 0 || v >= d as i128 {
-                        return Err(bad(format!("remainder {v} outside [0, {d})")));
-                    }
-                    r.push(v as i64);
-                }
-                committed.insert(at(0), y.clone());
-                committed.insert(at(1), IntTensor::new(node.shape.clone(), r)?);
-            }
-            Step::DivRound { input, divisor, shift } => {
-                let (x, y) = (&values[*input], &values[id]);
-                let dd = broadcast_to(&values[*divisor], &node.shape)?;
-                let mut r = Vec::with_capacity(y.data().len());
-                for ((x, y), d) in x.data().iter().zip(y.data()).zip(dd.data()) {
-                    // 2·x·2^s + d − 2·d·y, in i128 so no intermediate overflows.
-                    let v = 2 * (*x as i128) * (1i128 << shift) + *d as i128
-                        - 2 * (*d as i128) * (*y as i128);
-                    if *d <= 0 || v < 0 || v >= 2 * (*d as i128) {
-                        return Err(bad(format!("remainder {v} outside [0, 2·{d})")));
-                    }
-                    r.push(v as i64);
-                }
-                committed.insert(at(0), y.clone());
-                committed.insert(at(1), IntTensor::new(node.shape.clone(), r)?);
-                committed.insert(at(2), dd);
-            }
-            Step::Sqrt { input } => {
-                let (x, y) = (&values[*input], &values[id]);
-                let e: Vec<i64> = x
-                    .data()
-                    .iter()
-                    .zip(y.data())
-                    .map(|(x, y)| y.checked_mul(*y).and_then(|yy| x.checked_sub(yy)))
-                    .collect::<Option<_>>()
-                    .ok_or_else(|| bad("square overflows".into()))?;
-                committed.insert(at(0), y.clone());
-                committed.insert(at(1), IntTensor::new(node.shape.clone(), e)?);
-            }
-            Step::ReduceMax { input, axis } => {
-                let (x, y) = (&values[*input], &values[id]);
-                let in_shape = x.shape().to_vec();
-                let k = in_shape.get(*axis).copied().ok_or_else(|| bad("max axis".into()))?;
-                let inner: usize = in_shape[axis + 1..].iter().product();
-                let mut d = vec![0i64; x.data().len()];
-                let mut sel = vec![0i64; x.data().len()];
-                // Line (o, b) of the reduced axis: entries (o·k + j)·inner + b, maximum y[o·inner + b].
-                for (line, m) in y.data().iter().enumerate() {
-                    let (o, b) = (line / inner.max(1), line % inner.max(1));
-                    let at_j = |j: usize| (o * k + j) * inner + b;
-                    for j in 0..k {
-                        d[at_j(j)] = m - x.data()[at_j(j)];
-                    }
-                    let hit = (0..k)
-                        .find(|j| x.data()[at_j(*j)] == *m)
-                        .ok_or_else(|| bad(format!("line {line}: the maximum is not an entry")))?;
-                    sel[at_j(hit)] = 1;
-                }
-                committed.insert(at(0), y.clone());
-                committed.insert(at(1), IntTensor::new(in_shape.clone(), d)?);
-                committed.insert(at(2), IntTensor::new(in_shape, sel)?);
-            }
-            Step::Lookup { .. } => {
-                committed.insert(at(0), values[id].clone());
-            }
-            _ => {}
         }
     }
     let mut w = Witness {
@@ -268,8 +75,10 @@ pub(crate) fn function_vectors(
     nodes
         .iter()
         .map(|&id| {
-            let (Some(Step::Lookup { input, .. }), Some(node)) =
-                (plan.steps.get(id), plan.graph.nodes.get(id))
+            let (
+                Some(Step::Lookup(tessera_compiler::plan::steps::lookup::Lookup { input, .. })),
+                Some(node),
+            ) = (plan.steps.get(id), plan.graph.nodes.get(id))
             else {
                 return Err(Error::Input(format!("node #{id} is not a lookup")));
             };

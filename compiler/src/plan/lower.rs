@@ -16,8 +16,15 @@
 
 use tracing::info;
 
-use super::bounds::{quotient_bound, step_bound};
+use super::bounds::step_bound;
 use super::interval::{Interval, Intervals, bits_for};
+use super::steps::clamp::Clamp;
+use super::steps::div_round::DivRound;
+use super::steps::division::{DivConst, Rescale};
+use super::steps::lookup::Lookup;
+use super::steps::max_pool::MaxPool;
+use super::steps::reduce_max::ReduceMax;
+use super::steps::sqrt::Sqrt;
 use super::{
     BlockPlan, Lin, PLAN_VERSION, PlanError, RANGE_TABLE_BITS, RangeCheck, Ref, Role, Step,
     merge_lookups,
@@ -35,16 +42,17 @@ pub struct LowerOptions {
     pub private_input: bool,
 }
 
-struct Lowering<'a> {
-    nodes: &'a [QNode],
-    tables: &'a [Table],
-    roles: Vec<Role>,
-    steps: Vec<Step>,
-    checks: Vec<RangeCheck>,
-    intervals: Intervals,
+/// The lowering's state, which the step files' `lower` functions extend.
+pub(crate) struct Lowering<'a> {
+    pub nodes: &'a [QNode],
+    pub tables: &'a [Table],
+    pub roles: Vec<Role>,
+    pub steps: Vec<Step>,
+    pub checks: Vec<RangeCheck>,
+    pub intervals: Intervals,
     /// Per lowered node, the bound on its entries ([`step_bound`]).
-    bounds: Vec<Option<Interval>>,
-    activation_bits: u32,
+    pub bounds: Vec<Option<Interval>>,
+    pub activation_bits: u32,
 }
 
 /// Lowers `model` (compiled for its batch size) to a block plan.
@@ -132,7 +140,7 @@ impl Lowering<'_> {
                     return Err(unsupported("a transposed left operand"));
                 }
                 let (x, w) = (arg(0)?, arg(1)?);
-                self.expect_tensor(x, &unsupported)?;
+                self.expect_tensor(node, x)?;
                 if self.roles[w] != Role::Weight || self.nodes[w].shape.len() != 2 {
                     return Err(unsupported("the right operand must be a constant matrix"));
                 }
@@ -140,14 +148,14 @@ impl Lowering<'_> {
             }
             QOp::MatMul => {
                 let (x, w) = (arg(0)?, arg(1)?);
-                self.expect_tensor(x, &unsupported)?;
+                self.expect_tensor(node, x)?;
                 if self.roles[w] == Role::Weight && self.nodes[w].shape.len() == 2 {
                     return Ok((
                         Role::Derived,
                         Step::Matmul { input: x, weight: w, trans_weight: false },
                     ));
                 }
-                self.expect_tensor(w, &unsupported)?;
+                self.expect_tensor(node, w)?;
                 let (a, b) = (&self.nodes[x].shape, &self.nodes[w].shape);
                 let r = a.len();
                 let ok = r >= 2
@@ -163,7 +171,7 @@ impl Lowering<'_> {
             }
             QOp::Conv { window, group } => {
                 let (x, w) = (arg(0)?, arg(1)?);
-                self.expect_tensor(x, &unsupported)?;
+                self.expect_tensor(node, x)?;
                 if window.kernel.len() != 2 || self.roles[w] != Role::Weight {
                     return Err(unsupported("only 2-D convolutions with constant weights"));
                 }
@@ -241,81 +249,12 @@ impl Lowering<'_> {
                 };
                 (Role::Derived, step)
             }
-            QOp::Rescale { shift } => {
-                let x = arg(0)?;
-                self.expect_tensor(x, &unsupported)?;
-                let (y, r) = (Ref { node: id, slot: 0 }, Ref { node: id, slot: 1 });
-                self.signed_check(id, y);
-                self.exact_check(id, Lin::of(r), *shift);
-                let input = self.bounds.get(x).copied().flatten();
-                self.intervals.set(y, quotient_bound(input, *shift, act));
-                self.intervals.set(r, Interval::new(0, (1i128 << shift) - 1));
-                (Role::Committed, Step::Rescale { input: x, shift: *shift })
-            }
-            QOp::Clamp { lo, hi } => {
-                let x = arg(0)?;
-                if lo.is_none() && hi.is_none() {
-                    return Ok((Role::Derived, Step::Linear { terms: vec![(x, 1)], constant: 0 }));
-                }
-                let a = self.affine(x).ok_or_else(|| {
-                    unsupported("its input must be a committed tensor or a linear form of them")
-                })?;
-                let ia = self.intervals.of(&a).ok_or_else(|| unsupported("unbounded input"))?;
-                let z = Ref { node: id, slot: 0 };
-                // Stage 1: w = max(a, lo) (w is slot 1 when a second stage follows).
-                let (w, iw) = match lo {
-                    Some(lo) => {
-                        let w = if hi.is_some() { Ref { node: id, slot: 1 } } else { z };
-                        let lo_i = *lo as i128;
-                        let lin_w = Lin::of(w);
-                        self.loose_check(id, lin_w.combine(1, &a, -1), (lo_i - ia.lo).max(0));
-                        self.loose_check(id, lin_w.clone().plus(-lo), (ia.hi - lo_i).max(0));
-                        let iw = Interval::new(ia.lo.max(lo_i), ia.hi.max(lo_i));
-                        self.intervals.set(w, iw);
-                        (lin_w, iw)
-                    }
-                    None => (a.clone(), ia),
-                };
-                // Stage 2: z = min(w, hi).
-                if let Some(hi) = hi {
-                    let hi_i = *hi as i128;
-                    let lin_z = Lin::of(z);
-                    self.loose_check(id, w.combine(1, &lin_z, -1), (iw.hi - hi_i).max(0));
-                    let hi_minus_z = Lin { terms: vec![(z, -1)], constant: *hi };
-                    self.loose_check(id, hi_minus_z, (hi_i - iw.lo).max(0));
-                    self.intervals.set(z, Interval::new(iw.lo.min(hi_i), iw.hi.min(hi_i)));
-                }
-                (Role::Committed, Step::Clamp { input: a, lo: *lo, hi: *hi })
-            }
-            QOp::MaxPool { window } => {
-                let x = arg(0)?;
-                let Some([kernel, stride, pads, dilation]) = pool_geometry(window) else {
-                    return Err(unsupported("only 2-D max pooling with pads below the window"));
-                };
-                let a = self.affine(x).ok_or_else(|| {
-                    unsupported("its input must be a committed tensor or a linear form of them")
-                })?;
-                let ia = self.intervals.of(&a).ok_or_else(|| unsupported("unbounded input"))?;
-                self.intervals.set(Ref { node: id, slot: 0 }, ia);
-                for k in 0..kernel[0] * kernel[1] {
-                    let d = Ref { node: id, slot: 1 + k };
-                    self.loose_check(id, Lin::of(d), ia.hi - ia.lo);
-                    self.intervals.set(d, Interval::new(0, ia.hi - ia.lo));
-                }
-                // With ceil_mode the last windows may also run past the input's end.
-                let padded = window.ceil_mode
-                    || window.pads_begin.iter().chain(&window.pads_end).any(|p| *p > 0);
-                let pad_value = if padded {
-                    i64::try_from(ia.lo).map_err(|_| unsupported("an input bound beyond i64"))?
-                } else {
-                    0
-                };
-                let step = Step::MaxPool { input: a, kernel, stride, pads, dilation, pad_value };
-                (Role::Committed, step)
-            }
+            QOp::Rescale { shift } => Rescale::lower(self, id, node, *shift)?,
+            QOp::Clamp { lo, hi } => Clamp::lower(self, id, node, *lo, *hi)?,
+            QOp::MaxPool { window } => MaxPool::lower(self, id, node, window)?,
             QOp::SumPool { window } => {
                 let x = arg(0)?;
-                self.expect_tensor(x, &unsupported)?;
+                self.expect_tensor(node, x)?;
                 let Some([kernel, stride, pads, dilation]) = pool_geometry(window) else {
                     return Err(unsupported("only 2-D pooling with pads below the window"));
                 };
@@ -323,100 +262,17 @@ impl Lowering<'_> {
             }
             QOp::ReduceSum { axes } => {
                 let x = arg(0)?;
-                self.expect_tensor(x, &unsupported)?;
+                self.expect_tensor(node, x)?;
                 (Role::Derived, Step::AxisSum { input: x, axes: axes.clone() })
             }
-            QOp::DivConst { divisor } => {
-                let x = arg(0)?;
-                self.expect_tensor(x, &unsupported)?;
-                let d = *divisor;
-                if d <= 0 || d >= 1i64 << 40 {
-                    return Err(unsupported("the divisor must lie in [1, 2^40)"));
-                }
-                let (y, r) = (Ref { node: id, slot: 0 }, Ref { node: id, slot: 1 });
-                self.signed_check(id, y);
-                self.remainder_checks(id, r, d);
-                self.intervals.set(y, act);
-                self.intervals.set(r, Interval::new(0, d as i128 - 1));
-                (Role::Committed, Step::DivConst { input: x, divisor: d })
-            }
-            QOp::DivRound { shift } => {
-                let (x, d) = (arg(0)?, arg(1)?);
-                self.expect_tensor(x, &unsupported)?;
-                if self.nodes[x].shape != node.shape
-                    || !self.broadcasts(d, &node.shape)
-                    || matches!(self.roles[d], Role::Scalar(_))
-                    || *shift > 30
-                {
-                    return Err(unsupported("x · 2^s / d needs d to broadcast over x"));
-                }
-                let at = |slot| Ref { node: id, slot };
-                let (y, r, dd) = (at(0), at(1), at(2));
-                self.signed_check(id, y);
-                // 0 ≤ r and r ≤ 2·d̄ − 1, with d̄ an activation: both below 2^A.
-                let max = (1i128 << self.activation_bits) - 1;
-                self.loose_check(id, Lin::of(r), max);
-                let upper = Lin { terms: vec![(dd, 2), (r, -1)], constant: -1 };
-                self.loose_check(id, upper, max);
-                self.intervals.set(y, act);
-                self.intervals.set(r, Interval::new(0, max));
-                (Role::Committed, Step::DivRound { input: x, divisor: d, shift: *shift })
-            }
-            QOp::Sqrt => {
-                let x = arg(0)?;
-                self.expect_tensor(x, &unsupported)?;
-                let (y, e) = (Ref { node: id, slot: 0 }, Ref { node: id, slot: 1 });
-                self.signed_check(id, y);
-                // e = x − y² ∈ [0, 2y]: e ≥ 0 and 2y − e ≥ 0, both at most 2y < 2^A.
-                let max = (1i128 << self.activation_bits) - 1;
-                self.loose_check(id, Lin::of(e), max);
-                self.loose_check(id, Lin { terms: vec![(y, 2), (e, -1)], constant: 0 }, max);
-                self.intervals.set(y, Interval::new(0, act.hi));
-                self.intervals.set(e, Interval::new(0, max));
-                (Role::Committed, Step::Sqrt { input: x })
-            }
-            QOp::ReduceMax { axis } => {
-                let x = arg(0)?;
-                self.expect_tensor(x, &unsupported)?;
-                let rank = self.nodes[x].shape.len();
-                if *axis >= rank {
-                    return Err(unsupported("an axis out of range"));
-                }
-                let ix = self.intervals.of(&Lin::of(Ref { node: x, slot: 0 }));
-                let ix = match (self.roles[x], ix) {
-                    (Role::Committed | Role::PrivateInput, Some(i)) => i,
-                    _ => act,
-                };
-                let (y, dref, sel) = (
-                    Ref { node: id, slot: 0 },
-                    Ref { node: id, slot: 1 },
-                    Ref { node: id, slot: 2 },
-                );
-                let spread = (ix.hi - ix.lo).max(1);
-                self.loose_check(id, Lin::of(dref), spread);
-                self.intervals.set(y, ix);
-                self.intervals.set(dref, Interval::new(0, spread));
-                self.intervals.set(sel, Interval::new(0, 1));
-                (Role::Committed, Step::ReduceMax { input: x, axis: *axis })
-            }
-            QOp::Lookup { table } => {
-                let x = arg(0)?;
-                let t = self.tables.get(*table).ok_or_else(|| unsupported("unknown table"))?;
-                let a = self.affine(x).filter(|a| a.constant == 0 && !a.terms.is_empty());
-                let a = a.ok_or_else(|| {
-                    unsupported("its input must be a committed tensor or a linear form of them")
-                })?;
-                if self.nodes[x].shape != node.shape {
-                    return Err(unsupported("input and output shapes differ"));
-                }
-                let lo = t.values.iter().min().copied().unwrap_or(0) as i128;
-                let hi = t.values.iter().max().copied().unwrap_or(0) as i128;
-                self.intervals.set(Ref { node: id, slot: 0 }, Interval::new(lo, hi));
-                (Role::Committed, Step::Lookup { input: a, table: *table })
-            }
+            QOp::DivConst { divisor } => DivConst::lower(self, id, node, *divisor)?,
+            QOp::DivRound { shift } => DivRound::lower(self, id, node, *shift)?,
+            QOp::Sqrt => Sqrt::lower(self, id, node)?,
+            QOp::ReduceMax { axis } => ReduceMax::lower(self, id, node, *axis)?,
+            QOp::Lookup { table } => Lookup::lower(self, id, node, *table)?,
             QOp::Slice { axes } => {
                 let x = arg(0)?;
-                self.expect_tensor(x, &unsupported)?;
+                self.expect_tensor(node, x)?;
                 let rank = self.nodes[x].shape.len();
                 if axes.iter().any(|a| a.step <= 0 || a.start < 0 || a.axis >= rank) {
                     return Err(unsupported("only slices with positive steps"));
@@ -425,7 +281,7 @@ impl Lowering<'_> {
             }
             QOp::Gather { axis, indices } => {
                 let x = arg(0)?;
-                self.expect_tensor(x, &unsupported)?;
+                self.expect_tensor(node, x)?;
                 let n = self.nodes[x].shape.get(*axis).copied();
                 if n.is_none_or(|n| indices.data().iter().any(|i| *i >= n)) {
                     return Err(unsupported("an index or axis out of range"));
@@ -439,7 +295,7 @@ impl Lowering<'_> {
                 }
                 let mut total = 0;
                 for &x in &node.inputs {
-                    self.expect_tensor(x, &unsupported)?;
+                    self.expect_tensor(node, x)?;
                     let s = &self.nodes[x].shape;
                     let fits = s.len() == node.shape.len()
                         && s.iter()
@@ -458,7 +314,7 @@ impl Lowering<'_> {
             }
             QOp::Transpose { perm } => {
                 let x = arg(0)?;
-                self.expect_tensor(x, &unsupported)?;
+                self.expect_tensor(node, x)?;
                 let mut sorted = perm.clone();
                 sorted.sort_unstable();
                 if sorted != (0..self.nodes[x].shape.len()).collect::<Vec<_>>() {
@@ -468,14 +324,14 @@ impl Lowering<'_> {
             }
             QOp::Reshape => {
                 let x = arg(0)?;
-                self.expect_tensor(x, &unsupported)?;
+                self.expect_tensor(node, x)?;
                 (Role::Derived, Step::Reshape { input: x })
             }
         })
     }
 
     /// Whether node `j` (not a scalar) broadcasts to `shape` (numpy rules, aligned right).
-    fn broadcasts(&self, j: QId, shape: &[usize]) -> bool {
+    pub(crate) fn broadcasts(&self, j: QId, shape: &[usize]) -> bool {
         let s = &self.nodes[j].shape;
         !matches!(self.roles[j], Role::Scalar(_))
             && s.len() <= shape.len()
@@ -483,7 +339,7 @@ impl Lowering<'_> {
     }
 
     /// `0 ≤ r < d` exactly: one check for a power of two, else `r ≥ 0` and `d − 1 − r ≥ 0`.
-    fn remainder_checks(&mut self, node: QId, r: Ref, d: i64) {
+    pub(crate) fn remainder_checks(&mut self, node: QId, r: Ref, d: i64) {
         if d == 1 {
             self.exact_check(node, Lin::of(r), 0);
         } else if d.count_ones() == 1 {
@@ -496,7 +352,7 @@ impl Lowering<'_> {
     }
 
     /// The activation range `[−2^{A−1}, 2^{A−1})`.
-    fn act(&self) -> Interval {
+    pub(crate) fn act(&self) -> Interval {
         let half = 1i128 << (self.activation_bits - 1);
         Interval::new(-half, half - 1)
     }
@@ -505,12 +361,39 @@ impl Lowering<'_> {
         !matches!(self.roles[j], Role::Scalar(_) | Role::Weight)
     }
 
-    fn expect_tensor(
-        &self,
-        j: QId,
-        unsupported: &dyn Fn(&str) -> PlanError,
-    ) -> Result<(), PlanError> {
-        if self.is_tensor(j) { Ok(()) } else { Err(unsupported("a constant operand here")) }
+    /// An error naming `node`: the prover cannot prove it as it is.
+    pub(crate) fn unsupported(&self, node: &QNode, reason: &str) -> PlanError {
+        PlanError::Unsupported {
+            node: node.name.clone(),
+            op: node.op.name(),
+            reason: reason.to_string(),
+        }
+    }
+
+    /// Input `k` of `node`.
+    pub(crate) fn arg(&self, node: &QNode, k: usize) -> Result<QId, PlanError> {
+        node.inputs.get(k).copied().ok_or_else(|| self.unsupported(node, "missing input"))
+    }
+
+    /// Node `j` must be a computed tensor (no weight, no scalar).
+    pub(crate) fn expect_tensor(&self, node: &QNode, j: QId) -> Result<(), PlanError> {
+        if self.is_tensor(j) {
+            Ok(())
+        } else {
+            Err(self.unsupported(node, "a constant operand here"))
+        }
+    }
+
+    /// Node `j`'s value as a linear form over committed tensors, which `node` needs.
+    pub(crate) fn committed_form(&self, node: &QNode, j: QId) -> Result<Lin, PlanError> {
+        self.affine(j).ok_or_else(|| {
+            self.unsupported(node, "its input must be a committed tensor or a linear form of them")
+        })
+    }
+
+    /// The bound on node `j`'s entries, if known.
+    pub(crate) fn bound(&self, j: QId) -> Option<Interval> {
+        self.bounds.get(j).copied().flatten()
     }
 
     /// The value of node `j` as a linear form over committed tensors, if it is one.
@@ -518,7 +401,7 @@ impl Lowering<'_> {
         match (&self.roles[j], &self.steps[j]) {
             (Role::Committed | Role::PrivateInput, _) => Some(Lin::of(Ref { node: j, slot: 0 })),
             // x − broadcast(max(x)) is −D of the max's relation.
-            (Role::Derived, Step::BiasAdd { input, bias, sign: -1 }) if matches!(self.steps.get(*bias), Some(Step::ReduceMax { input: x, .. }) if x == input) => {
+            (Role::Derived, Step::BiasAdd { input, bias, sign: -1 }) if matches!(self.steps.get(*bias), Some(Step::ReduceMax(m)) if m.input == *input) => {
                 Some(Lin { terms: vec![(Ref { node: *bias, slot: 1 }, -1)], constant: 0 })
             }
             (Role::Derived, Step::Linear { terms, constant }) => {
@@ -533,13 +416,13 @@ impl Lowering<'_> {
     }
 
     /// `v ∈ [−2^{A−1}, 2^{A−1})` for a committed `v`.
-    fn signed_check(&mut self, node: QId, v: Ref) {
+    pub(crate) fn signed_check(&mut self, node: QId, v: Ref) {
         let half = 1i64 << (self.activation_bits - 1);
         self.exact_check(node, Lin::of(v).plus(half), self.activation_bits);
     }
 
     /// `v ∈ [0, 2^bits)` exactly: the top limb has the bits the others leave.
-    fn exact_check(&mut self, node: QId, value: Lin, bits: u32) {
+    pub(crate) fn exact_check(&mut self, node: QId, value: Lin, bits: u32) {
         let t = RANGE_TABLE_BITS;
         let limbs = bits.div_ceil(t).max(1);
         let top_bits = bits - t * (limbs - 1);
@@ -547,7 +430,7 @@ impl Lowering<'_> {
     }
 
     /// `v ∈ [0, 2^{T·L})` for the smallest `L` with `max < 2^{T·L}`: enough to prove `v ≥ 0`.
-    fn loose_check(&mut self, node: QId, value: Lin, max: i128) {
+    pub(crate) fn loose_check(&mut self, node: QId, value: Lin, max: i128) {
         let limbs = bits_for(max).div_ceil(RANGE_TABLE_BITS).max(1);
         self.checks.push(RangeCheck { node, value, limbs, top_bits: RANGE_TABLE_BITS });
     }
@@ -555,7 +438,7 @@ impl Lowering<'_> {
 
 /// A 2-D pooling window's kernel, strides, pads before and dilations; `None` unless every pad is
 /// below the dilated kernel's extent (so every window holds a real tap) and no size is zero.
-fn pool_geometry(window: &Window) -> Option<[[usize; 2]; 4]> {
+pub(crate) fn pool_geometry(window: &Window) -> Option<[[usize; 2]; 4]> {
     let two = |v: &[usize]| match v {
         [a, b] => Some([*a, *b]),
         _ => None,
@@ -580,13 +463,13 @@ fn drop_implied_quotient_checks(checks: &mut Vec<RangeCheck>, steps: &[Step]) {
     let bounded: Vec<QId> = steps
         .iter()
         .filter_map(|s| match s {
-            Step::Clamp { input, lo: Some(_), .. } => match input.terms.as_slice() {
+            Step::Clamp(Clamp { input, lo: Some(_), .. }) => match input.terms.as_slice() {
                 [(r, c)] if r.slot == 0 && c.abs() == 1 => Some(r.node),
                 _ => None,
             },
             _ => None,
         })
-        .filter(|&j| matches!(steps.get(j), Some(Step::Rescale { .. })))
+        .filter(|&j| matches!(steps.get(j), Some(Step::Rescale(_))))
         .collect();
     checks.retain(|c| {
         let quotient_only =

@@ -14,8 +14,8 @@ use crate::quant::qop::QId;
 pub fn merge_lookups(steps: &[Step]) -> Vec<FunctionLookup> {
     let mut by_table: BTreeMap<usize, Vec<QId>> = BTreeMap::new();
     for (id, s) in steps.iter().enumerate() {
-        if let Step::Lookup { table, .. } = s {
-            by_table.entry(*table).or_default().push(id);
+        if let Step::Lookup(l) = s {
+            by_table.entry(l.table).or_default().push(id);
         }
     }
     by_table.into_iter().map(|(table, nodes)| FunctionLookup { table, nodes }).collect()
@@ -28,7 +28,10 @@ mod tests {
     use crate::plan::Ref;
 
     fn lookup(node: QId, table: usize) -> Step {
-        Step::Lookup { input: Lin::of(Ref { node, slot: 0 }), table }
+        Step::Lookup(crate::plan::steps::lookup::Lookup {
+            input: Lin::of(Ref { node, slot: 0 }),
+            table,
+        })
     }
 
     #[test]

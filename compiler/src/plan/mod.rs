@@ -35,6 +35,8 @@ mod bounds;
 mod interval;
 mod lower;
 mod merge_lookups;
+pub mod steps;
+pub mod witness;
 
 use serde::{Deserialize, Serialize};
 
@@ -44,6 +46,8 @@ use crate::tensor::Tensor;
 
 pub use lower::{LowerOptions, lower};
 pub use merge_lookups::merge_lookups;
+pub use steps::{Ctx, StepError};
+pub use witness::Witness;
 
 /// Version of the plan format; files of another version are rejected.
 pub const PLAN_VERSION: u32 = 3;
@@ -86,6 +90,13 @@ pub struct Lin {
     pub terms: Vec<(Ref, i64)>,
     /// Constant added on every real entry.
     pub constant: i64,
+}
+
+impl Ref {
+    /// Slot `slot` (a step's slot name) of node `node`.
+    pub fn new(node: QId, slot: impl Into<usize>) -> Self {
+        Self { node, slot: slot.into() }
+    }
 }
 
 impl Lin {
@@ -217,40 +228,14 @@ pub enum Step {
         input: QId,
     },
     /// `x + 2^{s−1} = 2^s·y + r`; commits `[y, r]`.
-    Rescale {
-        /// `x`.
-        input: QId,
-        /// `s`.
-        shift: u32,
-    },
+    Rescale(steps::division::Rescale),
     /// `z = min(max(a, lo), hi)` with `a` a linear form over committed tensors; commits `[z]`,
     /// or `[z, w]` with `w = max(a, lo)` when both bounds are set.
-    Clamp {
-        /// `a`.
-        input: Lin,
-        /// Lower bound.
-        lo: Option<i64>,
-        /// Upper bound.
-        hi: Option<i64>,
-    },
+    Clamp(steps::clamp::Clamp),
     /// Max over windows of a committed linear form; commits `[y, d_0, …, d_{K−1}]` with
     /// `d_k = y − x_k` for the `K` window taps. A tap in the padding reads `pad_value`, a lower
     /// bound of the input (so it never wins over a real tap, as ONNX's `−∞` padding).
-    MaxPool {
-        /// Input `[B, C, H, W]`.
-        input: Lin,
-        /// Kernel.
-        kernel: [usize; 2],
-        /// Strides.
-        stride: [usize; 2],
-        /// Padding before the rows and the columns (the padding after, and `ceil_mode`, are in
-        /// the output shape).
-        pads: [usize; 2],
-        /// Dilations.
-        dilation: [usize; 2],
-        /// The value of a padded tap (0 without padding).
-        pad_value: i64,
-    },
+    MaxPool(steps::max_pool::MaxPool),
     /// Window sums of a computed tensor (average pooling before its division): the sum of the
     /// window's tap views, a tap outside the input reading 0.
     SumPool {
@@ -274,45 +259,20 @@ pub enum Step {
     },
     /// `y = floor((x + floor(d/2)) / d)` for a public `d > 0`: `x + floor(d/2) = d·y + r`;
     /// commits `[y, r]`.
-    DivConst {
-        /// `x`.
-        input: QId,
-        /// `d`.
-        divisor: i64,
-    },
+    DivConst(steps::division::DivConst),
     /// `y = floor((x·2^s + floor(d/2)) / d)` with `d > 0` a tensor broadcast over `x`, proven
     /// as `2·x·2^s + d = 2·d·y + r` with `0 ≤ r < 2d` (the same quotient); commits
     /// `[y, r, d̄]` with `d̄` the broadcast divisor.
-    DivRound {
-        /// `x` (same shape as the output).
-        input: QId,
-        /// `d` (broadcasts to the output).
-        divisor: QId,
-        /// `s`.
-        shift: u32,
-    },
+    DivRound(steps::div_round::DivRound),
     /// `y = floor(sqrt(x))`: `x = y² + e` with `0 ≤ e ≤ 2y`; commits `[y, e]`.
-    Sqrt {
-        /// `x`.
-        input: QId,
-    },
+    Sqrt(steps::sqrt::Sqrt),
     /// Max over `axis` (kept with extent 1); commits `[y, D, S]` where `D = broadcast(y) − x ≥ 0`
     /// and `S` is a one-hot selector of a maximal entry per reduced line (`D` and `S` have the
     /// input's shape).
-    ReduceMax {
-        /// `x`.
-        input: QId,
-        /// The reduced axis.
-        axis: usize,
-    },
+    ReduceMax(steps::reduce_max::ReduceMax),
     /// `y = T[x]` for function table `table` of the graph; commits `[y]`. The relation is proven
     /// by the table's [`FunctionLookup`], which commits the multiplicities.
-    Lookup {
-        /// `x`, a linear form over committed tensors without constant.
-        input: Lin,
-        /// Table index in [`QGraph::tables`].
-        table: usize,
-    },
+    Lookup(steps::lookup::Lookup),
     /// Strided slice (an index map).
     Slice {
         /// Input.
@@ -352,17 +312,27 @@ pub enum Step {
 }
 
 impl Step {
+    /// The linear form over committed tensors a clamp, max pool or lookup reads.
+    pub fn committed_input(&self) -> Option<&Lin> {
+        match self {
+            Step::Clamp(s) => Some(&s.input),
+            Step::MaxPool(s) => Some(&s.input),
+            Step::Lookup(s) => Some(&s.input),
+            _ => None,
+        }
+    }
+
     /// How many tensors the prover commits for this step (see each variant).
     pub fn committed(&self) -> usize {
         match self {
             Step::Input { private } => usize::from(*private),
-            Step::Rescale { .. } => 2,
-            Step::Clamp { lo: Some(_), hi: Some(_), .. } => 2,
-            Step::Clamp { .. } => 1,
-            Step::MaxPool { kernel, .. } => 1 + kernel[0] * kernel[1],
-            Step::Lookup { .. } => 1,
-            Step::DivConst { .. } | Step::Sqrt { .. } => 2,
-            Step::DivRound { .. } | Step::ReduceMax { .. } => 3,
+            Step::Rescale(_) | Step::DivConst(_) => steps::division::SLOTS,
+            Step::Clamp(s) => s.slots(),
+            Step::MaxPool(s) => s.slots(),
+            Step::Lookup(_) => steps::lookup::SLOTS,
+            Step::Sqrt(_) => steps::sqrt::SLOTS,
+            Step::DivRound(_) => steps::div_round::SLOTS,
+            Step::ReduceMax(_) => steps::reduce_max::SLOTS,
             _ => 0,
         }
     }
@@ -471,29 +441,30 @@ impl BlockPlan {
                 Step::Linear { terms, .. } => terms.iter().map(|t| t.0).collect(),
                 Step::BiasAdd { input, bias, .. } => vec![*input, *bias],
                 Step::Hadamard { left, right } => vec![*left, *right],
-                Step::Reshape { input } | Step::Rescale { input, .. } => vec![*input],
-                Step::Clamp { input, .. }
-                | Step::MaxPool { input, .. }
-                | Step::Lookup { input, .. } => {
+                Step::Reshape { input } => vec![*input],
+                Step::Rescale(steps::division::Rescale { input, .. })
+                | Step::DivConst(steps::division::DivConst { input, .. })
+                | Step::Sqrt(steps::sqrt::Sqrt { input })
+                | Step::ReduceMax(steps::reduce_max::ReduceMax { input, .. }) => vec![*input],
+                Step::Clamp(steps::clamp::Clamp { input, .. })
+                | Step::MaxPool(steps::max_pool::MaxPool { input, .. })
+                | Step::Lookup(steps::lookup::Lookup { input, .. }) => {
                     if !refs_ok(input, i) {
                         return bad(format!("node {i} reads an unknown committed tensor"));
                     }
-                    if let Step::Lookup { table, .. } = s
-                        && *table >= self.graph.tables.len()
+                    if let Step::Lookup(l) = s
+                        && l.table >= self.graph.tables.len()
                     {
                         return bad(format!("node {i} reads an unknown table"));
                     }
                     vec![]
                 }
                 Step::AxisSum { input, .. }
-                | Step::DivConst { input, .. }
-                | Step::Sqrt { input }
-                | Step::ReduceMax { input, .. }
                 | Step::Slice { input, .. }
                 | Step::Gather { input, .. }
                 | Step::SumPool { input, .. }
                 | Step::Transpose { input, .. } => vec![*input],
-                Step::DivRound { input, divisor, .. } => vec![*input, *divisor],
+                Step::DivRound(d) => vec![d.input, d.divisor],
                 Step::BatchedMatmul { left, right } => vec![*left, *right],
                 Step::Concat { inputs, .. } => inputs.clone(),
             };
@@ -513,12 +484,7 @@ impl BlockPlan {
         for l in self
             .steps
             .iter()
-            .filter_map(|s| match s {
-                Step::Clamp { input, .. }
-                | Step::MaxPool { input, .. }
-                | Step::Lookup { input, .. } => Some(input),
-                _ => None,
-            })
+            .filter_map(Step::committed_input)
             .chain(self.range_checks.iter().map(|c| &c.value))
         {
             let shape = self.lin_shape(l, 0);
@@ -550,8 +516,8 @@ impl BlockPlan {
         let node_shape =
             || self.graph.nodes.get(r.node).map(|n| n.shape.clone()).unwrap_or_default();
         match self.steps.get(r.node) {
-            Some(Step::ReduceMax { input, .. }) if r.slot > 0 => {
-                self.graph.nodes.get(*input).map(|n| n.shape.clone()).unwrap_or_default()
+            Some(Step::ReduceMax(m)) if steps::reduce_max::ReduceMax::input_shaped(r.slot) => {
+                self.graph.nodes.get(m.input).map(|n| n.shape.clone()).unwrap_or_default()
             }
             _ => node_shape(),
         }

@@ -21,8 +21,7 @@ use tessera_blocks::Fr;
 use tessera_blocks::block::Block;
 use tessera_blocks::claim::{TensorClaim, TensorId};
 use tessera_blocks::elementwise::{
-    AxisSum, AxisSumSpec, Broadcast, BroadcastSpec, Hadamard, HadamardSpec, Instance, Linear,
-    LinearSpec, split_point,
+    AxisSum, AxisSumSpec, Hadamard, HadamardSpec, Instance, Linear, LinearSpec, split_point,
 };
 use tessera_blocks::matmul::conv::{Conv, ConvInstance, ConvSpec, ConvWitness};
 use tessera_blocks::matmul::{
@@ -39,7 +38,8 @@ use tessera_compiler::quant::qop::QId;
 
 use super::{Schedule, Side, VIRTUAL};
 use crate::error::Reject;
-use crate::witness::{broadcast_to, pool_tap, ranked};
+use tessera_compiler::plan::steps::broadcast_claim;
+use tessera_compiler::plan::witness::{broadcast_to, pool_tap};
 
 impl<S: Side> Schedule<'_, S> {
     /// Reduces one claim on a derived node to claims on its inputs.
@@ -136,7 +136,7 @@ impl<S: Side> Schedule<'_, S> {
                     return Err(Reject { at, what: "linear claims".into() }.into());
                 }
                 self.route(input, x_claim.point, x_claim.value);
-                self.broadcast_claim(id, bias, b_claim)
+                broadcast_claim(self, id, bias, b_claim)
             }
             Step::Hadamard { left, right } => {
                 let wide = self.shape(right) != out_shape.as_slice();
@@ -157,7 +157,7 @@ impl<S: Side> Schedule<'_, S> {
                     return Err(Reject { at, what: "hadamard claims".into() }.into());
                 }
                 self.route(left, l_claim.point, l_claim.value);
-                self.broadcast_claim(id, right, r_claim)
+                broadcast_claim(self, id, right, r_claim)
             }
             Step::AxisSum { input, axes } => {
                 let spec = AxisSumSpec { in_shape: self.shape(input).to_vec(), axes, scale: 1 };
@@ -307,23 +307,5 @@ impl<S: Side> Schedule<'_, S> {
                 Err(Reject { at, what: "a derived node without an arithmetic block".into() }.into())
             }
         }
-    }
-
-    /// Reduces a claim on `broadcast(source)` (a tensor of node `id`'s shape) to a claim on
-    /// `source`, routed to its producer.
-    pub(super) fn broadcast_claim(
-        &mut self,
-        id: QId,
-        source: QId,
-        claim: TensorClaim,
-    ) -> Result<(), S::Error> {
-        let out_shape = self.shape(id).to_vec();
-        let in_shape = ranked(self.shape(source), out_shape.len());
-        let spec = BroadcastSpec { in_shape: in_shape.clone(), out_shape };
-        let instance = Instance { output: claim, inputs: vec![TensorId(source as u32)] };
-        let claims = self.side.block::<Broadcast>(&self.name(id), &spec, &instance, &|w| {
-            Ok(vec![IntTensor::new(in_shape.clone(), w.values[source].data().to_vec())?])
-        })?;
-        self.absorb_claims(id, claims, None)
     }
 }

@@ -16,17 +16,17 @@
 //! 1. the merged range lookup (all range checks of the model into `[0, 2^T)`; its proof commits
 //!    the lookup's inverse columns, whose claims become accumulator leaves too);
 //! 2. the merged function lookups, one per table in the plan's table order (every lookup node of
-//!    that table, across the whole model, as one `(x, y)` vector; see [`relations`]);
+//!    that table, across the whole model, as one `(x, y)` vector; see [`lookups`]);
 //! 3. the zero-padding check of every committed tensor whose shape is not a power of two per
 //!    axis: one claim of value zero per aligned block of padded positions, at points drawn now
 //!    (accumulator leaves; nothing is sent);
 //! 4. one random point per model output; the verifier evaluates the public output there;
 //! 5. nodes from last to first: a derived node reduces each claim on its output through its block
 //!    to claims on its inputs; a committed node first turns the claims on it into accumulator
-//!    leaves, then proves its own relation at fresh points ([`relations`] lists each relation
-//!    and its transcript order: rescale and divisions, square root, clamp, max pool, max over an
-//!    axis; a lookup node's relation is its table's lookup of step 2); derived nodes are listed
-//!    in [`derived`];
+//!    leaves, then proves its own relation at fresh points (each committed step's file in
+//!    [`tessera_compiler::plan::steps`] gives its relation and transcript order: rescale and
+//!    divisions, square root, clamp, max pool, max over an axis; a lookup node's relation is its
+//!    table's lookup of step 2); derived nodes are listed in [`derived`];
 //! 6. every product claim the relations of step 5 made (zero checks `Π f_k = 0` of clamps, max
 //!    pooling and selectors, and the products of square roots, divisions and maxima), in the order
 //!    they were made, all in **one**
@@ -40,7 +40,8 @@
 //! claim is dropped.
 
 mod derived;
-mod relations;
+mod lookups;
+mod products;
 
 use std::collections::BTreeMap;
 
@@ -56,7 +57,7 @@ use tessera_blocks::lookup::table::shape_mask_eval;
 use tessera_blocks::lookup::{LookedUp, LookupInstance, LookupSpec, LookupWitness};
 use tessera_blocks::tensor::{IntTensor, axis_vars};
 use tessera_blocks::{Fr, Srs, Transcript};
-use tessera_compiler::plan::{BlockPlan, Lin, Ref, Role};
+use tessera_compiler::plan::{BlockPlan, Ctx, Lin, Ref, Role, StepError};
 use tessera_compiler::quant::qop::QId;
 
 use crate::error::{Error, Reject};
@@ -65,8 +66,7 @@ use crate::witness::{Witness, range_table, range_vectors};
 /// Version string absorbed first.
 pub(crate) const PROTOCOL_VERSION: &[u8] = b"tessera proof v7";
 
-const VIRTUAL: TensorId = TensorId(u32::MAX);
-const VIRTUAL_LEFT: TensorId = TensorId(u32::MAX - 1);
+use tessera_compiler::plan::steps::VIRTUAL;
 
 /// The polynomial behind a leaf claim (the prover materializes it for the accumulator).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -88,7 +88,7 @@ pub(crate) enum Poly {
 
 /// The prover's or the verifier's half of each step.
 pub(crate) trait Side {
-    type Error: From<tessera_blocks::Error> + From<Reject> + From<Error>;
+    type Error: From<tessera_blocks::Error> + From<Reject> + From<Error> + From<StepError>;
 
     fn transcript(&mut self) -> &mut Transcript;
 
@@ -146,8 +146,8 @@ pub(crate) struct Schedule<'a, S: Side> {
     /// Public output tensors by output position.
     pub public_outputs: Vec<IntTensor>,
     pending: Vec<Vec<TensorClaim>>,
-    /// Product claims `Π f_k(r) = v` waiting for step 6 (see [`relations`]).
-    products: Vec<relations::ProductClaim>,
+    /// Product claims `Π f_k(r) = v` waiting for step 6 (see [`products`]).
+    products: Vec<products::ProductClaim>,
     pub leaves: Vec<(Claim, Poly)>,
     /// Helper polynomials seen so far (the next [`Poly::Helper`] index).
     helpers: usize,
@@ -426,7 +426,8 @@ impl<'a, S: Side> Schedule<'a, S> {
                     self.lin_leaf(&Lin::of(Ref { node: id, slot: 0 }), shape, c.point, c.value)?;
                 }
                 if self.plan.roles[id] == Role::Committed {
-                    self.relation(id)?;
+                    let plan = self.plan;
+                    plan.steps[id].reduce(self, id)?;
                 }
             }
             Role::Weight => {
@@ -485,5 +486,64 @@ impl<'a, S: Side> Schedule<'a, S> {
             self.route(t, c.point, c.value);
         }
         Ok(())
+    }
+}
+
+/// What the steps' reductions see of the schedule ([`tessera_compiler::plan::steps`]).
+impl<'a, S: Side> Ctx<'a> for Schedule<'a, S> {
+    type Error = S::Error;
+
+    fn plan(&self) -> &'a BlockPlan {
+        self.plan
+    }
+
+    fn transcript(&mut self) -> &mut Transcript {
+        self.side.transcript()
+    }
+
+    fn send(
+        &mut self,
+        label: &'static [u8],
+        count: usize,
+        values: &dyn Fn(&Witness) -> Result<Vec<Fr>, StepError>,
+    ) -> Result<Vec<Fr>, S::Error> {
+        self.side.send(label, count, &|w| Ok(values(w)?))
+    }
+
+    fn block<B: Block>(
+        &mut self,
+        at: &str,
+        spec: &B::Spec,
+        instance: &B::Instance,
+        witness: &dyn Fn(&Witness) -> Result<B::Witness, StepError>,
+    ) -> Result<BlockClaims, S::Error>
+    where
+        B::Proof: 'static,
+    {
+        self.side.block::<B>(at, spec, instance, &|w| Ok(witness(w)?))
+    }
+
+    fn leaf(
+        &mut self,
+        lin: &Lin,
+        shape: &[usize],
+        point: Vec<Fr>,
+        value: Fr,
+    ) -> Result<(), S::Error> {
+        self.lin_leaf(lin, shape, point, value)
+    }
+
+    fn route(&mut self, node: QId, point: Vec<Fr>, value: Fr) {
+        Schedule::route(self, node, point, value);
+    }
+
+    fn product(&mut self, node: QId, shape: &[usize], factors: &[Lin], point: Vec<Fr>, value: Fr) {
+        self.products.push(products::ProductClaim {
+            node,
+            shape: shape.to_vec(),
+            factors: factors.to_vec(),
+            point,
+            value,
+        });
     }
 }

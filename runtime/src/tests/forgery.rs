@@ -82,13 +82,13 @@ fn tail(plan: &BlockPlan) -> Tail {
         .enumerate()
         .rev()
         .find_map(|(i, s)| match s {
-            Step::Rescale { shift, .. } => Some((i, *shift)),
+            Step::Rescale(r) => Some((i, r.shift)),
             _ => None,
         })
         .expect("a rescale");
     let quotient = Lin::of(slot(rescale, 0));
     let find = |f: &dyn Fn(&Step) -> bool| plan.steps.iter().position(f).expect("the MLP's tail");
-    let clamp = find(&|s| matches!(s, Step::Clamp { input, .. } if *input == quotient));
+    let clamp = find(&|s| matches!(s, Step::Clamp(c) if c.input == quotient));
     let matmul = find(&|s| matches!(s, Step::Matmul { input, .. } if *input == clamp));
     let Step::Matmul { weight, trans_weight: true, .. } = plan.steps[matmul] else {
         panic!("the last layer is x·Wᵀ");

@@ -1,0 +1,367 @@
+//! One home per proving step that commits tensors: each file declares the step's named slots, its
+//! range checks and bounds (at lowering), its witness (the slots from the node's values), and its
+//! reduction — one body run by the prover and by the verifier through a [`Ctx`].
+//!
+//! | file | step | slots | relation (see the file) |
+//! |---|---|---|---|
+//! | [`division`] | `Rescale`, `DivConst` | `[y, r]` | `x + ⌊d/2⌋ = d·y + r`, `0 ≤ r < d` |
+//! | [`div_round`] | `DivRound` | `[y, r, d̄]` | `2·x·2^s + d̄ = 2·d̄·y + r`, `0 ≤ r < 2d̄` |
+//! | [`sqrt`] | `Sqrt` | `[y, e]` | `x = y² + e`, `0 ≤ e ≤ 2y` |
+//! | [`clamp`] | `Clamp` | `[z]` or `[z, w]` | zero products of range-checked differences |
+//! | [`max_pool`] | `MaxPool` | `[y, d_0 … d_{K−1}]` | `d_k = y − tap_k ≥ 0`, `Π d_k = 0` |
+//! | [`reduce_max`] | `ReduceMax` | `[y, D, S]` | `D = y − x ≥ 0`, `S` one-hot, `S·D = 0` |
+//! | [`lookup`] | `Lookup` | `[y]` | `(x, y)` rows of the table's merged lookup |
+//!
+//! **Adding a relation step**: a file here with the step's struct (serde data of the plan), its
+//! `Slot` names, `lower` (the step and its range checks, from the quantized node), `witness` and
+//! `reduce`; one variant in [`super::Step`] and one arm in each dispatch of this module; one arm in
+//! the lowering's op match. Its tests go in the runtime's step conformance suite.
+//!
+//! A reduction draws its challenges and sends its evaluations through the [`Ctx`]; it may only
+//! use what both sides know (the plan, the commitments, the transcript), and reads the witness
+//! only inside the closures it passes to [`Ctx::send`] and [`Ctx::block`], which the verifier
+//! never calls.
+
+pub mod clamp;
+pub mod div_round;
+pub mod division;
+pub mod lookup;
+pub mod max_pool;
+pub mod reduce_max;
+pub mod sqrt;
+
+use ark_ff::Zero;
+use tessera_blocks::block::Block;
+use tessera_blocks::claim::{BlockClaims, TensorClaim, TensorId};
+use tessera_blocks::elementwise::{Broadcast, BroadcastSpec, Instance};
+use tessera_blocks::tensor::{IntTensor, axis_vars};
+use tessera_blocks::{Fr, Transcript};
+
+use super::witness::{Witness, eval_lin, ranked};
+use super::{BlockPlan, Lin, Ref, Step};
+use crate::quant::qop::QId;
+
+/// A tensor that no node holds: the input of a block whose claim the step itself reduces.
+pub const VIRTUAL: TensorId = TensorId(u32::MAX);
+/// A second such tensor.
+pub const VIRTUAL_LEFT: TensorId = TensorId(u32::MAX - 1);
+
+/// What a step's reduction may do: the schedule of the runtime implements it once for the prover
+/// (which proves, records and keeps the witness) and once for the verifier (which replays).
+pub trait Ctx<'p> {
+    /// The side's error.
+    type Error: From<StepError> + From<tessera_blocks::Error>;
+
+    /// The plan being proven.
+    fn plan(&self) -> &'p BlockPlan;
+
+    /// The shared transcript.
+    fn transcript(&mut self) -> &mut Transcript;
+
+    /// `n` challenges under `label`.
+    fn challenge(&mut self, label: &'static [u8], n: usize) -> Vec<Fr> {
+        self.transcript().challenge_scalars(label, n)
+    }
+
+    /// Evaluations the prover sends (computed from the witness, or read from the proof), then
+    /// absorbed under `label` by both sides.
+    fn send(
+        &mut self,
+        label: &'static [u8],
+        count: usize,
+        values: &dyn Fn(&Witness) -> Result<Vec<Fr>, StepError>,
+    ) -> Result<Vec<Fr>, Self::Error>;
+
+    /// Proves (and records) or replays (and verifies) one block.
+    fn block<B: Block>(
+        &mut self,
+        at: &str,
+        spec: &B::Spec,
+        instance: &B::Instance,
+        witness: &dyn Fn(&Witness) -> Result<B::Witness, StepError>,
+    ) -> Result<BlockClaims, Self::Error>
+    where
+        B::Proof: 'static;
+
+    /// Makes the claim `lin(point) = value` on a linear form over committed tensors (of `shape`)
+    /// an accumulator leaf.
+    fn leaf(
+        &mut self,
+        lin: &Lin,
+        shape: &[usize],
+        point: Vec<Fr>,
+        value: Fr,
+    ) -> Result<(), Self::Error>;
+
+    /// Hands the claim `node(point) = value` to the node's producer.
+    fn route(&mut self, node: QId, point: Vec<Fr>, value: Fr);
+
+    /// Records the claim `Π factors(point) = value` (tensors of `shape`); all such claims are
+    /// proven together after the last node, in one batch.
+    fn product(&mut self, node: QId, shape: &[usize], factors: &[Lin], point: Vec<Fr>, value: Fr);
+}
+
+/// Errors of a step's witness and reduction, naming the node and its op.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StepError {
+    /// The step's parameters do not fit the plan (a verifier rejects such a plan).
+    #[error("node {node} ({op}): malformed step: {what}")]
+    Malformed {
+        /// Node name.
+        node: String,
+        /// Step kind.
+        op: &'static str,
+        /// What does not fit.
+        what: &'static str,
+    },
+    /// The node's values break its relation (the prover's inputs are out of range).
+    #[error("node {node} ({op}): {what}")]
+    Witness {
+        /// Node name.
+        node: String,
+        /// Step kind.
+        op: &'static str,
+        /// Which value and why.
+        what: String,
+    },
+    /// A tensor the step reads is not in the witness (only the verifier has none).
+    #[error("node #{node}: slot {slot} is not in the witness")]
+    Missing {
+        /// Node index.
+        node: QId,
+        /// Slot.
+        slot: usize,
+    },
+    /// A kernel operation failed.
+    #[error(transparent)]
+    Kernel(#[from] tessera_blocks::Error),
+}
+
+impl Step {
+    /// The name of the step's kind (for errors).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Step::Input { .. } => "Input",
+            Step::Data => "Data",
+            Step::Matmul { .. } => "Matmul",
+            Step::Conv { .. } => "Conv",
+            Step::Linear { .. } => "Linear",
+            Step::BiasAdd { .. } => "BiasAdd",
+            Step::Hadamard { .. } => "Hadamard",
+            Step::Reshape { .. } => "Reshape",
+            Step::Rescale(_) => "Rescale",
+            Step::Clamp(_) => "Clamp",
+            Step::MaxPool(_) => "MaxPool",
+            Step::SumPool { .. } => "SumPool",
+            Step::AxisSum { .. } => "AxisSum",
+            Step::DivConst(_) => "DivConst",
+            Step::DivRound(_) => "DivRound",
+            Step::Sqrt(_) => "Sqrt",
+            Step::ReduceMax(_) => "ReduceMax",
+            Step::Lookup(_) => "Lookup",
+            Step::Slice { .. } => "Slice",
+            Step::Transpose { .. } => "Transpose",
+            Step::Gather { .. } => "Gather",
+            Step::Concat { .. } => "Concat",
+            Step::BatchedMatmul { .. } => "BatchedMatmul",
+        }
+    }
+
+    /// The tensors the step commits for node `id`, in slot order, from the node values and the
+    /// slots committed before (`None`: the step commits nothing).
+    pub fn witness(
+        &self,
+        plan: &BlockPlan,
+        id: QId,
+        values: &[IntTensor],
+        committed: &std::collections::BTreeMap<Ref, IntTensor>,
+    ) -> Result<Option<Vec<IntTensor>>, StepError> {
+        let n = Node::new(plan, id, self.kind());
+        let value = || values.get(id).cloned().ok_or(StepError::Missing { node: id, slot: 0 });
+        Ok(Some(match self {
+            Step::Input { private: true } | Step::Lookup(_) => vec![value()?],
+            Step::Rescale(s) => s.witness(&n, values)?,
+            Step::DivConst(s) => s.witness(&n, values)?,
+            Step::DivRound(s) => s.witness(&n, values)?,
+            Step::Sqrt(s) => s.witness(&n, values)?,
+            Step::Clamp(s) => s.witness(&n, values, committed)?,
+            Step::MaxPool(s) => s.witness(&n, values, committed)?,
+            Step::ReduceMax(s) => s.witness(&n, values)?,
+            _ => return Ok(None),
+        }))
+    }
+
+    /// Proves (prover) or checks (verifier) the relation that defines committed node `id`.
+    pub fn reduce<'p, C: Ctx<'p>>(&self, c: &mut C, id: QId) -> Result<(), C::Error> {
+        match self {
+            Step::Rescale(s) => s.reduce(c, id),
+            Step::DivConst(s) => s.reduce(c, id),
+            Step::DivRound(s) => s.reduce(c, id),
+            Step::Sqrt(s) => s.reduce(c, id),
+            Step::Clamp(s) => s.reduce(c, id),
+            Step::MaxPool(s) => s.reduce(c, id),
+            Step::ReduceMax(s) => s.reduce(c, id),
+            // Proven with every other node of its table by the table's merged lookup.
+            Step::Lookup(_) => Ok(()),
+            _ => Err(StepError::Malformed {
+                node: name(c.plan(), id),
+                op: self.kind(),
+                what: "a committed node without a relation",
+            }
+            .into()),
+        }
+    }
+}
+
+/// A node as a step sees it: its name, kind and shapes.
+pub struct Node<'p> {
+    /// The plan.
+    pub plan: &'p BlockPlan,
+    /// Its index.
+    pub id: QId,
+    /// The step kind (for errors).
+    pub op: &'static str,
+}
+
+impl<'p> Node<'p> {
+    /// Node `id` of `plan`.
+    pub fn new(plan: &'p BlockPlan, id: QId, op: &'static str) -> Self {
+        Self { plan, id, op }
+    }
+
+    /// Its output shape.
+    pub fn shape(&self) -> Vec<usize> {
+        shape(self.plan, self.id)
+    }
+
+    /// Node `j`'s shape.
+    pub fn shape_of(&self, j: QId) -> Vec<usize> {
+        shape(self.plan, j)
+    }
+
+    /// The slot reference `slot` of this node.
+    pub fn at(&self, slot: impl Into<usize>) -> Ref {
+        Ref { node: self.id, slot: slot.into() }
+    }
+
+    /// A witness error at this node.
+    pub fn witness_error(&self, what: String) -> StepError {
+        StepError::Witness { node: name(self.plan, self.id), op: self.op, what }
+    }
+
+    /// A malformed-step error at this node.
+    pub fn malformed(&self, what: &'static str) -> StepError {
+        StepError::Malformed { node: name(self.plan, self.id), op: self.op, what }
+    }
+
+    /// The value of node `j` from the witness values.
+    pub fn value<'v>(&self, values: &'v [IntTensor], j: QId) -> Result<&'v IntTensor, StepError> {
+        values.get(j).ok_or(StepError::Missing { node: j, slot: 0 })
+    }
+
+    /// `"node <name>"`, as blocks name the step they prove.
+    pub fn label(&self) -> String {
+        format!("node {}", name(self.plan, self.id))
+    }
+}
+
+/// Node `id`'s name (`#id` if the plan has no such node).
+pub fn name(plan: &BlockPlan, id: QId) -> String {
+    plan.graph.nodes.get(id).map_or_else(|| format!("#{id}"), |n| n.name.clone())
+}
+
+/// Node `id`'s shape (empty if the plan has no such node).
+pub fn shape(plan: &BlockPlan, id: QId) -> Vec<usize> {
+    plan.graph.nodes.get(id).map(|n| n.shape.clone()).unwrap_or_default()
+}
+
+/// Number of variables of a tensor of `shape` (each axis padded to a power of two).
+pub fn num_vars(shape: &[usize]) -> usize {
+    axis_vars(shape).iter().sum()
+}
+
+/// The evaluations of committed slots at `point`.
+pub fn eval_refs(w: &Witness, refs: &[Ref], point: &[Fr]) -> Result<Vec<Fr>, StepError> {
+    refs.iter()
+        .map(|r| {
+            let t = w.committed.get(r).ok_or(StepError::Missing { node: r.node, slot: r.slot })?;
+            Ok(t.to_mle().evaluate(point)?)
+        })
+        .collect()
+}
+
+/// `Π f_k` entrywise, in checked integers.
+pub fn product(
+    w: &Witness,
+    factors: &[Lin],
+    shape: &[usize],
+    node: &Node<'_>,
+) -> Result<IntTensor, StepError> {
+    let mut acc: Option<Vec<i64>> = None;
+    for f in factors {
+        let t = eval_lin(&w.committed, f, shape, true)?;
+        acc = Some(match acc {
+            None => t.data().to_vec(),
+            Some(a) => a
+                .iter()
+                .zip(t.data())
+                .map(|(x, y)| x.checked_mul(*y))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| node.witness_error("a product overflows".into()))?,
+        });
+    }
+    Ok(IntTensor::new(shape.to_vec(), acc.unwrap_or_default())?)
+}
+
+/// Proves `Π_k f_k = 0` entrywise for linear forms `f_k` of `shape` (a product claim at a fresh
+/// point).
+pub fn zero_product<'p, C: Ctx<'p>>(c: &mut C, id: QId, shape: &[usize], factors: &[Lin]) {
+    let point = c.challenge(b"zero check point", num_vars(shape));
+    c.product(id, shape, factors, point, Fr::zero());
+}
+
+/// Reduces a claim on `broadcast(source)` (a tensor of node `id`'s shape) to a claim on
+/// `source`, routed to its producer.
+pub fn broadcast_claim<'p, C: Ctx<'p>>(
+    c: &mut C,
+    id: QId,
+    source: QId,
+    claim: TensorClaim,
+) -> Result<(), C::Error> {
+    let plan = c.plan();
+    let out_shape = shape(plan, id);
+    let in_shape = ranked(&shape(plan, source), out_shape.len());
+    let label = format!("node {}", name(plan, id));
+    let spec = BroadcastSpec { in_shape: in_shape.clone(), out_shape };
+    let instance = Instance { output: claim, inputs: vec![TensorId(source as u32)] };
+    let claims = c.block::<Broadcast>(&label, &spec, &instance, &|w| {
+        let v = w.values.get(source).ok_or(StepError::Missing { node: source, slot: 0 })?;
+        Ok(vec![IntTensor::new(in_shape.clone(), v.data().to_vec())?])
+    })?;
+    route_all(c, id, claims)
+}
+
+/// Routes the tensor claims of a block run by node `id` (which claims no commitment) to their
+/// producers, which must come before `id`.
+pub fn route_all<'p, C: Ctx<'p>>(c: &mut C, id: QId, claims: BlockClaims) -> Result<(), C::Error> {
+    let plan = c.plan();
+    let bad = |what| StepError::Malformed { node: name(plan, id), op: "block", what };
+    if !claims.committed.is_empty() {
+        return Err(bad("a block claimed an unknown commitment").into());
+    }
+    for t in claims.tensors {
+        let j = t.tensor.0 as usize;
+        if j >= id {
+            return Err(bad("a block claimed a later tensor").into());
+        }
+        c.route(j, t.point, t.value);
+    }
+    Ok(())
+}
+
+/// The one tensor claim a block returned.
+pub fn single_claim(claims: BlockClaims, node: &Node<'_>) -> Result<TensorClaim, StepError> {
+    let [t] = <[TensorClaim; 1]>::try_from(claims.tensors)
+        .map_err(|_| node.malformed("a block returned other claims than one"))?;
+    Ok(t)
+}
