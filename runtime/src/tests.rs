@@ -390,7 +390,7 @@ fn max_selector_must_be_binary() {
 
 fn lookup_keys() -> Keys {
     let table = Table {
-        func: TableFn::Exp,
+        func: TableFn::EXP,
         lo: -8,
         in_bits: 2,
         out_bits: 4,
@@ -760,7 +760,7 @@ fn pooled_differences_are_bound_to_the_window() {
 
 fn exp_table(scale: f64) -> Table {
     Table {
-        func: TableFn::Exp,
+        func: TableFn::EXP,
         lo: -8,
         in_bits: 2,
         out_bits: 4,

@@ -1,6 +1,5 @@
 //! Float semantics of each op.
 
-use crate::interp::math::{erf, sigmoid};
 use crate::ir::{Op, QuantParams};
 use crate::kernels::{layout, linalg, pool};
 use crate::tensor::{Tensor, numel};
@@ -77,10 +76,7 @@ pub fn eval_op(op: &Op, ins: &[&Tensor<f64>], shapes: &[Vec<usize>]) -> R {
         Op::Mul => one(bin(ins[0], ins[1], |a, b| a * b)?),
         Op::Div => one(bin(ins[0], ins[1], |a, b| a / b)?),
         Op::Relu => one(x0()?.map(|&v| v.max(0.0))),
-        Op::Sigmoid => one(x0()?.map(|&v| sigmoid(v))),
-        Op::Tanh => one(x0()?.map(|&v| v.tanh())),
-        Op::Exp => one(x0()?.map(|&v| v.exp())),
-        Op::Erf => one(x0()?.map(|&v| erf(v))),
+        Op::Function(f) => one(x0()?.map(|&v| f.eval(v))),
         Op::Sqrt => one(x0()?.map(|&v| v.sqrt())),
         Op::Identity => one(x0()?.clone()),
         Op::Clip { min, max } => one(x0()?.map(|&v| v.max(*min).min(*max))),

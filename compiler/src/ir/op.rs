@@ -128,14 +128,8 @@ pub enum Op {
     Div,
     /// max(x, 0).
     Relu,
-    /// 1 / (1 + e^−x).
-    Sigmoid,
-    /// Hyperbolic tangent.
-    Tanh,
-    /// e^x.
-    Exp,
-    /// Gauss error function.
-    Erf,
+    /// A tabulated elementwise function ([`crate::functions::FUNCTIONS`]).
+    Function(crate::functions::TableFn),
     /// Square root (ONNX `Sqrt`, and `Pow` with exponent 0.5).
     Sqrt,
     /// Softmax along one axis.
@@ -263,10 +257,7 @@ impl Op {
             Op::Mul => "Mul",
             Op::Div => "Div",
             Op::Relu => "Relu",
-            Op::Sigmoid => "Sigmoid",
-            Op::Tanh => "Tanh",
-            Op::Exp => "Exp",
-            Op::Erf => "Erf",
+            Op::Function(f) => f.name(),
             Op::Sqrt => "Sqrt",
             Op::Softmax { .. } => "Softmax",
             Op::LayerNorm { .. } => "LayerNormalization",

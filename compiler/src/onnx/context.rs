@@ -51,6 +51,11 @@ impl<'a> NodeCtx<'a> {
         Self { node, name, opset, batch, values, graph }
     }
 
+    /// The node's ONNX op type.
+    pub fn op_type(&self) -> &'a str {
+        &self.node.op_type
+    }
+
     /// Default-domain opset of the model.
     pub fn opset(&self) -> i64 {
         self.opset

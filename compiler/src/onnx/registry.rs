@@ -1,6 +1,7 @@
 //! The op registry: ONNX op type → importer. The only string dispatch in the compiler.
 
 use crate::error::ImportError;
+use crate::functions::{FUNCTIONS, TableFn};
 use crate::ir::Op;
 use crate::onnx::context::{Built, Imported, NodeCtx};
 
@@ -20,8 +21,6 @@ const REGISTRY: &[(&str, Importer)] = &[
     ("Conv", nn::conv),
     ("DequantizeLinear", nn::dequantize),
     ("Div", |c| binary(c, Op::Div)),
-    ("Erf", |c| unary(c, Op::Erf)),
-    ("Exp", |c| unary(c, Op::Exp)),
     ("Flatten", layout::flatten),
     ("Gather", layout::gather),
     ("Gemm", nn::gemm),
@@ -37,26 +36,34 @@ const REGISTRY: &[(&str, Importer)] = &[
     ("Pow", pow),
     ("Relu", |c| unary(c, Op::Relu)),
     ("Reshape", layout::reshape),
-    ("Sigmoid", |c| unary(c, Op::Sigmoid)),
     ("Slice", layout::slice),
     ("Softmax", softmax),
     ("Sqrt", |c| unary(c, Op::Sqrt)),
     ("Split", layout::split),
     ("Squeeze", layout::squeeze),
     ("Sub", |c| binary(c, Op::Sub)),
-    ("Tanh", |c| unary(c, Op::Tanh)),
     ("Transpose", layout::transpose),
     ("Unsqueeze", layout::unsqueeze),
 ];
 
-/// The importer for an op type, if supported.
+/// The importer for an op type, if supported: the list above, then the function tables.
 pub fn lookup(op_type: &str) -> Option<Importer> {
-    REGISTRY.iter().find(|(name, _)| *name == op_type).map(|(_, f)| *f)
+    let listed = REGISTRY.iter().find(|(name, _)| *name == op_type).map(|(_, f)| *f);
+    listed.or_else(|| TableFn::find(op_type).map(|_| function as Importer))
 }
 
 /// Every supported ONNX op type, sorted.
 pub fn supported_op_types() -> Vec<&'static str> {
-    REGISTRY.iter().map(|(n, _)| *n).collect()
+    let mut all: Vec<&'static str> = REGISTRY.iter().map(|(n, _)| *n).collect();
+    all.extend(FUNCTIONS.iter().map(|f| f.name));
+    all.sort_unstable();
+    all
+}
+
+/// A tabulated function of [`FUNCTIONS`], by the node's op type.
+fn function(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
+    let f = TableFn::find(c.op_type()).ok_or_else(|| c.err("not a tabulated function"))?;
+    unary(c, Op::Function(f))
 }
 
 /// A node with the given op and data inputs.

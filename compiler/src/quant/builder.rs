@@ -221,12 +221,7 @@ impl<'a> Builder<'a> {
             return t;
         }
         let (bits, unit) = (self.bits, self.unit());
-        let f = |x: f64| match func {
-            TableFn::Sigmoid => crate::interp::math::sigmoid(x),
-            TableFn::Tanh => x.tanh(),
-            TableFn::Exp => x.exp(),
-            TableFn::Erf => crate::interp::math::erf(x),
-        };
+        let f = |x: f64| func.eval(x);
         let values = (lo..=hi).map(|i| (f(i as f64 * unit) / unit).round() as i64).collect();
         self.q.tables.push(Table { func, lo, in_bits: bits, out_bits: bits, values });
         self.tables.insert(key, self.q.tables.len() - 1);

@@ -8,22 +8,15 @@
 //! - square roots round down: `floor(sqrt(x))`.
 
 use crate::error::QuantError;
+use crate::functions::Domain;
 use crate::ir::{Node, Op};
 use crate::quant::builder::QVal;
 use crate::quant::lower::Lowering;
 use crate::quant::qop::{QOp, TableFn};
 use crate::tensor::Tensor;
 
-/// Real input domain of the tables: beyond it the function is within half a step of its limit
-/// for `s ≤ 12` (sigmoid, tanh, erf), or below `2^−16` (exp of a softmax's shifted input).
-fn domain(func: TableFn) -> (f64, f64) {
-    match func {
-        TableFn::Sigmoid => (-10.0, 10.0),
-        TableFn::Tanh => (-5.0, 5.0),
-        TableFn::Erf => (-4.0, 4.0),
-        TableFn::Exp => (-16.0, 0.0),
-    }
-}
+/// Softmax's exp reads `x − max(x) ≤ 0`: below `−16` it is under `2^−16`.
+const SOFTMAX_EXP_DOMAIN: (f64, f64) = (-16.0, 0.0);
 
 /// Lowers the ops not handled in [`crate::quant::lower`].
 pub fn lower(l: &mut Lowering<'_>, node: &Node) -> Result<Vec<QVal>, QuantError> {
@@ -32,22 +25,18 @@ pub fn lower(l: &mut Lowering<'_>, node: &Node) -> Result<Vec<QVal>, QuantError>
     let unit = l.b.unit();
     let out_shape = node.shapes.first().cloned().unwrap_or_default();
     let v = match &node.op {
-        Op::Sigmoid | Op::Tanh | Op::Erf | Op::Exp => {
-            let func = match node.op {
-                Op::Sigmoid => TableFn::Sigmoid,
-                Op::Tanh => TableFn::Tanh,
-                Op::Erf => TableFn::Erf,
-                _ => TableFn::Exp,
+        Op::Function(func) => {
+            let (lo, hi) = match func.def().domain {
+                Domain::Saturating(lo, hi) => (lo, hi),
+                Domain::Calibrated { min, max } => {
+                    // The calibrated input range, with margin, bounds the table.
+                    let range = l.b.ranges.get(&node.inputs[0]).copied();
+                    let (cmin, cmax) = range.unwrap_or((min, max));
+                    ((cmin * 1.5 - 1.0).clamp(min, max), (cmax * 1.5 + 1.0).clamp(min, max))
+                }
             };
-            let (mut lo, mut hi) = domain(func);
-            if func == TableFn::Exp {
-                // A standalone exp: the calibrated input range, with margin, bounds the table.
-                let (cmin, cmax) = l.b.ranges.get(&node.inputs[0]).copied().unwrap_or((lo, hi));
-                lo = (cmin * 1.5 - 1.0).max(-16.0);
-                hi = (cmax * 1.5 + 1.0).min(10.0);
-            }
             let x = l.b.requant(name, x, unit)?;
-            table(l, name, func, x, lo, hi)?
+            table(l, name, *func, x, lo, hi)?
         }
         Op::Sqrt => {
             // sqrt(q · 2^−2s) = floor(sqrt(q)) · 2^−s, with y² ≤ q < (y+1)² range-checked.
@@ -60,11 +49,11 @@ pub fn lower(l: &mut Lowering<'_>, node: &Node) -> Result<Vec<QVal>, QuantError>
             let m =
                 reduce(l, &format!("{name}.max"), QOp::ReduceMax { axis: *axis }, x.id, &[*axis]);
             let d = l.b.binary(&format!("{name}.shift"), QOp::Sub, x.id, m)?;
-            let (lo, hi) = domain(TableFn::Exp);
+            let (lo, hi) = SOFTMAX_EXP_DOMAIN;
             let e = table(
                 l,
                 &format!("{name}.exp"),
-                TableFn::Exp,
+                TableFn::EXP,
                 QVal { id: d, scale: unit, zero: 0 },
                 lo,
                 hi,

@@ -13,6 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::functions::TableFn;
 use crate::ir::{SliceAxis, Window};
 use crate::tensor::Tensor;
 
@@ -232,19 +233,6 @@ impl Table {
     pub fn hi(&self) -> i64 {
         self.lo + self.values.len() as i64 - 1
     }
-}
-
-/// Functions available as tables.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum TableFn {
-    /// Logistic sigmoid.
-    Sigmoid,
-    /// Hyperbolic tangent.
-    Tanh,
-    /// Exponential.
-    Exp,
-    /// Error function.
-    Erf,
 }
 
 /// How a graph input or output maps to reals: `real = (q − zero) · scale`.
