@@ -9,6 +9,9 @@
 //! The domain says what happens outside the table:
 //! - [`Domain::Saturating`]: the function is within half an output step of its limits beyond the
 //!   domain (for `s ≤ 12`), so clamping the input to it is exact on the integer grid;
+//! - [`Domain::Linear`]: beyond the domain the function is a line of slope 0 or 1 (softplus is
+//!   `x` to half a step above 10): the table's value at the clamped input plus the input's excess
+//!   over the domain, exact everywhere;
 //! - [`Domain::Calibrated`]: the table spans the calibrated input range with a margin (×1.5 + 1),
 //!   within hard limits; inputs beyond the calibrated range are clamped to it, which changes the
 //!   function there (the compile report shows the calibrated ranges).
@@ -22,6 +25,20 @@ use crate::interp::math;
 pub enum Domain {
     /// `[lo, hi]`, exact: the function is constant to half a step beyond.
     Saturating(f64, f64),
+    /// `[lo, hi]`, exact: beyond it the function is within half a step of the line of slope
+    /// `below` (left) or `above` (right) through its value at the end, each slope 0 or 1. The
+    /// prover adds `max(x, hi) − hi` (slope 1 above) and `min(x, lo) − lo` (slope 1 below) to the
+    /// table's value at the clamped input, so every input gets the function.
+    Linear {
+        /// Smallest table input.
+        lo: f64,
+        /// Largest table input.
+        hi: f64,
+        /// Slope left of `lo` (0 or 1).
+        below: f64,
+        /// Slope right of `hi` (0 or 1).
+        above: f64,
+    },
     /// The calibrated range with a margin, within `[min, max]`.
     Calibrated {
         /// Smallest table input.
@@ -51,6 +68,11 @@ pub const FUNCTIONS: &[TableFunction] = &[
         name: "Exp",
         f: f64::exp,
         domain: Domain::Calibrated { min: -16.0, max: 10.0 },
+    },
+    TableFunction {
+        name: "Softplus",
+        f: math::softplus,
+        domain: Domain::Linear { lo: -10.0, hi: 10.0, below: 0.0, above: 1.0 },
     },
 ];
 
@@ -118,6 +140,19 @@ mod tests {
             assert_eq!(serde_json::from_str::<TableFn>(&json).expect("parses"), t);
         }
         assert!(serde_json::from_str::<TableFn>("\"NoSuchFunction\"").is_err());
+        // Beyond a linear domain the function is its line to half a step at s = 12.
+        let half = 0.5 / 4096.0;
+        for f in FUNCTIONS {
+            if let Domain::Linear { lo, hi, below, above } = f.domain {
+                assert!([0.0, 1.0].contains(&below) && [0.0, 1.0].contains(&above), "{}", f.name);
+                for k in 0..100 {
+                    let d = k as f64 * 0.37;
+                    let (l, h) = ((f.f)(lo - d), (f.f)(hi + d));
+                    assert!((l - ((f.f)(lo) - below * d)).abs() < half, "{} below", f.name);
+                    assert!((h - ((f.f)(hi) + above * d)).abs() < half, "{} above", f.name);
+                }
+            }
+        }
         assert_eq!(TableFn::EXP.eval(0.0), 1.0);
     }
 }

@@ -36,6 +36,11 @@ pub fn sigmoid(x: f64) -> f64 {
     }
 }
 
+/// `ln(1 + e^x)`, without overflow for large `x`.
+pub fn softplus(x: f64) -> f64 {
+    if x > 0.0 { x + (-x).exp().ln_1p() } else { x.exp().ln_1p() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

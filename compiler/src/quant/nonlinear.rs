@@ -28,6 +28,10 @@ pub fn lower(l: &mut Lowering<'_>, node: &Node) -> Result<Vec<QVal>, QuantError>
         Op::Function(func) => {
             let (lo, hi) = match func.def().domain {
                 Domain::Saturating(lo, hi) => (lo, hi),
+                Domain::Linear { lo, hi, below, above } => {
+                    let x = l.b.requant(name, x, unit)?;
+                    return Ok(vec![linear_tails(l, node, *func, x, (lo, hi), (below, above))?]);
+                }
                 Domain::Calibrated { min, max } => {
                     // The calibrated input range, with margin, bounds the table.
                     let range = l.b.ranges.get(&node.inputs[0]).copied();
@@ -182,6 +186,37 @@ fn table(
     let c = l.b.unary(&format!("{name}.clamp"), QOp::Clamp { lo: Some(lo), hi: Some(hi) }, x.id);
     let id = l.b.unary(name, QOp::Lookup { table: t }, c);
     Ok(QVal { id, scale: unit, zero: 0 })
+}
+
+/// `T[clamp(x, lo, hi)] + (max(x, hi) − hi)·above + (min(x, lo) − lo)·below` for slopes 0 or 1:
+/// the table inside the domain, the function's lines beyond it.
+fn linear_tails(
+    l: &mut Lowering<'_>,
+    node: &Node,
+    func: crate::functions::TableFn,
+    x: QVal,
+    (lo, hi): (f64, f64),
+    (below, above): (f64, f64),
+) -> Result<QVal, QuantError> {
+    let (name, unit) = (node.name.as_str(), l.b.unit());
+    let mut acc = table(l, &format!("{name}.table"), func, x, lo, hi)?.id;
+    let (lo_q, hi_q) = ((lo / unit).floor() as i64, (hi / unit).ceil() as i64);
+    for (slope, bound, clamp, tag) in [
+        (above, hi_q, QOp::Clamp { lo: Some(hi_q), hi: None }, "above"),
+        (below, lo_q, QOp::Clamp { lo: None, hi: Some(lo_q) }, "below"),
+    ] {
+        if slope == 0.0 {
+            continue;
+        }
+        if slope != 1.0 {
+            return Err(Lowering::err(node, "a table's linear tail needs slope 0 or 1"));
+        }
+        let c = l.b.unary(&format!("{name}.{tag}"), clamp, x.id);
+        let k = l.b.scalar(&format!("{name}.{tag}.bound"), bound);
+        let excess = l.b.binary(&format!("{name}.{tag}.excess"), QOp::Sub, c, k)?;
+        acc = l.b.binary(&format!("{name}.{tag}.sum"), QOp::Add, acc, excess)?;
+    }
+    Ok(QVal { id: acc, scale: unit, zero: 0 })
 }
 
 /// A reduction keeping the reduced axes with extent 1.

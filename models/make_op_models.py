@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Small models, one per op family the real-model issues add, exported with the onnx helper API and
+run through onnxruntime for their reference outputs (numbers computed outside Tessera).
+
+    python3 -m venv /tmp/venv && /tmp/venv/bin/pip install onnx==1.22.0 onnxruntime numpy
+    /tmp/venv/bin/python models/make_op_models.py
+
+Each model gets a folder here with `model.onnx` and `test_set.json` (the format of
+`make_models.py`: inputs and onnxruntime's `reference_output` per example), so the end-to-end test
+`tests/tests/models.rs` proves it automatically. Random weights, seed 0; 8 examples of N(0, 1.5²)
+inputs.
+"""
+import json
+import os
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def mlp_with(op_type, name, d_in=16, d_hidden=8, d_out=4, examples=8):
+    """x [1, d_in] -> Gemm -> op_type -> Gemm -> y [1, d_out]."""
+    rng = np.random.default_rng(0)
+    w1 = rng.normal(0, 0.5, (d_in, d_hidden)).astype(np.float32)
+    b1 = rng.normal(0, 0.1, (d_hidden,)).astype(np.float32)
+    w2 = rng.normal(0, 0.5, (d_hidden, d_out)).astype(np.float32)
+    b2 = rng.normal(0, 0.1, (d_out,)).astype(np.float32)
+    nodes = [
+        helper.make_node("Gemm", ["x", "w1", "b1"], ["h"], name="fc1"),
+        helper.make_node(op_type, ["h"], ["a"], name=op_type.lower()),
+        helper.make_node("Gemm", ["a", "w2", "b2"], ["y"], name="fc2"),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        name,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, d_in])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, d_out])],
+        [numpy_helper.from_array(a, n) for a, n in [(w1, "w1"), (b1, "b1"), (w2, "w2"), (b2, "b2")]],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    out = os.path.join(HERE, name)
+    os.makedirs(out, exist_ok=True)
+    onnx.save(model, os.path.join(out, "model.onnx"))
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    xs = rng.normal(0, 1.5, (examples, 1, d_in)).astype(np.float32)
+    rows = []
+    for x in xs:
+        (y,) = sess.run(None, {"x": x})
+        rows.append({"input": [round(float(v), 7) for v in x.ravel()],
+                     "reference_output": [round(float(v), 7) for v in y.ravel()]})
+    test_set = {
+        "description": f"MLP {d_in}-{d_hidden}-{d_out} with {op_type}, random weights (seed 0); "
+                       "reference = onnxruntime outputs",
+        "input": {"name": "x", "shape_per_example": [1, d_in]},
+        "output": {"name": "y", "shape_per_example": [1, d_out]},
+        "examples": rows,
+    }
+    with open(os.path.join(out, "test_set.json"), "w") as f:
+        json.dump(test_set, f)
+
+
+if __name__ == "__main__":
+    mlp_with("Softplus", "softplus_mlp")
