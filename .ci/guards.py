@@ -366,6 +366,9 @@ GUARDS: list[Guard] = [
             seed,
             log_size,"""),
     ], "workflow_and_its_error_paths", target=("--test", "cli")),
+    R("R23", "the prover no longer checks each block's relation before proving it", [
+        ("runtime/src/prover.rs", "        if self.check_relations {\n", "        if false && self.check_relations {\n"),
+    ], "the_prover_checks_each_blocks_relation_first"),
 
     # --- accumulator (tessera-accumulator lib tests) --------------------------------------------
     A("A1", "fold rho squeezed before the child claims", [

@@ -48,6 +48,9 @@ struct Prover<'w> {
     proofs: BlockProofs,
     /// The lookups' helper polynomials, in [`Poly::Helper`] order.
     helpers: Vec<DenseMle>,
+    /// Whether each block's relation is checked before it is proven (debug builds, honest
+    /// provers).
+    check_relations: bool,
     /// A cheating prover's lookups: no check that the looked-up values are in the table.
     #[cfg(test)]
     unchecked_lookups: bool,
@@ -75,6 +78,14 @@ impl Side for Prover<'_> {
     {
         let kind = kind_of::<B::Proof>().map_or("unknown", kind_name);
         let w = witness(self.witness)?;
+        // Debug builds (and the tests) check every block's relation before proving it, so a bad
+        // witness is reported with the entry at fault instead of as a failed proof later.
+        if self.check_relations {
+            B::check(spec, instance, &w).map_err(|e| Error::Witness {
+                node: at.to_string(),
+                reason: format!("{kind}: {e}"),
+            })?;
+        }
         let (proof, claims) = B::prove(spec, instance, &w, &mut self.t)
             .map_err(|e| Error::Witness { node: at.to_string(), reason: format!("{kind}: {e}") })?;
         self.proofs.push(&proof).map_err(|e| Error::Witness {
@@ -168,6 +179,9 @@ pub(crate) struct Tamper<'a> {
     /// Coefficients a cheating prover appends to a slot's commitment, past the slot's padded
     /// size (issue 22's forgery hides them there); it opens every claim on the slot with them.
     pub hidden: &'a [(Ref, Vec<Fr>)],
+    /// Whether the prover still checks each block's relation before proving it (a careless
+    /// rather than a cheating prover: it must be stopped with the entry at fault).
+    pub check_relations: bool,
 }
 
 /// How [`prove_witness`] deviates for a cheating prover (the default is honest).
@@ -176,6 +190,9 @@ pub(crate) struct Tamper<'a> {
 struct Cheat<'a> {
     /// Lookups and the accumulator skip their relation checks.
     unchecked: bool,
+    /// The witness was altered: blocks are proven without checking their relations first (a
+    /// cheating prover's proof must reach the verifier).
+    tampered: bool,
     hidden: &'a [(Ref, Vec<Fr>)],
 }
 
@@ -248,6 +265,7 @@ pub(crate) fn prove_with(
     }
     let cheat = Cheat {
         unchecked: tamper.is_some_and(|t| t.range.is_some()),
+        tampered: tamper.is_some_and(|t| !t.check_relations),
         hidden: tamper.map_or(&[], |t| t.hidden),
     };
     prove_witness(pk, witness, options, &cheat)
@@ -332,6 +350,10 @@ fn prove_witness(
         srs: &pk.srs,
         proofs: BlockProofs::default(),
         helpers: Vec::new(),
+        #[cfg(not(test))]
+        check_relations: cfg!(debug_assertions),
+        #[cfg(test)]
+        check_relations: cfg!(debug_assertions) && !cheat.tampered && cheat.hidden.is_empty(),
         #[cfg(test)]
         unchecked_lookups: cheat.unchecked,
         #[cfg(test)]

@@ -15,6 +15,7 @@ use tessera_compiler::quant::qop::{Encoding, QGraph, QId, QNode, QOp, Table, Tab
 use tessera_compiler::quant::report::CompileReport;
 use tessera_compiler::{LowerOptions, Tensor, lower};
 
+use crate::error::Error;
 use crate::keys::{ProvingKey, VerifyingKey, required_srs_size, setup};
 use crate::prover::{ProveOptions, Tamper, prove_with};
 use crate::verifier::verify;
@@ -61,7 +62,12 @@ impl Keys {
         inputs: &[Tensor<i64>],
         cheat: Option<&dyn Fn(&mut Witness)>,
     ) -> Result<(), String> {
-        let tamper = cheat.map(|witness| Tamper { witness, range: None, hidden: &[] });
+        let tamper = cheat.map(|witness| Tamper {
+            witness,
+            range: None,
+            hidden: &[],
+            check_relations: false,
+        });
         let (_, proof) = prove_with(&self.pk, inputs, ProveOptions::default(), tamper.as_ref())
             .map_err(|e| format!("prover: {e}"))?;
         verify(&self.vk, &proof).map_err(|e| format!("verifier: {e}"))
@@ -120,7 +126,12 @@ fn rescale_remainder_is_bounded_by_its_exact_bits() {
     // The honest prover refuses the remainder.
     let e = k.run(&x, Some(&cheat)).expect_err("the prover refuses");
     assert!(e.starts_with("prover") && e.contains("outside [0, 2^4)"), "{e}");
-    let tamper = Tamper { witness: &cheat, range: Some(&lenient_range_witness), hidden: &[] };
+    let tamper = Tamper {
+        witness: &cheat,
+        range: Some(&lenient_range_witness),
+        hidden: &[],
+        check_relations: false,
+    };
     let (_, proof) =
         prove_with(&k.pk, &x, ProveOptions::default(), Some(&tamper)).expect("it proves");
     let e = verify(&k.vk, &proof).expect_err("the verifier rejects").to_string();
@@ -828,4 +839,28 @@ fn function_multiplicities_are_bound_per_table() {
     plan.function_lookups.swap(0, 1);
     assert_ne!(plan.digest(), k.vk.plan.digest());
     assert!(plan.validate().is_err());
+}
+
+/// In debug builds the prover checks every block's relation before proving it: a matmul output
+/// that is not the product stops the prover with the block and the entry at fault, before any
+/// proof is made.
+#[test]
+fn the_prover_checks_each_blocks_relation_first() {
+    let k = keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 2]),
+            (QOp::Const(t(&[2, 2], &[1, 2, 3, 4])), vec![], vec![2, 2]),
+            (QOp::MatMul, vec![0, 1], vec![1, 2]),
+        ],
+        vec![],
+        2,
+    );
+    let x = [t(&[1, 2], &[5, -1])];
+    k.run(&x, None).expect("the honest proof verifies");
+    let wrong: &dyn Fn(&mut Witness) = &|w| w.values[2] = it(&[1, 2], vec![2, 7]);
+    let tamper = Tamper { witness: wrong, range: None, hidden: &[], check_relations: true };
+    let e = prove_with(&k.pk, &x, ProveOptions::default(), Some(&tamper))
+        .expect_err("the relation check stops the prover");
+    let msg = e.to_string();
+    assert!(matches!(e, Error::Witness { .. }) && msg.contains("matmul"), "{msg}");
 }
