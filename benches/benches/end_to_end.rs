@@ -6,12 +6,18 @@
 //! ```sh
 //! cargo bench -p tessera-benches --bench end_to_end                    # everything
 //! cargo bench -p tessera-benches --bench end_to_end -- digits_cnn/64   # one configuration
+//! cargo bench -p tessera-benches --bench end_to_end -- fold_arity      # the fold-tree arities
 //! ```
+//!
+//! The `fold_arity` groups prove the same batch with every fold-tree arity (one node over all
+//! leaves, and trees of arity 2 to 16), printing each proof's size: the measurement behind the
+//! default arity of [`ProveOptions`].
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion};
+use tessera_accumulator::Arity;
 use tessera_blocks::Srs;
 use tessera_compiler::{BlockPlan, CompileOptions, LowerOptions, Tensor, compile, lower};
 use tessera_runtime::{
@@ -100,5 +106,37 @@ fn main() {
         }
         group.finish();
     }
+    for (model, batch) in FOLD_CASES {
+        let Some(plan) = plan_for(model, batch) else { continue };
+        let (pk, vk) = keys(&plan);
+        let x = inputs(model, &plan, batch);
+        let mut group = c.benchmark_group(format!("fold_arity/{model}_{batch}"));
+        for arity in FOLD_ARITIES {
+            let options = ProveOptions { arity };
+            let name = match arity {
+                Arity::AllInOne => "all".to_string(),
+                Arity::Fixed(k) => k.to_string(),
+            };
+            let (_, proof) = prove(&pk, &x, options).expect("prove");
+            eprintln!(
+                "fold_arity {model}/{batch} arity {name}: proof {} bytes",
+                proof.size_in_bytes()
+            );
+            group.bench_function(BenchmarkId::new("prove", &name), |b| {
+                b.iter(|| prove(&pk, &x, options).expect("prove"))
+            });
+            group.bench_function(BenchmarkId::new("verify", &name), |b| {
+                b.iter(|| verify(&vk, &proof).expect("verify"))
+            });
+        }
+        group.finish();
+    }
     c.final_summary();
 }
+
+/// The models and batches of the fold-arity comparison.
+const FOLD_CASES: [(&str, usize); 3] = [("digits_mlp", 64), ("digits_cnn", 16), ("digits_cnn", 64)];
+
+/// One node over every leaf, and trees of arity 2 to 16.
+const FOLD_ARITIES: [Arity; 5] =
+    [Arity::AllInOne, Arity::Fixed(2), Arity::Fixed(4), Arity::Fixed(8), Arity::Fixed(16)];

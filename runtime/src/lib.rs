@@ -27,5 +27,5 @@ mod witness;
 pub use error::{Error, VerifyError};
 pub use keys::{ProvingKey, VerifyingKey, required_srs_size, setup};
 pub use proof::{Proof, PublicTensor, PublicValues};
-pub use prover::{ProveOptions, prove};
+pub use prover::{DEFAULT_FOLD_ARITY, ProveOptions, prove};
 pub use verifier::verify;

@@ -114,8 +114,8 @@ pub fn prove(args: &ProveArgs) -> Result<(), Failure> {
     let pk = files::read_pk(&args.dir.join("pk.bin"))?;
     let inputs = io::read_inputs(&args.input, &pk.plan)?;
     let quantized = io::quantize_inputs(&pk.plan, &inputs);
-    let (result, took) =
-        step("proving", || tessera_runtime::prove(&pk, &quantized, ProveOptions::default()));
+    let options = ProveOptions::with_fold_arity(args.fold_arity)?;
+    let (result, took) = step("proving", || tessera_runtime::prove(&pk, &quantized, options));
     let (outputs, proof) = result?;
     files::write_proof(&args.proof, &proof)?;
     println!("wrote {} ({}) in {took:.2?}", args.proof.display(), size_of(&args.proof));

@@ -88,6 +88,10 @@ pub struct ProveArgs {
     /// Where to write the outputs (JSON, dequantized).
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// Fold-tree arity of the accumulator: 0 folds every claim in one node; 2 or more builds a
+    /// tree (more, smaller folds; a slightly larger proof).
+    #[arg(long, default_value_t = tessera_runtime::DEFAULT_FOLD_ARITY)]
+    pub fold_arity: usize,
 }
 
 /// `tessera verify`.
