@@ -302,7 +302,7 @@ GUARDS: list[Guard] = [
         ("compiler/src/plan/mod.rs", '(self.top_bits < table_bits).then(', '(self.top_bits > table_bits).then('),
     ], "rescale_remainder_is_bounded_by_its_exact_bits"),
     R("R6", "sum-pool tap values not summed against the claim", [
-        ("runtime/src/schedule/derived.rs", 'if values.iter().sum::<Fr>() != claim.value {',
+        ("compiler/src/plan/steps/sum_pool.rs", 'if values.iter().sum::<Fr>() != claim.value {',
          'if false && values.iter().sum::<Fr>() != claim.value {'),
     ], "sum_pool_binds_its_input"),
     R("R7", "rescale remainder range check 0 <= r < 2^s not emitted by lowering", [

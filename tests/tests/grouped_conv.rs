@@ -55,7 +55,7 @@ fn grouped_and_depthwise_conv_model_proves_and_matches_the_interpreter() {
     let groups: Vec<usize> = plan
         .steps
         .iter()
-        .filter_map(|s| if let Step::Conv { group, .. } = s { Some(*group) } else { None })
+        .filter_map(|s| if let Step::Conv(c) = s { Some(c.group) } else { None })
         .collect();
     assert_eq!(groups, [2, 4], "both convolutions lower to grouped conv steps");
     let (pk, vk) = keys(&plan, 7);

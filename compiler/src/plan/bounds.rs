@@ -29,58 +29,23 @@ pub(super) fn step_bound(
     let b = |j: usize| bounds.get(j).copied().flatten();
     match step {
         Step::Input { .. } => Some(act),
-        Step::Data => weight(nodes, id).and_then(|w| {
+        Step::Data => weight_values(nodes, id).and_then(|w| {
             let lo = w.iter().min()?;
             let hi = w.iter().max()?;
             Some(Interval::new(*lo as i128, *hi as i128))
         }),
-        Step::Linear { terms, constant } => {
-            let mut acc = Interval::point(*constant as i128);
-            for (t, c) in terms {
-                acc = acc.checked_add(b(*t)?.checked_scaled(*c as i128)?)?;
-            }
-            Some(acc)
-        }
-        Step::BiasAdd { input, bias, sign } => {
-            b(*input)?.checked_add(b(*bias)?.checked_scaled(*sign as i128)?)
-        }
-        Step::Hadamard { left, right } => b(*left)?.checked_mul(b(*right)?),
-        Step::Reshape { input }
-        | Step::Slice { input, .. }
-        | Step::Transpose { input, .. }
-        | Step::Gather { input, .. } => b(*input),
-        Step::Concat { inputs, .. } => hull(inputs.iter().map(|j| b(*j))),
-        // Each of the k·k taps is an entry or 0.
-        Step::SumPool { input, kernel, .. } => {
-            let tap = b(*input)?.hull(Interval::point(0));
-            tap.checked_scaled((kernel[0] * kernel[1]) as i128)
-        }
-        Step::Matmul { input, weight: w, trans_weight } => {
-            let data = weight(nodes, *w)?;
-            let shape = nodes.get(*w)?.shape.as_slice();
-            let &[r, c] = shape else { return None };
-            let (cols, inner) = if *trans_weight { (r, c) } else { (c, r) };
-            let at =
-                |j: usize, k: usize| if *trans_weight { data[j * c + k] } else { data[k * c + j] };
-            let x = b(*input)?;
-            hull((0..cols).map(|j| dot_bound((0..inner).map(|k| at(j, k)), x, false)))
-        }
-        Step::Conv { input, weight: w, .. } => {
-            let data = weight(nodes, *w)?;
-            let m = *nodes.get(*w)?.shape.first()?;
-            if m == 0 || data.len() % m != 0 {
-                return None;
-            }
-            let x = b(*input)?;
-            // Zero padding may stand in for any input entry: each term may also be 0.
-            hull(data.chunks(data.len() / m).map(|ws| dot_bound(ws.iter().copied(), x, true)))
-        }
-        Step::AxisSum { input, .. } => {
-            let n_in: usize = nodes.get(*input)?.shape.iter().product();
-            let n_out: usize = nodes.get(id)?.shape.iter().product();
-            let count = n_in.checked_div(n_out)?;
-            b(*input)?.checked_scaled(count as i128).map(|i| i.hull(Interval::point(0)))
-        }
+        Step::Linear(s) => s.bound(&b),
+        Step::BiasAdd(s) => s.bound(&b),
+        Step::Hadamard(s) => s.bound(&b),
+        Step::Reshape(s) => b(s.input),
+        Step::Slice(s) => b(s.input),
+        Step::Transpose(s) => b(s.input),
+        Step::Gather(s) => b(s.input),
+        Step::Concat(s) => hull(s.inputs.iter().map(|j| b(*j))),
+        Step::SumPool(s) => s.bound(&b),
+        Step::Matmul(s) => s.bound(nodes, &b),
+        Step::Conv(s) => s.bound(nodes, &b),
+        Step::AxisSum(s) => s.bound(id, nodes, &b),
         _ => committed,
     }
 }
@@ -99,7 +64,7 @@ pub(super) fn quotient_bound(input: Option<Interval>, shift: u32, act: Interval)
 }
 
 /// The values of a weight (a constant node), if `j` is one.
-fn weight(nodes: &[QNode], j: usize) -> Option<&[i64]> {
+pub(crate) fn weight_values(nodes: &[QNode], j: usize) -> Option<&[i64]> {
     match &nodes.get(j)?.op {
         QOp::Const(t) => Some(t.data()),
         _ => None,
@@ -107,7 +72,11 @@ fn weight(nodes: &[QNode], j: usize) -> Option<&[i64]> {
 }
 
 /// The bound of `Σ_k w_k·x_k` for `x_k ∈ x` (and, `with_zero`, each term possibly 0).
-fn dot_bound(ws: impl Iterator<Item = i64>, x: Interval, with_zero: bool) -> Option<Interval> {
+pub(crate) fn dot_bound(
+    ws: impl Iterator<Item = i64>,
+    x: Interval,
+    with_zero: bool,
+) -> Option<Interval> {
     let mut acc = Interval::point(0);
     for w in ws {
         let mut t = x.checked_scaled(w as i128)?;
@@ -120,7 +89,7 @@ fn dot_bound(ws: impl Iterator<Item = i64>, x: Interval, with_zero: bool) -> Opt
 }
 
 /// The smallest interval containing all of them (`None` if any is unknown or there are none).
-fn hull(parts: impl Iterator<Item = Option<Interval>>) -> Option<Interval> {
+pub(crate) fn hull(parts: impl Iterator<Item = Option<Interval>>) -> Option<Interval> {
     let mut acc: Option<Interval> = None;
     for p in parts {
         let p = p?;

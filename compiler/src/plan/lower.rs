@@ -25,6 +25,7 @@ use super::steps::lookup::Lookup;
 use super::steps::max_pool::MaxPool;
 use super::steps::reduce_max::ReduceMax;
 use super::steps::sqrt::Sqrt;
+use super::steps::{axis_sum, batched_matmul, conv, hadamard, linear, maps, matmul, sum_pool};
 use super::{
     BlockPlan, Lin, PLAN_VERSION, PlanError, RANGE_TABLE_BITS, RangeCheck, Ref, Role, Step,
     merge_lookups,
@@ -144,7 +145,10 @@ impl Lowering<'_> {
                 if self.roles[w] != Role::Weight || self.nodes[w].shape.len() != 2 {
                     return Err(unsupported("the right operand must be a constant matrix"));
                 }
-                (Role::Derived, Step::Matmul { input: x, weight: w, trans_weight: *trans_b })
+                (
+                    Role::Derived,
+                    Step::Matmul(matmul::Matmul { input: x, weight: w, trans_weight: *trans_b }),
+                )
             }
             QOp::MatMul => {
                 let (x, w) = (arg(0)?, arg(1)?);
@@ -152,7 +156,7 @@ impl Lowering<'_> {
                 if self.roles[w] == Role::Weight && self.nodes[w].shape.len() == 2 {
                     return Ok((
                         Role::Derived,
-                        Step::Matmul { input: x, weight: w, trans_weight: false },
+                        Step::Matmul(matmul::Matmul { input: x, weight: w, trans_weight: false }),
                     ));
                 }
                 self.expect_tensor(node, w)?;
@@ -167,7 +171,10 @@ impl Lowering<'_> {
                 if !ok {
                     return Err(unsupported("a batched product needs equal head axes"));
                 }
-                (Role::Derived, Step::BatchedMatmul { left: x, right: w })
+                (
+                    Role::Derived,
+                    Step::BatchedMatmul(batched_matmul::BatchedMatmul { left: x, right: w }),
+                )
             }
             QOp::Conv { window, group } => {
                 let (x, w) = (arg(0)?, arg(1)?);
@@ -176,7 +183,7 @@ impl Lowering<'_> {
                     return Err(unsupported("only 2-D convolutions with constant weights"));
                 }
                 let two = |v: &[usize]| [v[0], v[1]];
-                let step = Step::Conv {
+                let step = Step::Conv(conv::Conv {
                     input: x,
                     weight: w,
                     kernel: two(&window.kernel),
@@ -189,7 +196,7 @@ impl Lowering<'_> {
                     ],
                     dilation: two(&window.dilations),
                     group: *group,
-                };
+                });
                 (Role::Derived, step)
             }
             QOp::Add | QOp::Sub => {
@@ -198,29 +205,29 @@ impl Lowering<'_> {
                 let same = |j: QId| self.nodes[j].shape == node.shape;
                 let step = match (self.roles[a], self.roles[b]) {
                     (Role::Scalar(k), _) if self.is_tensor(b) && same(b) => {
-                        Step::Linear { terms: vec![(b, sign)], constant: k }
+                        Step::Linear(linear::Linear { terms: vec![(b, sign)], constant: k })
                     }
                     (_, Role::Scalar(k)) if self.is_tensor(a) && same(a) => {
-                        Step::Linear { terms: vec![(a, 1)], constant: sign * k }
+                        Step::Linear(linear::Linear { terms: vec![(a, 1)], constant: sign * k })
                     }
                     (Role::Weight, _) if sign == 1 && self.is_tensor(b) && same(b) => {
-                        Step::BiasAdd { input: b, bias: a, sign }
+                        Step::BiasAdd(linear::BiasAdd { input: b, bias: a, sign })
                     }
                     (_, Role::Weight) if self.is_tensor(a) && same(a) => {
-                        Step::BiasAdd { input: a, bias: b, sign }
+                        Step::BiasAdd(linear::BiasAdd { input: a, bias: b, sign })
                     }
                     _ if self.is_tensor(a) && self.is_tensor(b) && same(a) && same(b) => {
-                        Step::Linear { terms: vec![(a, 1), (b, sign)], constant: 0 }
+                        Step::Linear(linear::Linear { terms: vec![(a, 1), (b, sign)], constant: 0 })
                     }
                     _ if self.is_tensor(a) && same(a) && self.broadcasts(b, &node.shape) => {
-                        Step::BiasAdd { input: a, bias: b, sign }
+                        Step::BiasAdd(linear::BiasAdd { input: a, bias: b, sign })
                     }
                     _ if sign == 1
                         && self.is_tensor(b)
                         && same(b)
                         && self.broadcasts(a, &node.shape) =>
                     {
-                        Step::BiasAdd { input: b, bias: a, sign }
+                        Step::BiasAdd(linear::BiasAdd { input: b, bias: a, sign })
                     }
                     _ => return Err(unsupported("this broadcast between operands")),
                 };
@@ -231,19 +238,19 @@ impl Lowering<'_> {
                 let same = |j: QId| self.nodes[j].shape == node.shape;
                 let step = match (self.roles[a], self.roles[b]) {
                     (Role::Scalar(k), _) if self.is_tensor(b) && same(b) => {
-                        Step::Linear { terms: vec![(b, k)], constant: 0 }
+                        Step::Linear(linear::Linear { terms: vec![(b, k)], constant: 0 })
                     }
                     (_, Role::Scalar(k)) if self.is_tensor(a) && same(a) => {
-                        Step::Linear { terms: vec![(a, k)], constant: 0 }
+                        Step::Linear(linear::Linear { terms: vec![(a, k)], constant: 0 })
                     }
                     _ if self.is_tensor(a) && self.is_tensor(b) && same(a) && same(b) => {
-                        Step::Hadamard { left: a, right: b }
+                        Step::Hadamard(hadamard::Hadamard { left: a, right: b })
                     }
                     _ if self.is_tensor(a) && same(a) && self.broadcasts(b, &node.shape) => {
-                        Step::Hadamard { left: a, right: b }
+                        Step::Hadamard(hadamard::Hadamard { left: a, right: b })
                     }
                     _ if self.is_tensor(b) && same(b) && self.broadcasts(a, &node.shape) => {
-                        Step::Hadamard { left: b, right: a }
+                        Step::Hadamard(hadamard::Hadamard { left: b, right: a })
                     }
                     _ => return Err(unsupported("this broadcast between operands")),
                 };
@@ -258,12 +265,15 @@ impl Lowering<'_> {
                 let Some([kernel, stride, pads, dilation]) = pool_geometry(window) else {
                     return Err(unsupported("only 2-D pooling with pads below the window"));
                 };
-                (Role::Derived, Step::SumPool { input: x, kernel, stride, pads, dilation })
+                (
+                    Role::Derived,
+                    Step::SumPool(sum_pool::SumPool { input: x, kernel, stride, pads, dilation }),
+                )
             }
             QOp::ReduceSum { axes } => {
                 let x = arg(0)?;
                 self.expect_tensor(node, x)?;
-                (Role::Derived, Step::AxisSum { input: x, axes: axes.clone() })
+                (Role::Derived, Step::AxisSum(axis_sum::AxisSum { input: x, axes: axes.clone() }))
             }
             QOp::DivConst { divisor } => DivConst::lower(self, id, node, *divisor)?,
             QOp::DivRound { shift } => DivRound::lower(self, id, node, *shift)?,
@@ -277,7 +287,7 @@ impl Lowering<'_> {
                 if axes.iter().any(|a| a.step <= 0 || a.start < 0 || a.axis >= rank) {
                     return Err(unsupported("only slices with positive steps"));
                 }
-                (Role::Derived, Step::Slice { input: x, axes: axes.clone() })
+                (Role::Derived, Step::Slice(maps::Slice { input: x, axes: axes.clone() }))
             }
             QOp::Gather { axis, indices } => {
                 let x = arg(0)?;
@@ -286,7 +296,7 @@ impl Lowering<'_> {
                 if n.is_none_or(|n| indices.data().iter().any(|i| *i >= n)) {
                     return Err(unsupported("an index or axis out of range"));
                 }
-                (Role::Derived, Step::Gather { input: x, axis: *axis })
+                (Role::Derived, Step::Gather(maps::Gather { input: x, axis: *axis }))
             }
             QOp::Concat { axis } => {
                 let axis = *axis;
@@ -310,7 +320,7 @@ impl Lowering<'_> {
                 if total != node.shape[axis] {
                     return Err(unsupported("inputs that do not fill the output"));
                 }
-                (Role::Derived, Step::Concat { inputs: node.inputs.clone(), axis })
+                (Role::Derived, Step::Concat(maps::Concat { inputs: node.inputs.clone(), axis }))
             }
             QOp::Transpose { perm } => {
                 let x = arg(0)?;
@@ -320,12 +330,12 @@ impl Lowering<'_> {
                 if sorted != (0..self.nodes[x].shape.len()).collect::<Vec<_>>() {
                     return Err(unsupported("not a permutation"));
                 }
-                (Role::Derived, Step::Transpose { input: x, perm: perm.clone() })
+                (Role::Derived, Step::Transpose(maps::Transpose { input: x, perm: perm.clone() }))
             }
             QOp::Reshape => {
                 let x = arg(0)?;
                 self.expect_tensor(node, x)?;
-                (Role::Derived, Step::Reshape { input: x })
+                (Role::Derived, Step::Reshape(maps::Reshape { input: x }))
             }
         })
     }
@@ -401,10 +411,10 @@ impl Lowering<'_> {
         match (&self.roles[j], &self.steps[j]) {
             (Role::Committed | Role::PrivateInput, _) => Some(Lin::of(Ref { node: j, slot: 0 })),
             // x − broadcast(max(x)) is −D of the max's relation.
-            (Role::Derived, Step::BiasAdd { input, bias, sign: -1 }) if matches!(self.steps.get(*bias), Some(Step::ReduceMax(m)) if m.input == *input) => {
+            (Role::Derived, Step::BiasAdd(linear::BiasAdd { input, bias, sign: -1 })) if matches!(self.steps.get(*bias), Some(Step::ReduceMax(m)) if m.input == *input) => {
                 Some(Lin { terms: vec![(Ref { node: *bias, slot: 1 }, -1)], constant: 0 })
             }
-            (Role::Derived, Step::Linear { terms, constant }) => {
+            (Role::Derived, Step::Linear(linear::Linear { terms, constant })) => {
                 let mut acc = Lin { terms: vec![], constant: *constant };
                 for (t, c) in terms {
                     acc = acc.combine(1, &self.affine(*t)?, *c);

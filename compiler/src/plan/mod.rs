@@ -40,7 +40,6 @@ pub mod witness;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ir::SliceAxis;
 use crate::quant::qop::{QGraph, QId, QOp};
 use crate::tensor::Tensor;
 
@@ -162,7 +161,8 @@ pub struct FunctionLookup {
     pub nodes: Vec<QId>,
 }
 
-/// The block that proves a node.
+/// The block that proves a node: one variant per step kind, each defined (with its slots, checks,
+/// witness and reduction) in its file of [`steps`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Step {
     /// A model input: no relation; a private input is committed (`[x]`).
@@ -172,143 +172,48 @@ pub enum Step {
     },
     /// A constant: no relation.
     Data,
-    /// `Y = X·W` (`W` stored transposed when `trans_weight`) with a committed weight.
-    Matmul {
-        /// `X`.
-        input: QId,
-        /// `W`.
-        weight: QId,
-        /// Whether `W` is stored `[cols, inner]`.
-        trans_weight: bool,
-    },
-    /// 2-D convolution (ONNX `group` included) with a committed weight.
-    Conv {
-        /// `X` `[B, C, H, W]`.
-        input: QId,
-        /// `W` `[M, C/group, KH, KW]`.
-        weight: QId,
-        /// Kernel `[KH, KW]`.
-        kernel: [usize; 2],
-        /// Strides.
-        stride: [usize; 2],
-        /// Pads `[top, left, bottom, right]`.
-        pads: [usize; 4],
-        /// Dilations.
-        dilation: [usize; 2],
-        /// Groups: output channel `m` reads the input channels of group `m/(M/group)` only
-        /// (`group = C` is depthwise).
-        group: usize,
-    },
-    /// `Σ c_i·x_i + constant` of same-shape tensors.
-    Linear {
-        /// Inputs and coefficients.
-        terms: Vec<(QId, i64)>,
-        /// Constant on the real entries.
-        constant: i64,
-    },
-    /// `x + sign·broadcast(bias)` with a committed bias.
-    BiasAdd {
-        /// `x` (same shape as the output).
-        input: QId,
-        /// The bias (a weight that broadcasts to the output).
-        bias: QId,
-        /// `±1`.
-        sign: i64,
-    },
-    /// `x ∘ y`.
-    Hadamard {
-        /// `x`.
-        left: QId,
-        /// `y`.
-        right: QId,
-    },
-    /// Row-major reshape.
-    Reshape {
-        /// Input.
-        input: QId,
-    },
-    /// `x + 2^{s−1} = 2^s·y + r`; commits `[y, r]`.
+    /// [`steps::matmul`].
+    Matmul(steps::matmul::Matmul),
+    /// [`steps::conv`].
+    Conv(steps::conv::Conv),
+    /// [`steps::linear`].
+    Linear(steps::linear::Linear),
+    /// [`steps::linear`].
+    BiasAdd(steps::linear::BiasAdd),
+    /// [`steps::hadamard`].
+    Hadamard(steps::hadamard::Hadamard),
+    /// [`steps::maps`].
+    Reshape(steps::maps::Reshape),
+    /// [`steps::division`]: `x + 2^{s−1} = 2^s·y + r`; commits `[y, r]`.
     Rescale(steps::division::Rescale),
-    /// `z = min(max(a, lo), hi)` with `a` a linear form over committed tensors; commits `[z]`,
-    /// or `[z, w]` with `w = max(a, lo)` when both bounds are set.
+    /// [`steps::clamp`]: commits `[z]` or `[z, w]`.
     Clamp(steps::clamp::Clamp),
-    /// Max over windows of a committed linear form; commits `[y, d_0, …, d_{K−1}]` with
-    /// `d_k = y − x_k` for the `K` window taps. A tap in the padding reads `pad_value`, a lower
-    /// bound of the input (so it never wins over a real tap, as ONNX's `−∞` padding).
+    /// [`steps::max_pool`]: commits `[y, d_0, …, d_{K−1}]`.
     MaxPool(steps::max_pool::MaxPool),
-    /// Window sums of a computed tensor (average pooling before its division): the sum of the
-    /// window's tap views, a tap outside the input reading 0.
-    SumPool {
-        /// Input `[B, C, H, W]`.
-        input: QId,
-        /// Kernel.
-        kernel: [usize; 2],
-        /// Strides.
-        stride: [usize; 2],
-        /// Padding before the rows and the columns.
-        pads: [usize; 2],
-        /// Dilations.
-        dilation: [usize; 2],
-    },
-    /// `Σ` over `axes` (kept with extent 1).
-    AxisSum {
-        /// Input.
-        input: QId,
-        /// Summed axes.
-        axes: Vec<usize>,
-    },
-    /// `y = floor((x + floor(d/2)) / d)` for a public `d > 0`: `x + floor(d/2) = d·y + r`;
-    /// commits `[y, r]`.
+    /// [`steps::sum_pool`].
+    SumPool(steps::sum_pool::SumPool),
+    /// [`steps::axis_sum`].
+    AxisSum(steps::axis_sum::AxisSum),
+    /// [`steps::division`]: `x + ⌊d/2⌋ = d·y + r`; commits `[y, r]`.
     DivConst(steps::division::DivConst),
-    /// `y = floor((x·2^s + floor(d/2)) / d)` with `d > 0` a tensor broadcast over `x`, proven
-    /// as `2·x·2^s + d = 2·d·y + r` with `0 ≤ r < 2d` (the same quotient); commits
-    /// `[y, r, d̄]` with `d̄` the broadcast divisor.
+    /// [`steps::div_round`]: commits `[y, r, d̄]`.
     DivRound(steps::div_round::DivRound),
-    /// `y = floor(sqrt(x))`: `x = y² + e` with `0 ≤ e ≤ 2y`; commits `[y, e]`.
+    /// [`steps::sqrt`]: commits `[y, e]`.
     Sqrt(steps::sqrt::Sqrt),
-    /// Max over `axis` (kept with extent 1); commits `[y, D, S]` where `D = broadcast(y) − x ≥ 0`
-    /// and `S` is a one-hot selector of a maximal entry per reduced line (`D` and `S` have the
-    /// input's shape).
+    /// [`steps::reduce_max`]: commits `[y, D, S]`.
     ReduceMax(steps::reduce_max::ReduceMax),
-    /// `y = T[x]` for function table `table` of the graph; commits `[y]`. The relation is proven
-    /// by the table's [`FunctionLookup`], which commits the multiplicities.
+    /// [`steps::lookup`]: commits `[y]`; proven by the table's [`FunctionLookup`].
     Lookup(steps::lookup::Lookup),
-    /// Strided slice (an index map).
-    Slice {
-        /// Input.
-        input: QId,
-        /// Sliced axes (positive steps).
-        axes: Vec<SliceAxis>,
-    },
-    /// Axis permutation: output axis `a` is input axis `perm[a]` (a renaming of variables).
-    Transpose {
-        /// Input.
-        input: QId,
-        /// Permutation.
-        perm: Vec<usize>,
-    },
-    /// `out[a, i, b] = in[a, indices[i], b]` along `axis`, with the constant indices of the
-    /// node's [`QOp::Gather`] (an index map).
-    Gather {
-        /// Input.
-        input: QId,
-        /// The axis.
-        axis: usize,
-    },
-    /// Concatenation of computed tensors along `axis` (their shapes agree elsewhere).
-    Concat {
-        /// The inputs, in order.
-        inputs: Vec<QId>,
-        /// The axis.
-        axis: usize,
-    },
-    /// `Y = A·B` of two computed tensors, batched over the leading axes.
-    BatchedMatmul {
-        /// `A` `[heads…, M, K]`.
-        left: QId,
-        /// `B` `[heads…, K, N]`.
-        right: QId,
-    },
+    /// [`steps::maps`].
+    Slice(steps::maps::Slice),
+    /// [`steps::maps`].
+    Transpose(steps::maps::Transpose),
+    /// [`steps::maps`].
+    Gather(steps::maps::Gather),
+    /// [`steps::maps`].
+    Concat(steps::maps::Concat),
+    /// [`steps::batched_matmul`].
+    BatchedMatmul(steps::batched_matmul::BatchedMatmul),
 }
 
 impl Step {
@@ -429,45 +334,22 @@ impl BlockPlan {
             l.terms.iter().all(|(r, _)| r.node < before && r.slot < self.steps[r.node].committed())
         };
         for (i, s) in self.steps.iter().enumerate() {
-            let ids: Vec<QId> = match s {
-                Step::Data | Step::Input { .. } => vec![],
-                Step::Matmul { input, weight, .. } => vec![*input, *weight],
-                Step::Conv { input, weight, group, .. } => {
-                    if !self.conv_group_fits(*input, *weight, *group) {
-                        return bad(format!("conv {i}: group {group} does not fit its shapes"));
-                    }
-                    vec![*input, *weight]
-                }
-                Step::Linear { terms, .. } => terms.iter().map(|t| t.0).collect(),
-                Step::BiasAdd { input, bias, .. } => vec![*input, *bias],
-                Step::Hadamard { left, right } => vec![*left, *right],
-                Step::Reshape { input } => vec![*input],
-                Step::Rescale(steps::division::Rescale { input, .. })
-                | Step::DivConst(steps::division::DivConst { input, .. })
-                | Step::Sqrt(steps::sqrt::Sqrt { input })
-                | Step::ReduceMax(steps::reduce_max::ReduceMax { input, .. }) => vec![*input],
-                Step::Clamp(steps::clamp::Clamp { input, .. })
-                | Step::MaxPool(steps::max_pool::MaxPool { input, .. })
-                | Step::Lookup(steps::lookup::Lookup { input, .. }) => {
-                    if !refs_ok(input, i) {
-                        return bad(format!("node {i} reads an unknown committed tensor"));
-                    }
-                    if let Step::Lookup(l) = s
-                        && l.table >= self.graph.tables.len()
-                    {
-                        return bad(format!("node {i} reads an unknown table"));
-                    }
-                    vec![]
-                }
-                Step::AxisSum { input, .. }
-                | Step::Slice { input, .. }
-                | Step::Gather { input, .. }
-                | Step::SumPool { input, .. }
-                | Step::Transpose { input, .. } => vec![*input],
-                Step::DivRound(d) => vec![d.input, d.divisor],
-                Step::BatchedMatmul { left, right } => vec![*left, *right],
-                Step::Concat { inputs, .. } => inputs.clone(),
-            };
+            if let Step::Conv(conv) = s
+                && !self.conv_group_fits(conv.input, conv.weight, conv.group)
+            {
+                return bad(format!("conv {i}: group {} does not fit its shapes", conv.group));
+            }
+            if let Some(input) = s.committed_input()
+                && !refs_ok(input, i)
+            {
+                return bad(format!("node {i} reads an unknown committed tensor"));
+            }
+            if let Step::Lookup(l) = s
+                && l.table >= self.graph.tables.len()
+            {
+                return bad(format!("node {i} reads an unknown table"));
+            }
+            let ids = s.inputs();
             if ids.iter().any(|&j| j >= i) {
                 return bad(format!("step {i} reads a later node"));
             }
@@ -526,7 +408,7 @@ impl BlockPlan {
     /// The input position of every output entry of Gather node `id` (row-major, real entries).
     pub fn gather_sources(&self, id: QId) -> Result<Vec<usize>, PlanError> {
         let bad = |what: &str| PlanError::Inconsistent(format!("gather node {id}: {what}"));
-        let (Some(Step::Gather { input, axis }), Some(node)) =
+        let (Some(Step::Gather(steps::maps::Gather { input, axis })), Some(node)) =
             (self.steps.get(id), self.graph.nodes.get(id))
         else {
             return Err(bad("not a gather"));

@@ -26,7 +26,7 @@
 //!    leaves, then proves its own relation at fresh points (each committed step's file in
 //!    [`tessera_compiler::plan::steps`] gives its relation and transcript order: rescale and
 //!    divisions, square root, clamp, max pool, max over an axis; a lookup node's relation is its
-//!    table's lookup of step 2); derived nodes are listed in [`derived`];
+//!    table's lookup of step 2); a derived node's step file says which block reduces it;
 //! 6. every product claim the relations of step 5 made (zero checks `Π f_k = 0` of clamps, max
 //!    pooling and selectors, and the products of square roots, divisions and maxima), in the order
 //!    they were made, all in **one**
@@ -39,7 +39,6 @@
 //! accumulator leaves; every other claim is reduced by the tensor's producer. No
 //! claim is dropped.
 
-mod derived;
 mod lookups;
 mod products;
 
@@ -445,8 +444,9 @@ impl<'a, S: Side> Schedule<'a, S> {
                 }
             }
             Role::Derived => {
+                let plan = self.plan;
                 for c in claims {
-                    self.derived(id, c)?;
+                    plan.steps[id].reduce_claim(self, id, c)?;
                 }
             }
         }
@@ -457,35 +457,6 @@ impl<'a, S: Side> Schedule<'a, S> {
         self.weights.get(&id).copied().ok_or_else(|| {
             Reject { at: self.name(id), what: "no weight commitment in the key".into() }.into()
         })
-    }
-
-    /// Routes the tensor claims a block emitted and makes leaves of its weight claims.
-    fn absorb_claims(
-        &mut self,
-        id: QId,
-        claims: BlockClaims,
-        weight: Option<QId>,
-    ) -> Result<(), S::Error> {
-        for c in claims.committed {
-            match weight {
-                Some(w) if c.commitment == self.weight(w)? => {
-                    self.leaves.push((c, Poly::Weight(w)))
-                }
-                _ => {
-                    let what = "a block claimed an unknown commitment".into();
-                    return Err(Reject { at: self.name(id), what }.into());
-                }
-            }
-        }
-        for c in claims.tensors {
-            let t = c.tensor.0 as usize;
-            if t >= id {
-                let what = "a block claimed a later tensor".into();
-                return Err(Reject { at: self.name(id), what }.into());
-            }
-            self.route(t, c.point, c.value);
-        }
-        Ok(())
     }
 }
 
@@ -535,6 +506,14 @@ impl<'a, S: Side> Ctx<'a> for Schedule<'a, S> {
 
     fn route(&mut self, node: QId, point: Vec<Fr>, value: Fr) {
         Schedule::route(self, node, point, value);
+    }
+
+    fn weight(&self, id: QId) -> Result<Commitment, S::Error> {
+        Schedule::weight(self, id)
+    }
+
+    fn weight_leaf(&mut self, id: QId, claim: Claim) {
+        self.leaves.push((claim, Poly::Weight(id)));
     }
 
     fn product(&mut self, node: QId, shape: &[usize], factors: &[Lin], point: Vec<Fr>, value: Fr) {

@@ -77,7 +77,8 @@ fn grouped_keys(group: usize) -> Keys {
 fn a_proof_for_another_group_count_is_rejected() {
     let (two, three) = (grouped_keys(2), grouped_keys(3));
     let mut edited = two.vk.plan.clone();
-    let Step::Conv { group, .. } = &mut edited.steps[2] else { panic!("step 2 is the conv") };
+    let Step::Conv(conv) = &mut edited.steps[2] else { panic!("step 2 is the conv") };
+    let group = &mut conv.group;
     *group = 3;
     assert_ne!(edited.digest(), two.vk.plan.digest());
     assert!(matches!(edited.validate(), Err(PlanError::Inconsistent(_))));

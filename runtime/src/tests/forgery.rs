@@ -89,11 +89,11 @@ fn tail(plan: &BlockPlan) -> Tail {
     let quotient = Lin::of(slot(rescale, 0));
     let find = |f: &dyn Fn(&Step) -> bool| plan.steps.iter().position(f).expect("the MLP's tail");
     let clamp = find(&|s| matches!(s, Step::Clamp(c) if c.input == quotient));
-    let matmul = find(&|s| matches!(s, Step::Matmul { input, .. } if *input == clamp));
-    let Step::Matmul { weight, trans_weight: true, .. } = plan.steps[matmul] else {
-        panic!("the last layer is x·Wᵀ");
-    };
-    let logits = find(&|s| matches!(s, Step::BiasAdd { input, .. } if *input == matmul));
+    let matmul = find(&|s| matches!(s, Step::Matmul(m) if m.input == clamp));
+    let Step::Matmul(m) = &plan.steps[matmul] else { panic!("the last layer is a matmul") };
+    assert!(m.trans_weight, "the last layer is x·Wᵀ");
+    let weight = m.weight;
+    let logits = find(&|s| matches!(s, Step::BiasAdd(b) if b.input == matmul));
     assert_eq!(plan.graph.outputs[0].1, logits, "the logits are the output");
     Tail { rescale, shift, clamp, matmul, weight, logits }
 }

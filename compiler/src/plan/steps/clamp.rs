@@ -60,7 +60,10 @@ impl Clamp {
     ) -> Result<(Role, Step), PlanError> {
         let x = l.arg(node, 0)?;
         if lo.is_none() && hi.is_none() {
-            return Ok((Role::Derived, Step::Linear { terms: vec![(x, 1)], constant: 0 }));
+            return Ok((
+                Role::Derived,
+                Step::Linear(super::linear::Linear { terms: vec![(x, 1)], constant: 0 }),
+            ));
         }
         let a = l.committed_form(node, x)?;
         let ia = l.intervals.of(&a).ok_or_else(|| l.unsupported(node, "unbounded input"))?;

@@ -1,6 +1,14 @@
-//! One home per proving step that commits tensors: each file declares the step's named slots, its
-//! range checks and bounds (at lowering), its witness (the slots from the node's values), and its
-//! reduction — one body run by the prover and by the verifier through a [`Ctx`].
+//! One home per proving step: each file declares the step's data, its named slots, its range checks
+//! and bounds, its witness (the slots from the node's values), and its reduction — one body run
+//! by the prover and by the verifier through a [`Ctx`].
+//!
+//! **Derived steps** commit nothing; their `reduce` turns a claim on the output into claims on the
+//! inputs through one block: [`matmul`], [`conv`], [`batched_matmul`], [`linear`] (`Linear`,
+//! `BiasAdd`), [`hadamard`], [`axis_sum`], [`sum_pool`], [`maps`] (`Slice`, `Reshape`,
+//! `Transpose`, `Gather`, `Concat`). Their lowering rules stay with the op they come from, in
+//! `plan/lower.rs` (one `QOp` may become several kinds of step).
+//!
+//! **Committed steps**:
 //!
 //! | file | step | slots | relation (see the file) |
 //! |---|---|---|---|
@@ -22,18 +30,27 @@
 //! only inside the closures it passes to [`Ctx::send`] and [`Ctx::block`], which the verifier
 //! never calls.
 
+pub mod axis_sum;
+pub mod batched_matmul;
 pub mod clamp;
+pub mod conv;
 pub mod div_round;
 pub mod division;
+pub mod hadamard;
+pub mod linear;
 pub mod lookup;
+pub mod maps;
+pub mod matmul;
 pub mod max_pool;
 pub mod reduce_max;
 pub mod sqrt;
+pub mod sum_pool;
 
 use ark_ff::Zero;
 use tessera_blocks::block::Block;
-use tessera_blocks::claim::{BlockClaims, TensorClaim, TensorId};
+use tessera_blocks::claim::{BlockClaims, Claim, TensorClaim, TensorId};
 use tessera_blocks::elementwise::{Broadcast, BroadcastSpec, Instance};
+use tessera_blocks::kzg::Commitment;
 use tessera_blocks::tensor::{IntTensor, axis_vars};
 use tessera_blocks::{Fr, Transcript};
 
@@ -99,6 +116,12 @@ pub trait Ctx<'p> {
     /// Records the claim `Π factors(point) = value` (tensors of `shape`); all such claims are
     /// proven together after the last node, in one batch.
     fn product(&mut self, node: QId, shape: &[usize], factors: &[Lin], point: Vec<Fr>, value: Fr);
+
+    /// The verifying key's commitment to weight `id`.
+    fn weight(&self, id: QId) -> Result<Commitment, Self::Error>;
+
+    /// Makes a claim on weight `id`'s commitment an accumulator leaf.
+    fn weight_leaf(&mut self, id: QId, claim: Claim);
 }
 
 /// Errors of a step's witness and reduction, naming the node and its op.
@@ -143,27 +166,27 @@ impl Step {
         match self {
             Step::Input { .. } => "Input",
             Step::Data => "Data",
-            Step::Matmul { .. } => "Matmul",
-            Step::Conv { .. } => "Conv",
-            Step::Linear { .. } => "Linear",
-            Step::BiasAdd { .. } => "BiasAdd",
-            Step::Hadamard { .. } => "Hadamard",
-            Step::Reshape { .. } => "Reshape",
+            Step::Matmul(_) => "Matmul",
+            Step::Conv(_) => "Conv",
+            Step::Linear(_) => "Linear",
+            Step::BiasAdd(_) => "BiasAdd",
+            Step::Hadamard(_) => "Hadamard",
+            Step::Reshape(_) => "Reshape",
             Step::Rescale(_) => "Rescale",
             Step::Clamp(_) => "Clamp",
             Step::MaxPool(_) => "MaxPool",
-            Step::SumPool { .. } => "SumPool",
-            Step::AxisSum { .. } => "AxisSum",
+            Step::SumPool(_) => "SumPool",
+            Step::AxisSum(_) => "AxisSum",
             Step::DivConst(_) => "DivConst",
             Step::DivRound(_) => "DivRound",
             Step::Sqrt(_) => "Sqrt",
             Step::ReduceMax(_) => "ReduceMax",
             Step::Lookup(_) => "Lookup",
-            Step::Slice { .. } => "Slice",
-            Step::Transpose { .. } => "Transpose",
-            Step::Gather { .. } => "Gather",
-            Step::Concat { .. } => "Concat",
-            Step::BatchedMatmul { .. } => "BatchedMatmul",
+            Step::Slice(_) => "Slice",
+            Step::Transpose(_) => "Transpose",
+            Step::Gather(_) => "Gather",
+            Step::Concat(_) => "Concat",
+            Step::BatchedMatmul(_) => "BatchedMatmul",
         }
     }
 
@@ -189,6 +212,62 @@ impl Step {
             Step::ReduceMax(s) => s.witness(&n, values)?,
             _ => return Ok(None),
         }))
+    }
+
+    /// The nodes the step reads directly (linear forms over committed tensors excepted).
+    pub fn inputs(&self) -> Vec<QId> {
+        match self {
+            Step::Input { .. } | Step::Data => vec![],
+            Step::Matmul(s) => s.inputs(),
+            Step::Conv(s) => s.inputs(),
+            Step::Linear(s) => s.inputs(),
+            Step::BiasAdd(s) => s.inputs(),
+            Step::Hadamard(s) => s.inputs(),
+            Step::BatchedMatmul(s) => s.inputs(),
+            Step::AxisSum(s) => s.inputs(),
+            Step::SumPool(s) => s.inputs(),
+            Step::Reshape(s) => vec![s.input],
+            Step::Slice(s) => vec![s.input],
+            Step::Transpose(s) => vec![s.input],
+            Step::Gather(s) => vec![s.input],
+            Step::Concat(s) => s.inputs.clone(),
+            Step::Rescale(s) => vec![s.input],
+            Step::DivConst(s) => vec![s.input],
+            Step::Sqrt(s) => vec![s.input],
+            Step::ReduceMax(s) => vec![s.input],
+            Step::DivRound(s) => vec![s.input, s.divisor],
+            Step::Clamp(_) | Step::MaxPool(_) | Step::Lookup(_) => vec![],
+        }
+    }
+
+    /// Reduces a claim on derived node `id` through its block to claims on its inputs.
+    pub fn reduce_claim<'p, C: Ctx<'p>>(
+        &self,
+        c: &mut C,
+        id: QId,
+        claim: TensorClaim,
+    ) -> Result<(), C::Error> {
+        match self {
+            Step::Matmul(s) => s.reduce(c, id, claim),
+            Step::Conv(s) => s.reduce(c, id, claim),
+            Step::Linear(s) => s.reduce(c, id, claim),
+            Step::BiasAdd(s) => s.reduce(c, id, claim),
+            Step::Hadamard(s) => s.reduce(c, id, claim),
+            Step::BatchedMatmul(s) => s.reduce(c, id, claim),
+            Step::AxisSum(s) => s.reduce(c, id, claim),
+            Step::SumPool(s) => s.reduce(c, id, claim),
+            Step::Reshape(s) => s.reduce(c, id, claim),
+            Step::Slice(s) => s.reduce(c, id, claim),
+            Step::Transpose(s) => s.reduce(c, id, claim),
+            Step::Gather(s) => s.reduce(c, id, claim),
+            Step::Concat(s) => s.reduce(c, id, claim),
+            _ => Err(StepError::Malformed {
+                node: name(c.plan(), id),
+                op: self.kind(),
+                what: "a derived node without an arithmetic block",
+            }
+            .into()),
+        }
     }
 
     /// Proves (prover) or checks (verifier) the relation that defines committed node `id`.
@@ -344,10 +423,29 @@ pub fn broadcast_claim<'p, C: Ctx<'p>>(
 /// Routes the tensor claims of a block run by node `id` (which claims no commitment) to their
 /// producers, which must come before `id`.
 pub fn route_all<'p, C: Ctx<'p>>(c: &mut C, id: QId, claims: BlockClaims) -> Result<(), C::Error> {
+    absorb(c, id, claims, None)
+}
+
+/// The value of node `j` in the witness.
+pub fn value(w: &Witness, j: QId) -> Result<&IntTensor, StepError> {
+    w.values.get(j).ok_or(StepError::Missing { node: j, slot: 0 })
+}
+
+/// Makes leaves of a block's claims on `weight`'s commitment (none other may be claimed) and
+/// routes its tensor claims, which must be on nodes before `id`, to their producers.
+pub fn absorb<'p, C: Ctx<'p>>(
+    c: &mut C,
+    id: QId,
+    claims: BlockClaims,
+    weight: Option<QId>,
+) -> Result<(), C::Error> {
     let plan = c.plan();
     let bad = |what| StepError::Malformed { node: name(plan, id), op: "block", what };
-    if !claims.committed.is_empty() {
-        return Err(bad("a block claimed an unknown commitment").into());
+    for claim in claims.committed {
+        match weight {
+            Some(w) if claim.commitment == c.weight(w)? => c.weight_leaf(w, claim),
+            _ => return Err(bad("a block claimed an unknown commitment").into()),
+        }
     }
     for t in claims.tensors {
         let j = t.tensor.0 as usize;
