@@ -6,16 +6,23 @@ pub mod functions;
 pub mod interp;
 pub mod ir;
 pub mod kernels;
+#[cfg(feature = "onnx")]
 pub mod onnx;
+#[cfg(feature = "onnx")]
 pub mod passes;
+#[cfg(feature = "onnx")]
 mod pipeline;
 pub mod plan;
 pub mod quant;
 pub mod tensor;
 
 pub use error::{CompileError, EvalError, GraphError, ImportError, QuantError};
-pub use ir::{Graph, Op};
+#[cfg(feature = "onnx")]
+pub use ir::Graph;
+pub use ir::Op;
+#[cfg(feature = "onnx")]
 pub use onnx::{ImportOptions, OnnxModel};
+#[cfg(feature = "onnx")]
 pub use pipeline::{CompileOptions, Compiled, compile};
 pub use plan::{BlockPlan, LowerOptions, PlanError, lower};
 pub use tensor::Tensor;

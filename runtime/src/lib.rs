@@ -7,6 +7,9 @@
 //! VerifyingKey + Proof ──verify──▶ Ok(()) | VerifyError
 //! ```
 //!
+//! Without the default `cli` feature the library links the compiler without its ONNX importer
+//! (no protobuf, no petgraph): a verifier needs only the plan, its steps and the kernel.
+//!
 //! The schedule (`src/schedule/`) is shared by the prover and the verifier, so the two transcripts
 //! agree by construction; its module doc lists what is proved and in which transcript order.
 #![warn(missing_docs)]

@@ -7,53 +7,32 @@
 //! `a / 2^k`. The result is a [`QuantizedModel`]: the integer graph, its tables, and a
 //! [`CompileReport`].
 
+#[cfg(feature = "onnx")]
 pub mod builder;
+#[cfg(feature = "onnx")]
 pub mod calibrate;
 pub mod interp;
+#[cfg(feature = "onnx")]
 mod lower;
+#[cfg(feature = "onnx")]
 mod nonlinear;
+#[cfg(feature = "onnx")]
 mod per_channel;
 pub mod qop;
+#[cfg(feature = "onnx")]
+mod quantize;
 pub mod report;
 
-use std::collections::HashMap;
-
-use tracing::{info, instrument};
-
-use crate::error::{EvalError, QuantError};
-use crate::ir::Graph;
-use crate::quant::builder::Builder;
-use crate::quant::lower::Lowering;
-use crate::quant::qop::{Encoding, QGraph, QOp};
+use crate::error::EvalError;
+use crate::quant::qop::QGraph;
 use crate::tensor::Tensor;
 
+#[cfg(feature = "onnx")]
 pub use calibrate::Calibration;
 pub use interp::{Ranges, run_quantized};
+#[cfg(feature = "onnx")]
+pub use quantize::{QuantConfig, quantize};
 pub use report::CompileReport;
-
-/// Quantization settings.
-#[derive(Clone, Debug, PartialEq)]
-pub struct QuantConfig {
-    /// Calibration inputs.
-    pub calibration: Calibration,
-    /// Largest scale bits `s` to use.
-    pub max_scale_bits: u32,
-    /// Smallest scale bits `s` to accept.
-    pub min_scale_bits: u32,
-    /// Bits of a canonical activation (sign included): calibrated values times `2^s` must fit.
-    pub activation_bits: u32,
-}
-
-impl Default for QuantConfig {
-    fn default() -> Self {
-        Self {
-            calibration: Calibration::default(),
-            max_scale_bits: 12,
-            min_scale_bits: 4,
-            activation_bits: 24,
-        }
-    }
-}
 
 /// A quantized model: the integer graph and its compile report.
 #[derive(Clone, Debug)]
@@ -112,137 +91,4 @@ impl QuantizedModel {
             .map(|(t, (_, _, e))| t.map(|&q| (q - e.zero) as f64 * e.scale))
             .collect())
     }
-}
-
-/// Quantizes a float graph.
-#[instrument(skip_all)]
-pub fn quantize(graph: &Graph, config: &QuantConfig) -> Result<QuantizedModel, QuantError> {
-    let cal = calibrate::calibrate(graph, &config.calibration)?;
-    let bits = calibrate::choose_scale_bits(
-        cal.max_abs,
-        config.activation_bits,
-        config.min_scale_bits,
-        config.max_scale_bits,
-    );
-    let mut l = Lowering {
-        b: Builder::new(graph, bits, &cal.consts, &cal.ranges),
-        map: HashMap::new(),
-        const_valued: cal.const_valued.clone(),
-    };
-    let unit = l.b.unit();
-    for (name, idx) in graph.inputs() {
-        let shape = graph
-            .shape(crate::ir::ValueRef::first(*idx))
-            .map(<[usize]>::to_vec)
-            .unwrap_or_default();
-        let index = l.b.q.inputs.len();
-        // Integer inputs are taken as they are; real inputs as round(x · 2^s).
-        let integer = matches!(
-            graph.node(*idx).map(|n| &n.op),
-            Ok(crate::ir::Op::Input { elem: crate::ir::ElemType::Integer, .. })
-        );
-        let scale = if integer { 1.0 } else { unit };
-        let id = l.b.push(name, QOp::Input { index }, Vec::new(), shape);
-        l.b.q.inputs.push((name.clone(), id, Encoding { scale, zero: 0 }));
-        l.map.insert(crate::ir::ValueRef::first(*idx), builder::QVal { id, scale, zero: 0 });
-    }
-    let order = graph.topo_order().map_err(EvalError::from)?;
-    for idx in order {
-        if cal.const_valued.contains(&idx) {
-            continue;
-        }
-        let node = graph.node(idx).map_err(EvalError::from)?;
-        if matches!(node.op, crate::ir::Op::Input { .. }) {
-            continue;
-        }
-        let outs = l.lower(node)?;
-        for (port, v) in outs.into_iter().enumerate() {
-            l.map.insert(crate::ir::ValueRef { node: idx, port }, v);
-        }
-    }
-    let mut outputs = Vec::new();
-    for (name, v) in graph.outputs() {
-        let q = l.value(*v)?;
-        // An ONNX output holding quantized integers (QuantizeLinear, possibly through layout ops)
-        // is those integers, not the real value they encode.
-        let enc = if integer_valued(graph, *v) {
-            Encoding { scale: 1.0, zero: 0 }
-        } else {
-            Encoding { scale: q.scale, zero: q.zero }
-        };
-        outputs.push((name.clone(), q.id, enc));
-    }
-    l.b.q.outputs = outputs;
-    let q = prune(l.b.q);
-    let mut model = QuantizedModel { graph: q, report: CompileReport::default() };
-    model.report = report::build(&model, bits, config.activation_bits, &cal.samples)?;
-    // Accuracy against the float model on the calibration inputs.
-    for s in &cal.samples {
-        let (float, quant) = (crate::interp::eval_float(graph, s)?, model.run(s)?);
-        for (f, q) in float.iter().zip(&quant) {
-            for (a, b) in f.data().iter().zip(q.data()) {
-                let r = &mut model.report;
-                r.max_output_error = r.max_output_error.max((a - b).abs());
-                r.output_range = (r.output_range.0.min(*a), r.output_range.1.max(*a));
-            }
-        }
-    }
-    info!(scale_bits = bits, nodes = model.graph.nodes.len(), "quantized");
-    Ok(model)
-}
-
-/// Whether a float value holds the integers of a QuantizeLinear (directly or through ops that
-/// only move or select elements).
-fn integer_valued(graph: &Graph, v: crate::ir::ValueRef) -> bool {
-    use crate::ir::Op;
-    let mut cur = v;
-    loop {
-        let Ok(n) = graph.node(cur.node) else { return false };
-        match &n.op {
-            Op::QuantizeLinear(_) => return true,
-            Op::Constant { elem, .. } => return *elem == crate::ir::ElemType::Integer,
-            Op::Reshape { .. }
-            | Op::Flatten { .. }
-            | Op::Squeeze { .. }
-            | Op::Unsqueeze { .. }
-            | Op::Identity
-            | Op::Transpose { .. }
-            | Op::Slice { .. }
-            | Op::Split { .. }
-            | Op::Gather { .. }
-            | Op::MaxPool { .. } => match n.inputs.first() {
-                Some(&i) => cur = i,
-                None => return false,
-            },
-            _ => return false,
-        }
-    }
-}
-
-/// Removes nodes no output depends on (inputs are kept) and renumbers the rest.
-fn prune(q: QGraph) -> QGraph {
-    let mut live = vec![false; q.nodes.len()];
-    for (_, id, _) in q.outputs.iter().chain(&q.inputs) {
-        live[*id] = true;
-    }
-    for i in (0..q.nodes.len()).rev() {
-        if live[i] {
-            for &j in &q.nodes[i].inputs {
-                live[j] = true;
-            }
-        }
-    }
-    let mut new_id = vec![usize::MAX; q.nodes.len()];
-    let mut nodes = Vec::new();
-    for (i, mut n) in q.nodes.into_iter().enumerate() {
-        if live[i] {
-            n.inputs = n.inputs.iter().map(|&j| new_id[j]).collect();
-            new_id[i] = nodes.len();
-            nodes.push(n);
-        }
-    }
-    let remap = |v: Vec<(String, usize, Encoding)>| {
-        v.into_iter().map(|(n, id, e)| (n, new_id[id], e)).collect()
-    };
-    QGraph { nodes, tables: q.tables, inputs: remap(q.inputs), outputs: remap(q.outputs) }
 }
