@@ -15,6 +15,9 @@ pub enum Error {
     /// A step's witness or reduction failed (the node and its op named).
     #[error(transparent)]
     Step(#[from] tessera_compiler::plan::StepError),
+    /// The schedule found an inconsistency (a bug, or a witness the plan does not fit).
+    #[error(transparent)]
+    Schedule(ScheduleError),
     /// The witness does not satisfy a relation (e.g. a value outside the activation range).
     #[error("{node}: {reason}")]
     Witness {
@@ -45,14 +48,12 @@ pub enum VerifyError {
         /// The block's reason.
         source: tessera_blocks::VerifyError,
     },
-    /// A claim the verifier checks itself (public inputs and outputs) fails.
-    #[error("{at}: {what}")]
-    Mismatch {
-        /// Where.
-        at: String,
-        /// What does not hold.
-        what: String,
-    },
+    /// A claim the verifier checks itself fails, or the proof does not fit the plan's schedule.
+    #[error(transparent)]
+    Schedule(ScheduleError),
+    /// A step's reduction refuses the proof (the node and its step named).
+    #[error(transparent)]
+    Step(tessera_compiler::plan::StepError),
     /// The proof does not have the plan's shape.
     #[error("malformed proof: {0}")]
     Malformed(String),
@@ -79,17 +80,81 @@ impl From<tessera_blocks::Error> for VerifyError {
     }
 }
 
-/// An inconsistency found by the shared schedule: a rejection for the verifier, a bug or a bad
-/// witness for the prover.
-#[derive(Debug)]
-pub(crate) struct Reject {
-    pub at: String,
-    pub what: String,
+/// An inconsistency the shared schedule finds: a rejection for the verifier, a bug or a bad witness
+/// for the prover. Every variant names where.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ScheduleError {
+    /// A committed slot the plan needs has no commitment in the proof.
+    #[error("{node}: no commitment for slot {slot}")]
+    MissingCommitment {
+        /// The node, as `node <name>`.
+        node: String,
+        /// Slot.
+        slot: usize,
+    },
+    /// The verifying key has no commitment for a weight the plan reads.
+    #[error("{node}: no weight commitment in the key")]
+    MissingWeight {
+        /// The node, as `node <name>`.
+        node: String,
+    },
+    /// The proof has no limbs for a range check.
+    #[error("{node}: missing range limbs")]
+    MissingLimbs {
+        /// The node, as `node <name>`.
+        node: String,
+    },
+    /// A range check's constant overflows.
+    #[error("{node}: a range check constant overflows")]
+    RangeConstant {
+        /// The node, as `node <name>`.
+        node: String,
+    },
+    /// A public input or output the plan has is missing.
+    #[error("{node}: missing public {what}")]
+    MissingPublic {
+        /// The node, as `node <name>`.
+        node: String,
+        /// `input` or `output`.
+        what: &'static str,
+    },
+    /// A claim on a public input does not hold.
+    #[error("{node}: a claim on the public input does not hold")]
+    PublicInputClaim {
+        /// The node, as `node <name>`.
+        node: String,
+    },
+    /// A claim reached a public scalar or a constant linear form (which nothing may claim).
+    #[error("{at}: claim on a constant")]
+    ClaimOnConstant {
+        /// Node name, or `linear form`.
+        at: String,
+    },
+    /// A block returned other claims than the schedule expects.
+    #[error("{at}: unexpected claims")]
+    UnexpectedClaims {
+        /// Which step (`range lookup`, `padding checks`, `product checks`, a function lookup).
+        at: String,
+    },
+    /// A merged function lookup does not fit the plan or the key.
+    #[error("function lookup of table {table}: {what}")]
+    FunctionLookup {
+        /// Table index.
+        table: usize,
+        /// What does not fit.
+        what: &'static str,
+    },
 }
 
-impl From<tessera_compiler::plan::StepError> for VerifyError {
-    fn from(e: tessera_compiler::plan::StepError) -> Self {
-        VerifyError::Malformed(e.to_string())
+impl From<ScheduleError> for VerifyError {
+    fn from(e: ScheduleError) -> Self {
+        VerifyError::Schedule(e)
+    }
+}
+
+impl From<ScheduleError> for Error {
+    fn from(e: ScheduleError) -> Self {
+        Error::Schedule(e)
     }
 }
 
@@ -99,14 +164,8 @@ impl From<Error> for VerifyError {
     }
 }
 
-impl From<Reject> for VerifyError {
-    fn from(r: Reject) -> Self {
-        VerifyError::Mismatch { at: r.at, what: r.what }
-    }
-}
-
-impl From<Reject> for Error {
-    fn from(r: Reject) -> Self {
-        Error::Witness { node: r.at, reason: r.what }
+impl From<tessera_compiler::plan::StepError> for VerifyError {
+    fn from(e: tessera_compiler::plan::StepError) -> Self {
+        VerifyError::Step(e)
     }
 }

@@ -64,7 +64,10 @@ fn a_changed_output_entry_is_rejected() {
             bad.public.outputs[0].data[entry] += delta;
             let e = rejected(&f.vk, &bad);
             assert!(
-                matches!(e, VerifyError::Block { .. } | VerifyError::Mismatch { .. }),
+                matches!(
+                    e,
+                    VerifyError::Block { .. } | VerifyError::Schedule(_) | VerifyError::Step(_)
+                ),
                 "output entry {entry} changed by {delta}: unexpected error {e:?}"
             );
         }
@@ -80,7 +83,10 @@ fn a_changed_public_input_is_rejected() {
         bad.public.inputs[0].data[entry] += 1;
         let e = rejected(&f.vk, &bad);
         assert!(
-            matches!(e, VerifyError::Block { .. } | VerifyError::Mismatch { .. }),
+            matches!(
+                e,
+                VerifyError::Block { .. } | VerifyError::Schedule(_) | VerifyError::Step(_)
+            ),
             "input entry {entry}: unexpected error {e:?}"
         );
     }
@@ -207,7 +213,8 @@ fn a_proof_is_rejected_by_another_models_verifying_key() {
         matches!(
             e,
             VerifyError::Block { .. }
-                | VerifyError::Mismatch { .. }
+                | VerifyError::Schedule(_)
+                | VerifyError::Step(_)
                 | VerifyError::Malformed(_)
                 | VerifyError::Accumulator(_)
         ),
@@ -419,7 +426,10 @@ fn private_input_proofs_hide_the_input_and_stay_bound_to_it() {
     let mut bad = proof.clone();
     bad.public.outputs[0].data[3] -= 1;
     let e = rejected(&vk, &bad);
-    assert!(matches!(e, VerifyError::Block { .. } | VerifyError::Mismatch { .. }), "{e:?}");
+    assert!(
+        matches!(e, VerifyError::Block { .. } | VerifyError::Schedule(_) | VerifyError::Step(_)),
+        "{e:?}"
+    );
     // Another input's commitment in place of the input's: rejected.
     let (_, other) = prove(&pk, &constant_inputs(&plan, 0), ProveOptions::default()).expect("ok");
     let mut bad = proof.clone();

@@ -11,7 +11,7 @@ use tessera_compiler::plan::steps::lookup::Lookup;
 use tessera_compiler::plan::{Ref, Step};
 
 use super::{Poly, Schedule, Side};
-use crate::error::{Error, Reject};
+use crate::error::{Error, ScheduleError};
 use crate::witness::{function_table, function_vectors};
 
 impl<S: Side> Schedule<'_, S> {
@@ -21,7 +21,7 @@ impl<S: Side> Schedule<'_, S> {
         let plan = self.plan;
         for (k, f) in plan.function_lookups.iter().enumerate() {
             let at = format!("function lookup of table {}", f.table);
-            let bad = |what: &str| Reject { at: at.clone(), what: what.to_string() };
+            let bad = |what: &'static str| ScheduleError::FunctionLookup { table: f.table, what };
             let table_commitment =
                 *self.tables.get(&f.table).ok_or_else(|| bad("no table commitment in the key"))?;
             let mc = *self
@@ -43,11 +43,7 @@ impl<S: Side> Schedule<'_, S> {
                     return Err(bad("a node that is not a lookup").into());
                 };
                 if *table != f.table || input.constant != 0 || input.terms.is_empty() {
-                    return Err(Reject {
-                        at: self.name(id),
-                        what: "a lookup input with a constant or of another table".into(),
-                    }
-                    .into());
+                    return Err(bad("a lookup input with a constant or of another table").into());
                 }
                 let y = Ref { node: id, slot: 0 };
                 let (xc, yc) = (self.lin_commitment(input)?, self.committed(y)?);

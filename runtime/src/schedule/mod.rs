@@ -59,7 +59,7 @@ use tessera_blocks::{Fr, Srs, Transcript};
 use tessera_compiler::plan::{BlockPlan, Ctx, Lin, Ref, Role, StepError};
 use tessera_compiler::quant::qop::QId;
 
-use crate::error::{Error, Reject};
+use crate::error::{Error, ScheduleError};
 use crate::witness::{Witness, range_table, range_vectors};
 
 /// Version string absorbed first.
@@ -87,7 +87,7 @@ pub(crate) enum Poly {
 
 /// The prover's or the verifier's half of each step.
 pub(crate) trait Side {
-    type Error: From<tessera_blocks::Error> + From<Reject> + From<Error> + From<StepError>;
+    type Error: From<tessera_blocks::Error> + From<ScheduleError> + From<Error> + From<StepError>;
 
     fn transcript(&mut self) -> &mut Transcript;
 
@@ -212,8 +212,7 @@ impl<'a, S: Side> Schedule<'a, S> {
 
     fn committed(&self, r: Ref) -> Result<Commitment, S::Error> {
         self.commitments.tensors.get(&r).copied().ok_or_else(|| {
-            Reject { at: self.name(r.node), what: format!("no commitment for slot {}", r.slot) }
-                .into()
+            ScheduleError::MissingCommitment { node: self.name(r.node), slot: r.slot }.into()
         })
     }
 
@@ -240,9 +239,7 @@ impl<'a, S: Side> Schedule<'a, S> {
         let value = value - fr_from_i64(lin.constant) * mask;
         if lin.terms.is_empty() {
             if !value.is_zero() {
-                return Err(
-                    Reject { at: "constant".into(), what: "claim on a constant".into() }.into()
-                );
+                return Err(ScheduleError::ClaimOnConstant { at: "linear form".into() }.into());
             }
             return Ok(());
         }
@@ -267,10 +264,11 @@ impl<'a, S: Side> Schedule<'a, S> {
         let mut inputs = Vec::new();
         for (i, c) in checks.iter().enumerate() {
             let shape = self.plan.lin_shape(&c.value, c.node);
-            let limbs = self.commitments.limbs.get(i).ok_or_else(|| Reject {
-                at: self.name(c.node),
-                what: "missing range limbs".into(),
-            })?;
+            let limbs = self
+                .commitments
+                .limbs
+                .get(i)
+                .ok_or_else(|| ScheduleError::MissingLimbs { node: self.name(c.node) })?;
             let value = self.lin_commitment(&c.value)?;
             let mut bases = vec![value];
             let mut coeffs = vec![Fr::one()];
@@ -290,10 +288,8 @@ impl<'a, S: Side> Schedule<'a, S> {
                     Some(top) => (*top, Some(shift)),
                     None => (base, offset.checked_add(shift)),
                 };
-                let offset = offset.ok_or_else(|| Reject {
-                    at: self.name(c.node),
-                    what: "range check constant".into(),
-                })?;
+                let offset = offset
+                    .ok_or_else(|| ScheduleError::RangeConstant { node: self.name(c.node) })?;
                 inputs.push(LookedUp { shape: shape.clone(), columns: vec![column], offset });
             }
         }
@@ -330,7 +326,7 @@ impl<'a, S: Side> Schedule<'a, S> {
     ) -> Result<(), S::Error> {
         let helpers = claims.committed.len().checked_sub(expected.len());
         let Some(helpers) = helpers.filter(|h| *h > 0 && claims.tensors.is_empty()) else {
-            return Err(Reject { at: at.into(), what: "unexpected lookup claims".into() }.into());
+            return Err(ScheduleError::UnexpectedClaims { at: at.into() }.into());
         };
         let first = self.helpers;
         self.helpers += helpers;
@@ -379,9 +375,7 @@ impl<'a, S: Side> Schedule<'a, S> {
             })
             .collect();
         if claims.committed.len() != owners.len() || !claims.tensors.is_empty() {
-            return Err(
-                Reject { at: "padding checks".into(), what: "unexpected claims".into() }.into()
-            );
+            return Err(ScheduleError::UnexpectedClaims { at: "padding checks".into() }.into());
         }
         for (c, r) in claims.committed.into_iter().zip(owners) {
             self.leaves.push((c, Poly::Lin(vec![(r, 1)])));
@@ -393,9 +387,9 @@ impl<'a, S: Side> Schedule<'a, S> {
     fn output_claims(&mut self) -> Result<(), S::Error> {
         for (k, (_, id, _)) in self.plan.graph.outputs.clone().iter().enumerate() {
             let point = self.challenge(b"output point", num_vars(self.shape(*id)));
-            let out = self.public_outputs.get(k).ok_or_else(|| Reject {
-                at: self.name(*id),
-                what: "missing public output".into(),
+            let out = self.public_outputs.get(k).ok_or_else(|| ScheduleError::MissingPublic {
+                node: self.name(*id),
+                what: "output",
             })?;
             let value = out.to_mle().evaluate(&point)?;
             self.route(*id, point, value);
@@ -408,15 +402,13 @@ impl<'a, S: Side> Schedule<'a, S> {
         let shape = self.shape(id);
         match self.plan.roles[id] {
             Role::PublicInput => {
-                let x = self.public_inputs.get(&id).ok_or_else(|| Reject {
-                    at: self.name(id),
-                    what: "missing public input".into(),
+                let x = self.public_inputs.get(&id).ok_or_else(|| {
+                    ScheduleError::MissingPublic { node: self.name(id), what: "input" }
                 })?;
                 let mle = x.to_mle();
                 for c in claims {
                     if mle.evaluate(&c.point)? != c.value {
-                        let what = "a claim on the public input does not hold".into();
-                        return Err(Reject { at: self.name(id), what }.into());
+                        return Err(ScheduleError::PublicInputClaim { node: self.name(id) }.into());
                     }
                 }
             }
@@ -438,9 +430,7 @@ impl<'a, S: Side> Schedule<'a, S> {
             }
             Role::Scalar(_) => {
                 if !claims.is_empty() {
-                    return Err(
-                        Reject { at: self.name(id), what: "claim on a scalar".into() }.into()
-                    );
+                    return Err(ScheduleError::ClaimOnConstant { at: self.name(id) }.into());
                 }
             }
             Role::Derived => {
@@ -454,9 +444,10 @@ impl<'a, S: Side> Schedule<'a, S> {
     }
 
     fn weight(&self, id: QId) -> Result<Commitment, S::Error> {
-        self.weights.get(&id).copied().ok_or_else(|| {
-            Reject { at: self.name(id), what: "no weight commitment in the key".into() }.into()
-        })
+        self.weights
+            .get(&id)
+            .copied()
+            .ok_or_else(|| ScheduleError::MissingWeight { node: self.name(id) }.into())
     }
 }
 

@@ -13,7 +13,7 @@ use tessera_compiler::plan::steps::{Node, product};
 use tessera_compiler::quant::qop::QId;
 
 use super::{Schedule, Side, VIRTUAL};
-use crate::error::{Error, Reject};
+use crate::error::{Error, ScheduleError};
 
 impl<S: Side> Schedule<'_, S> {
     /// Proves every recorded product claim: a claim on one factor is an accumulator leaf; all
@@ -76,8 +76,7 @@ impl<S: Side> Schedule<'_, S> {
                 })?;
             let factors: usize = groups.iter().map(Vec::len).sum();
             if claims.tensors.len() != factors || !claims.committed.is_empty() {
-                let what = "unexpected product-check claims".into();
-                return Err(Reject { at: "product checks".into(), what }.into());
+                return Err(ScheduleError::UnexpectedClaims { at: "product checks".into() }.into());
             }
             let mut claims = claims.tensors.into_iter();
             let mut next = Vec::with_capacity(factors);

@@ -147,6 +147,16 @@ pub enum StepError {
         /// Which value and why.
         what: String,
     },
+    /// The proof fails a check the step makes itself (a verifier rejects it).
+    #[error("node {node} ({op}): {what}")]
+    Rejected {
+        /// Node name.
+        node: String,
+        /// Step kind.
+        op: &'static str,
+        /// What does not hold.
+        what: &'static str,
+    },
     /// A tensor the step reads is not in the witness (only the verifier has none).
     #[error("node #{node}: slot {slot} is not in the witness")]
     Missing {
@@ -326,6 +336,11 @@ impl<'p> Node<'p> {
     /// A witness error at this node.
     pub fn witness_error(&self, what: String) -> StepError {
         StepError::Witness { node: name(self.plan, self.id), op: self.op, what }
+    }
+
+    /// A failed check of this node's step.
+    pub fn rejected(&self, what: &'static str) -> StepError {
+        StepError::Rejected { node: name(self.plan, self.id), op: self.op, what }
     }
 
     /// A malformed-step error at this node.

@@ -80,7 +80,7 @@ impl SumPool {
                 .collect()
         })?;
         if values.iter().sum::<Fr>() != claim.value {
-            return Err(n.malformed("sum pool taps do not sum to the claim").into());
+            return Err(n.rejected("sum pool taps do not sum to the claim").into());
         }
         let spec = MapBatchSpec { maps };
         let instance =
