@@ -1,5 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+// Library code returns typed errors: no unwrap, expect or panic outside tests (test helpers of the
+// `test-utils` feature excepted, see `testing`).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod block;
 pub mod claim;
@@ -17,6 +20,7 @@ pub mod srs;
 pub mod sumcheck;
 pub mod tensor;
 #[cfg(feature = "test-utils")]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 pub mod testing;
 pub mod transcript;
 pub mod univariate;

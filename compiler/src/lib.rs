@@ -1,5 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+// Library code returns typed errors: no unwrap, expect or panic outside tests (test helpers of the
+// `test-utils` feature excepted, see `testing`).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod error;
 pub mod functions;

@@ -13,6 +13,9 @@
 //! The schedule (`src/schedule/`) is shared by the prover and the verifier, so the two transcripts
 //! agree by construction; its module doc lists what is proved and in which transcript order.
 #![warn(missing_docs)]
+// Library code returns typed errors: no unwrap, expect or panic outside tests (test helpers of the
+// `test-utils` feature excepted, see `testing`).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod error;
 pub mod files;
