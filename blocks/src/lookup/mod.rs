@@ -113,7 +113,6 @@
 //! [`prove_with_helpers`] also returns the helper polynomials, in that order, for whoever opens
 //! the claims.
 
-pub mod functions;
 pub mod inverses;
 pub mod layout;
 mod prover;
@@ -122,7 +121,6 @@ mod verifier;
 
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
-pub use functions::{Function, function_table};
 pub use table::Table;
 
 use crate::block::Block;

@@ -122,9 +122,16 @@ fn tensor(shape: Vec<usize>, data: Vec<i64>) -> IntTensor {
     IntTensor::new(shape, data).unwrap()
 }
 
+/// `round(f(x/2^4)·2^6)` on `[lo, hi)`: a function table as the compiler makes them (its
+/// registry, `tessera_compiler::functions`, is the one source of the tables the prover uses).
+pub(crate) fn real_table(label: &str, f: fn(f64) -> f64, lo: i64, hi: i64) -> Table {
+    let values = (lo..hi).map(|x| (f(x as f64 / 16.0) * 64.0).round() as i64).collect();
+    Table::function(label, lo, hi, values).unwrap()
+}
+
 fn tanh_spec() -> LookupSpec {
     // A non-power-of-two range, so the padding rows are exercised.
-    LookupSpec::setup(srs(), function_table(Function::Tanh, 4, 6, -50, 70).unwrap()).unwrap()
+    LookupSpec::setup(srs(), real_table("tanh", f64::tanh, -50, 70)).unwrap()
 }
 
 /// Two vectors of `(x, tanh(x))` pairs with different shapes.

@@ -141,7 +141,7 @@ fn beta_is_drawn_after_the_multiplicities() {
 #[test]
 fn table_values_not_behind_the_verifying_key_commitment_are_rejected() {
     let real = tanh_spec();
-    let fake_table = function_table(Function::Sigmoid, 4, 6, -50, 70).unwrap();
+    let fake_table = super::real_table("sigmoid", |v| 1.0 / (1.0 + (-v).exp()), -50, 70);
     // (a) A proof for another table (with its own commitment) against the real key.
     let fake_case = {
         let mut c = function_case(30, 5);
