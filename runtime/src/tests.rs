@@ -5,6 +5,7 @@
 mod conv;
 mod forgery;
 mod statement;
+mod steps;
 
 use tessera_blocks::Srs;
 use tessera_blocks::lookup::{commit_tensor, decompose};
