@@ -4,6 +4,7 @@
 
 mod conv;
 mod forgery;
+mod properties;
 mod statement;
 mod steps;
 

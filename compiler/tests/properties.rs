@@ -1,0 +1,122 @@
+//! Property tests (proptest, seeded by proptest's defaults; failures print a minimal case):
+//!
+//! - the layout maps: the interpreter's slice kernel and the prover's index-map block compute the
+//!   same tensor, and a transpose is exactly the renaming of the multilinear point that the
+//!   prover's `Transpose` step applies;
+//! - the quantized interpreter tracks the float interpreter on the digits MLP for random inputs.
+
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+use tessera_blocks::Fr;
+use tessera_blocks::block::Block;
+use tessera_blocks::elementwise::split_point;
+use tessera_blocks::permutation::{AxisMap, StructuredMap, StructuredMapSpec};
+use tessera_blocks::tensor::{IntTensor, axis_vars};
+use tessera_compiler::ir::SliceAxis;
+use tessera_compiler::kernels::layout;
+use tessera_compiler::{CompileOptions, Compiled, Tensor, compile};
+
+/// A shape of 1 to 3 axes of 1 to 5 entries, and its row-major data.
+fn tensor() -> impl Strategy<Value = (Vec<usize>, Vec<i64>)> {
+    prop::collection::vec(1usize..=5, 1..=3).prop_flat_map(|shape| {
+        let n: usize = shape.iter().product();
+        (Just(shape), prop::collection::vec(-1000i64..1000, n))
+    })
+}
+
+/// A permutation of `0..n`.
+fn permutation(n: usize) -> impl Strategy<Value = Vec<usize>> {
+    Just((0..n).collect::<Vec<_>>()).prop_shuffle()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn slice_kernel_and_index_map_block_agree(
+        (shape, data) in tensor(),
+        picks in prop::collection::vec((0usize..5, 1usize..4), 3),
+    ) {
+        let t = Tensor::new(shape.clone(), data.clone()).unwrap();
+        // One positive-step slice per axis, starting inside it.
+        let axes: Vec<SliceAxis> = shape
+            .iter()
+            .zip(&picks)
+            .enumerate()
+            .map(|(axis, (&d, &(start, step)))| SliceAxis {
+                axis,
+                start: (start % d) as i64,
+                end: d as i64,
+                step: step as i64,
+            })
+            .collect();
+        let want = layout::slice(&t, &axes);
+        let maps = axes
+            .iter()
+            .zip(want.shape())
+            .map(|(a, &len)| AxisMap::Affine { src: a.axis, start: a.start, step: a.step, len })
+            .collect();
+        let spec = StructuredMapSpec { in_shape: shape.clone(), axes: maps };
+        let got = StructuredMap::eval(&spec, &[IntTensor::new(shape, data).unwrap()]).unwrap();
+        prop_assert_eq!(got[0].shape(), want.shape());
+        prop_assert_eq!(got[0].data(), want.data());
+    }
+
+    #[test]
+    fn a_transpose_renames_the_multilinear_point(
+        ((shape, data), perm, seed) in tensor().prop_flat_map(|(s, d)| {
+            let n = s.len();
+            (Just((s, d)), permutation(n), any::<u64>())
+        }),
+    ) {
+        let t = Tensor::new(shape.clone(), data.clone()).unwrap();
+        let out = layout::transpose(&t, &perm);
+        let vars: usize = axis_vars(out.shape()).iter().sum();
+        let point: Vec<Fr> = (0..vars as u64).map(|i| Fr::from(seed.wrapping_add(i * 7919))).collect();
+        // The step's renaming: input axis j reads the chunk of the output axis that holds it.
+        let chunks = split_point(&point, out.shape()).unwrap();
+        let mut renamed = Vec::with_capacity(vars);
+        for j in 0..perm.len() {
+            let a = perm.iter().position(|p| *p == j).unwrap();
+            renamed.extend_from_slice(chunks[a]);
+        }
+        let x = IntTensor::new(shape, data).unwrap().to_mle().evaluate(&renamed).unwrap();
+        let y = IntTensor::new(out.shape().to_vec(), out.data().to_vec())
+            .unwrap()
+            .to_mle()
+            .evaluate(&point)
+            .unwrap();
+        prop_assert_eq!(x, y);
+    }
+}
+
+fn mlp() -> &'static Compiled {
+    static MLP: OnceLock<Compiled> = OnceLock::new();
+    MLP.get_or_init(|| {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/digits_mlp/model.onnx");
+        compile(path, &CompileOptions::default()).unwrap()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Pixels in `[0, 1]` (the digits' range): every output within 1 % of the float output's
+    /// range (at least 0.05).
+    #[test]
+    fn quantized_mlp_tracks_the_float_mlp(x in prop::collection::vec(0.0f64..=1.0, 64)) {
+        let m = mlp();
+        let input = Tensor::new(vec![1, 64], x).unwrap();
+        let float = tessera_compiler::interp::eval_float(&m.float, std::slice::from_ref(&input))
+            .unwrap();
+        let quant = m.quantized.run(&[input]).unwrap();
+        let (f, q) = (float[0].data(), quant[0].data());
+        let lo = f.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = f.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let tolerance = (0.01 * (hi - lo)).max(0.05);
+        for (a, b) in f.iter().zip(q) {
+            prop_assert!((a - b).abs() <= tolerance, "float {a}, quantized {b}, tolerance {tolerance}");
+        }
+    }
+}
