@@ -1,4 +1,6 @@
-//! The reference interpreter of the quantized IR: exact integer semantics, the oracle that
+//! The reference interpreter of the quantized IR: exact integer semantics (those of the committed
+//! steps from their files in [`crate::plan::steps`], so the value and its proof have one
+//! definition), the oracle that
 //! witness generation and every lowering will be compared against. It also records the value
 //! range of every node, which sizes the range checks and lookups of the proof.
 
@@ -36,28 +38,9 @@ impl Ranges {
     }
 }
 
-/// `floor((x + floor(d/2)) / d)` for `d > 0` (saturating near the ends of the i64 range).
-pub fn div_round(x: i64, d: i64) -> i64 {
-    x.saturating_add(d / 2).div_euclid(d.max(1))
-}
-
-/// `floor((x + 2^(k−1)) / 2^k)` for `1 ≤ k ≤ 62` (arithmetic shift = floor); `k = 0` is the
-/// identity.
-pub fn rescale(x: i64, k: u32) -> i64 {
-    if k == 0 { x } else { x.saturating_add(1i64 << (k.min(62) - 1)) >> k.min(62) }
-}
-
-/// `floor(sqrt(x))` for `x ≥ 0`.
-pub fn isqrt(x: i64) -> i64 {
-    let mut y = (x as f64).sqrt() as i64;
-    while y > 0 && y.saturating_mul(y) > x {
-        y -= 1;
-    }
-    while (y + 1).saturating_mul(y + 1) <= x {
-        y += 1;
-    }
-    y
-}
+// The integer semantics of the committed steps live with their relations, in the step files.
+pub use crate::plan::steps::division::{div_round, rescale};
+pub use crate::plan::steps::sqrt::isqrt;
 
 /// The float op with the same shape rule, for ops whose kernels index by shape.
 fn shape_equivalent(op: &QOp) -> Option<Op> {

@@ -127,6 +127,17 @@ impl DivConst {
     }
 }
 
+/// `floor((x + floor(d/2)) / d)` for `d > 0` (saturating near the ends of the i64 range).
+pub fn div_round(x: i64, d: i64) -> i64 {
+    x.saturating_add(d / 2).div_euclid(d.max(1))
+}
+
+/// `floor((x + 2^(k−1)) / 2^k)` for `1 ≤ k ≤ 62` (arithmetic shift = floor); `k = 0` is the
+/// identity.
+pub fn rescale(x: i64, k: u32) -> i64 {
+    if k == 0 { x } else { x.saturating_add(1i64 << (k.min(62) - 1)) >> k.min(62) }
+}
+
 /// `r = x + ⌊d/2⌋ − d·y`, which must lie in `[0, d)`.
 fn divide(
     n: &Node<'_>,

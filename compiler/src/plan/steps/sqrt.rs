@@ -92,3 +92,15 @@ impl Sqrt {
         Ok(())
     }
 }
+
+/// `floor(sqrt(x))` for `x ≥ 0`.
+pub fn isqrt(x: i64) -> i64 {
+    let mut y = (x as f64).sqrt() as i64;
+    while y > 0 && y.saturating_mul(y) > x {
+        y -= 1;
+    }
+    while (y + 1).saturating_mul(y + 1) <= x {
+        y += 1;
+    }
+    y
+}
