@@ -487,3 +487,145 @@ fn drop_implied_quotient_checks(checks: &mut Vec<RangeCheck>, steps: &[Step]) {
         !(quotient_only && bounded.contains(&c.node))
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quant::CompileReport;
+    use crate::quant::qop::{Encoding, QGraph};
+    use crate::tensor::Tensor;
+
+    /// Lowers nodes `(op, inputs, shape)` (node 0 the input), the last node the output.
+    fn plan(
+        nodes: Vec<(QOp, Vec<QId>, Vec<usize>)>,
+        private: bool,
+    ) -> Result<BlockPlan, PlanError> {
+        let output = nodes.len() - 1;
+        let nodes: Vec<QNode> = nodes
+            .into_iter()
+            .enumerate()
+            .map(|(i, (op, inputs, shape))| QNode { name: format!("n{i}"), op, inputs, shape })
+            .collect();
+        let enc = Encoding { scale: 1.0, zero: 0 };
+        let graph = QGraph {
+            nodes,
+            tables: vec![],
+            inputs: vec![("x".into(), 0, enc)],
+            outputs: vec![("y".into(), output, enc)],
+        };
+        let report = CompileReport { activation_bits: 16, scale_bits: 4, ..Default::default() };
+        let options = LowerOptions { model: "t".into(), private_input: private };
+        lower(&QuantizedModel { graph, report }, &options)
+    }
+
+    fn input(shape: &[usize]) -> (QOp, Vec<QId>, Vec<usize>) {
+        (QOp::Input { index: 0 }, vec![], shape.to_vec())
+    }
+
+    fn konst(shape: &[usize], data: Vec<i64>) -> (QOp, Vec<QId>, Vec<usize>) {
+        (QOp::Const(Tensor::new(shape.to_vec(), data).unwrap()), vec![], shape.to_vec())
+    }
+
+    #[test]
+    fn scalars_fold_into_linear_steps_and_tensors_into_hadamards() {
+        let p = plan(
+            vec![
+                input(&[1, 4]),
+                konst(&[1], vec![3]),
+                (QOp::Mul, vec![0, 1], vec![1, 4]),
+                (QOp::Sub, vec![2, 1], vec![1, 4]),
+                (QOp::Mul, vec![3, 0], vec![1, 4]),
+            ],
+            false,
+        )
+        .unwrap();
+        assert_eq!(p.roles[1], Role::Scalar(3));
+        assert_eq!(p.steps[2], Step::Linear(linear::Linear { terms: vec![(0, 3)], constant: 0 }));
+        assert_eq!(p.steps[3], Step::Linear(linear::Linear { terms: vec![(2, 1)], constant: -3 }));
+        assert_eq!(p.steps[4], Step::Hadamard(hadamard::Hadamard { left: 3, right: 0 }));
+        assert!(p.range_checks.is_empty(), "nothing is committed: no range checks");
+    }
+
+    #[test]
+    fn a_constant_matrix_is_a_fixed_weight_product_and_a_computed_one_is_batched() {
+        let p = plan(
+            vec![
+                input(&[2, 3]),
+                konst(&[3, 2], vec![1, 2, 3, 4, 5, 6]),
+                (QOp::MatMul, vec![0, 1], vec![2, 2]),
+            ],
+            false,
+        )
+        .unwrap();
+        assert_eq!(p.roles[1], Role::Weight);
+        let want = matmul::Matmul { input: 0, weight: 1, trans_weight: false };
+        assert_eq!(p.steps[2], Step::Matmul(want));
+        let p = plan(
+            vec![
+                input(&[2, 3, 4]),
+                (QOp::Transpose { perm: vec![0, 2, 1] }, vec![0], vec![2, 4, 3]),
+                (QOp::MatMul, vec![0, 1], vec![2, 3, 3]),
+            ],
+            false,
+        )
+        .unwrap();
+        let want = batched_matmul::BatchedMatmul { left: 0, right: 1 };
+        assert_eq!(p.steps[2], Step::BatchedMatmul(want));
+    }
+
+    #[test]
+    fn a_rescale_commits_quotient_and_remainder_with_their_range_checks() {
+        let p = plan(vec![input(&[1, 4]), (QOp::Rescale { shift: 5 }, vec![0], vec![1, 4])], true)
+            .unwrap();
+        assert_eq!(p.roles[1], Role::Committed);
+        assert_eq!(p.steps[1].committed(), 2);
+        let checks: Vec<&RangeCheck> = p.range_checks.iter().filter(|c| c.node == 1).collect();
+        // The quotient signed (16 bits: two limbs, the top of 4 bits) and the remainder in 5 bits.
+        let quotient = Lin::of(Ref { node: 1, slot: 0 }).plus(1 << 15);
+        assert!(checks.iter().any(|c| c.value == quotient && c.limbs == 2 && c.top_bits == 4));
+        let remainder = Lin::of(Ref { node: 1, slot: 1 });
+        assert!(checks.iter().any(|c| c.value == remainder && c.limbs == 1 && c.top_bits == 5));
+    }
+
+    #[test]
+    fn a_relu_after_a_rescale_drops_the_quotients_own_check() {
+        let p = plan(
+            vec![
+                input(&[1, 4]),
+                (QOp::Rescale { shift: 3 }, vec![0], vec![1, 4]),
+                (QOp::Clamp { lo: Some(0), hi: None }, vec![1], vec![1, 4]),
+            ],
+            true,
+        )
+        .unwrap();
+        let quotient_only = |c: &RangeCheck| {
+            c.node == 1 && matches!(c.value.terms.as_slice(), [(r, 1)] if r.slot == 0)
+        };
+        assert!(!p.range_checks.iter().any(quotient_only), "the clamp's checks bound it");
+        assert!(p.range_checks.iter().any(|c| c.node == 2), "the clamp keeps its own checks");
+    }
+
+    #[test]
+    fn unsupported_shapes_name_the_node() {
+        let e = plan(
+            vec![
+                input(&[2, 3]),
+                (QOp::Input { index: 1 }, vec![], vec![3, 2]),
+                (QOp::Add, vec![0, 1], vec![2, 3]),
+            ],
+            false,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&e, PlanError::Unsupported { node, op: "Add", .. } if node == "n2"),
+            "{e:?}"
+        );
+        // A clamp of a public (uncommitted) input has no committed form to range-check.
+        let e = plan(
+            vec![input(&[1, 4]), (QOp::Clamp { lo: Some(0), hi: None }, vec![0], vec![1, 4])],
+            false,
+        )
+        .unwrap_err();
+        assert!(matches!(&e, PlanError::Unsupported { op: "Clamp", .. }), "{e:?}");
+    }
+}
