@@ -56,7 +56,7 @@ pub enum VerifyError {
     Step(tessera_compiler::plan::StepError),
     /// The proof does not have the plan's shape.
     #[error("malformed proof: {0}")]
-    Malformed(String),
+    Malformed(Malformed),
     /// A public tensor of the proof is not named as the plan names it.
     #[error("public {what} {index} is named {got:?} in the proof, {expected:?} in the plan")]
     PublicName {
@@ -76,7 +76,83 @@ pub enum VerifyError {
 
 impl From<tessera_blocks::Error> for VerifyError {
     fn from(e: tessera_blocks::Error) -> Self {
-        VerifyError::Malformed(e.to_string())
+        VerifyError::Malformed(Malformed::Kernel(e.to_string()))
+    }
+}
+
+/// How a proof does not have the plan's shape (or its data cannot be decoded).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Malformed {
+    /// A list of the proof has another length than the plan needs.
+    #[error("{got} {what}, the plan needs {expected}")]
+    Count {
+        /// Which list (`public inputs`, `tensor commitments`, `evals`, …).
+        what: &'static str,
+        /// Its length in the proof.
+        got: usize,
+        /// The length the plan needs.
+        expected: usize,
+    },
+    /// A public tensor does not have the plan's shape, or its data does not fit it.
+    #[error("public tensor {name}: {reason}")]
+    PublicTensor {
+        /// Its name.
+        name: String,
+        /// What does not fit.
+        reason: String,
+    },
+    /// Block proof `index` is another kind than the schedule needs next.
+    #[error("block proof {index} is a {got} proof, a {expected} proof is expected")]
+    ProofKind {
+        /// Its position.
+        index: usize,
+        /// Its kind.
+        got: &'static str,
+        /// The kind the schedule needs.
+        expected: &'static str,
+    },
+    /// The block proofs end before the schedule does.
+    #[error("the proof ends after {index} block proofs, a {expected} proof is expected next")]
+    ProofsEnd {
+        /// How many there are.
+        index: usize,
+        /// The kind the schedule needs next.
+        expected: &'static str,
+    },
+    /// Block proof `index` does not decode.
+    #[error("block proof {index} ({kind}): {reason}")]
+    ProofBytes {
+        /// Its position.
+        index: usize,
+        /// Its kind.
+        kind: &'static str,
+        /// The decoder's reason.
+        reason: String,
+    },
+    /// Block proofs or bytes are left after the schedule.
+    #[error("{proofs} block proofs and {bytes} bytes left over after the schedule")]
+    LeftOver {
+        /// Proofs not read.
+        proofs: usize,
+        /// Bytes not read.
+        bytes: usize,
+    },
+    /// A fold-arity code no tree has, or not the canonical one for the leaves.
+    #[error("fold arity {code}: {reason}")]
+    Arity {
+        /// The proof's code.
+        code: u32,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+    /// A kernel operation on the proof's data failed (a point or a size the kernel refuses).
+    #[error("{0}")]
+    Kernel(String),
+}
+
+impl From<Malformed> for VerifyError {
+    fn from(m: Malformed) -> Self {
+        VerifyError::Malformed(m)
     }
 }
 
@@ -160,7 +236,7 @@ impl From<ScheduleError> for Error {
 
 impl From<Error> for VerifyError {
     fn from(e: Error) -> Self {
-        VerifyError::Malformed(e.to_string())
+        VerifyError::Malformed(Malformed::Kernel(e.to_string()))
     }
 }
 

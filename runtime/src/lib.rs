@@ -30,7 +30,7 @@ mod tests;
 mod verifier;
 mod witness;
 
-pub use error::{Error, VerifyError};
+pub use error::{Error, Malformed, ScheduleError, VerifyError};
 pub use keys::{ProvingKey, VerifyingKey, required_srs_size, setup};
 pub use proof::{Proof, PublicTensor, PublicValues};
 pub use prover::{DEFAULT_FOLD_ARITY, ProveOptions, prove};

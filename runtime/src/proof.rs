@@ -19,7 +19,7 @@ use tessera_blocks::matmul::{BatchedProof, MatmulProof};
 use tessera_blocks::permutation::{ConcatProof, MapProof};
 use tessera_blocks::tensor::IntTensor;
 
-use crate::error::VerifyError;
+use crate::error::{Malformed, VerifyError};
 
 /// A quantized tensor shown to the verifier. Its values are encoded compactly (zigzag
 /// varints: quantized values take one to four bytes instead of eight), canonically: a decoder
@@ -127,13 +127,15 @@ impl PublicTensor {
         let ok = self.shape.len() == shape.len()
             && self.shape.iter().zip(shape).all(|(a, b)| *a == *b as u64);
         if !ok {
-            return Err(VerifyError::Malformed(format!(
-                "public tensor {} has shape {:?}, the plan says {shape:?}",
-                self.name, self.shape
-            )));
+            return Err(Malformed::PublicTensor {
+                name: self.name.clone(),
+                reason: format!("shape {:?}, the plan says {shape:?}", self.shape),
+            }
+            .into());
         }
-        IntTensor::new(shape.to_vec(), self.data.clone())
-            .map_err(|e| VerifyError::Malformed(format!("public tensor {}: {e}", self.name)))
+        IntTensor::new(shape.to_vec(), self.data.clone()).map_err(|e| {
+            Malformed::PublicTensor { name: self.name.clone(), reason: e.to_string() }.into()
+        })
     }
 }
 
@@ -239,25 +241,24 @@ pub(crate) struct ProofReader<'p> {
 impl ProofReader<'_> {
     /// The next proof, which must be of type `P`.
     pub fn read<P: CanonicalDeserialize + 'static>(&mut self) -> Result<P, VerifyError> {
-        let want = kind_of::<P>()
-            .ok_or_else(|| VerifyError::Malformed("a block proof of no known kind".into()))?;
+        let want = kind_of::<P>().ok_or(Malformed::ProofKind {
+            index: self.next,
+            got: "unknown",
+            expected: "unknown",
+        })?;
         let Some(&got) = self.kinds.get(self.next) else {
-            return Err(VerifyError::Malformed(format!(
-                "the proof ends after {} block proofs, a {} proof is expected next",
-                self.next,
-                kind_name(want)
-            )));
+            return Err(Malformed::ProofsEnd { index: self.next, expected: kind_name(want) }.into());
         };
         if got != want {
-            return Err(VerifyError::Malformed(format!(
-                "block proof {} is a {} proof, a {} proof is expected",
-                self.next,
-                kind_name(got),
-                kind_name(want)
-            )));
+            return Err(Malformed::ProofKind {
+                index: self.next,
+                got: kind_name(got),
+                expected: kind_name(want),
+            }
+            .into());
         }
         let proof = P::deserialize_compressed(&mut self.bytes).map_err(|e| {
-            VerifyError::Malformed(format!("block proof {} ({}): {e}", self.next, kind_name(want)))
+            Malformed::ProofBytes { index: self.next, kind: kind_name(want), reason: e.to_string() }
         })?;
         self.next += 1;
         Ok(proof)
@@ -266,11 +267,11 @@ impl ProofReader<'_> {
     /// Whether every proof and byte was read.
     pub fn finish(&self) -> Result<(), VerifyError> {
         if self.next != self.kinds.len() || !self.bytes.is_empty() {
-            return Err(VerifyError::Malformed(format!(
-                "{} block proofs and {} bytes left over after the schedule",
-                self.kinds.len() - self.next.min(self.kinds.len()),
-                self.bytes.len()
-            )));
+            return Err(Malformed::LeftOver {
+                proofs: self.kinds.len() - self.next.min(self.kinds.len()),
+                bytes: self.bytes.len(),
+            }
+            .into());
         }
         Ok(())
     }

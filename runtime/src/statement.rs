@@ -10,7 +10,7 @@ use tessera_compiler::BlockPlan;
 use tessera_compiler::plan::Role;
 use tessera_compiler::quant::qop::QId;
 
-use crate::error::VerifyError;
+use crate::error::{Malformed, VerifyError};
 use crate::keys::VerifyingKey;
 use crate::proof::{PublicTensor, PublicValues};
 use crate::schedule::PROTOCOL_VERSION;
@@ -49,11 +49,12 @@ pub(crate) fn public_maps(
         .map(|(k, (_, id, _))| (k, *id))
         .collect();
     if public.inputs.len() != public_ids.len() {
-        return Err(VerifyError::Malformed(format!(
-            "{} public inputs, the plan has {}",
-            public.inputs.len(),
-            public_ids.len()
-        )));
+        return Err(Malformed::Count {
+            what: "public inputs",
+            got: public.inputs.len(),
+            expected: public_ids.len(),
+        }
+        .into());
     }
     // The names are absorbed with the values; they must also be the plan's (issue 22, F4), so
     // that what a verifier shows is what the plan calls them.
@@ -75,11 +76,12 @@ pub(crate) fn public_maps(
         inputs.insert(*id, t.to_tensor(&g.nodes[*id].shape)?);
     }
     if public.outputs.len() != g.outputs.len() {
-        return Err(VerifyError::Malformed(format!(
-            "{} public outputs, the plan has {}",
-            public.outputs.len(),
-            g.outputs.len()
-        )));
+        return Err(Malformed::Count {
+            what: "public outputs",
+            got: public.outputs.len(),
+            expected: g.outputs.len(),
+        }
+        .into());
     }
     let outputs = g
         .outputs
@@ -107,7 +109,7 @@ pub(crate) fn arity_from_code(code: u32) -> Result<Arity, VerifyError> {
     match code {
         0 => Ok(Arity::AllInOne),
         k if (2..=1 << 16).contains(&k) => Ok(Arity::Fixed(k as usize)),
-        k => Err(VerifyError::Malformed(format!("fold arity {k}"))),
+        k => Err(Malformed::Arity { code: k, reason: "0 or 2 to 65536" }.into()),
     }
 }
 

@@ -7,7 +7,7 @@ use tessera_blocks::lookup::{Lookup, LookupInstance, LookupSpec, LookupWitness};
 use tessera_blocks::{Fr, Srs, Transcript};
 use tracing::info_span;
 
-use crate::error::{Error, VerifyError};
+use crate::error::{Error, Malformed, VerifyError};
 use crate::keys::{VerifyingKey, committed_refs};
 use crate::proof::{Proof, ProofReader, kind_name, kind_of};
 use crate::schedule::{Commitments, Schedule, Side};
@@ -66,7 +66,11 @@ impl Side for Verifier<'_> {
         let v = self
             .evals
             .get(self.used..self.used.saturating_add(count))
-            .ok_or_else(|| VerifyError::Malformed("the proof has too few evals".into()))?
+            .ok_or(Malformed::Count {
+                what: "evals",
+                got: self.evals.len(),
+                expected: self.used.saturating_add(count),
+            })?
             .to_vec();
         self.used += count;
         self.t.append_scalars(label, &v);
@@ -84,21 +88,23 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), VerifyError> {
 
     let refs = committed_refs(plan);
     if proof.commitments.len() != refs.len() {
-        return Err(VerifyError::Malformed(format!(
-            "{} tensor commitments, the plan commits {}",
-            proof.commitments.len(),
-            refs.len()
-        )));
+        return Err(Malformed::Count {
+            what: "tensor commitments",
+            got: proof.commitments.len(),
+            expected: refs.len(),
+        }
+        .into());
     }
     // Limb 0 of every check is a combination of the others and the value (see the schedule).
     let limb_counts: Vec<usize> =
         plan.range_checks.iter().map(|c| (c.limbs as usize).saturating_sub(1)).collect();
     if proof.limbs.len() != limb_counts.iter().sum::<usize>() {
-        return Err(VerifyError::Malformed(format!(
-            "{} limb commitments, the plan has {}",
-            proof.limbs.len(),
-            limb_counts.iter().sum::<usize>()
-        )));
+        return Err(Malformed::Count {
+            what: "limb commitments",
+            got: proof.limbs.len(),
+            expected: limb_counts.iter().sum::<usize>(),
+        }
+        .into());
     }
     let mut limbs = Vec::with_capacity(limb_counts.len());
     let mut at = 0;
@@ -107,11 +113,12 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), VerifyError> {
         at += n;
     }
     if proof.function_multiplicities.len() != plan.function_lookups.len() {
-        return Err(VerifyError::Malformed(format!(
-            "{} function-lookup multiplicity commitments, the plan has {} function lookups",
-            proof.function_multiplicities.len(),
-            plan.function_lookups.len()
-        )));
+        return Err(Malformed::Count {
+            what: "function-lookup multiplicity commitments",
+            got: proof.function_multiplicities.len(),
+            expected: plan.function_lookups.len(),
+        }
+        .into());
     }
     let commitments = Commitments {
         tensors: refs.into_iter().zip(proof.commitments.iter().copied()).collect(),
@@ -145,14 +152,14 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), VerifyError> {
     let Verifier { mut t, proofs, evals, used } = schedule.side;
     proofs.finish()?;
     if used != evals.len() {
-        return Err(VerifyError::Malformed(format!("{} evals, {used} expected", evals.len())));
+        return Err(Malformed::Count { what: "evals", got: evals.len(), expected: used }.into());
     }
     if canonical_arity(arity, leaves.len()) != arity {
-        return Err(VerifyError::Malformed(format!(
-            "fold arity {} for {} leaves: one node over every leaf is encoded as 0",
-            proof.arity,
-            leaves.len()
-        )));
+        return Err(Malformed::Arity {
+            code: proof.arity,
+            reason: "at or above the number of leaves, one node over every leaf is encoded as 0",
+        }
+        .into());
     }
     tessera_accumulator::verify_and_decide(&vk.srs, &leaves, arity, &proof.accumulator, &mut t)?;
     Ok(())
