@@ -22,23 +22,32 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def mlp_with(op_type, name, d_in=16, d_hidden=8, d_out=4, examples=8):
-    """x [1, d_in] -> Gemm -> op_type -> Gemm -> y [1, d_out]."""
+    """x [1, d_in] -> Gemm -> op_type -> Gemm -> y [1, d_out]; op_type "GreaterMask" is the
+    ReLU as exporters of masks write it: h * Cast(Greater(h, 0), float)."""
     rng = np.random.default_rng(0)
     w1 = rng.normal(0, 0.5, (d_in, d_hidden)).astype(np.float32)
     b1 = rng.normal(0, 0.1, (d_hidden,)).astype(np.float32)
     w2 = rng.normal(0, 0.5, (d_hidden, d_out)).astype(np.float32)
     b2 = rng.normal(0, 0.1, (d_out,)).astype(np.float32)
-    nodes = [
-        helper.make_node("Gemm", ["x", "w1", "b1"], ["h"], name="fc1"),
-        helper.make_node(op_type, ["h"], ["a"], name=op_type.lower()),
-        helper.make_node("Gemm", ["a", "w2", "b2"], ["y"], name="fc2"),
-    ]
+    if op_type == "GreaterMask":
+        middle = [
+            helper.make_node("Greater", ["h", "zero"], ["positive"], name="greater"),
+            helper.make_node("Cast", ["positive"], ["mask"], name="cast", to=TensorProto.FLOAT),
+            helper.make_node("Mul", ["h", "mask"], ["a"], name="mask_mul"),
+        ]
+    else:
+        middle = [helper.make_node(op_type, ["h"], ["a"], name=op_type.lower())]
+    nodes = [helper.make_node("Gemm", ["x", "w1", "b1"], ["h"], name="fc1"), *middle,
+             helper.make_node("Gemm", ["a", "w2", "b2"], ["y"], name="fc2")]
+    consts = [(w1, "w1"), (b1, "b1"), (w2, "w2"), (b2, "b2")]
+    if op_type == "GreaterMask":
+        consts.append((np.zeros((), np.float32), "zero"))
     graph = helper.make_graph(
         nodes,
         name,
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, d_in])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, d_out])],
-        [numpy_helper.from_array(a, n) for a, n in [(w1, "w1"), (b1, "b1"), (w2, "w2"), (b2, "b2")]],
+        [numpy_helper.from_array(a, n) for a, n in consts],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
@@ -66,3 +75,4 @@ def mlp_with(op_type, name, d_in=16, d_hidden=8, d_out=4, examples=8):
 
 if __name__ == "__main__":
     mlp_with("Softplus", "softplus_mlp")
+    mlp_with("GreaterMask", "greater_mask_mlp")

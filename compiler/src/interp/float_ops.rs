@@ -72,6 +72,10 @@ pub fn eval_op(op: &Op, ins: &[&Tensor<f64>], shapes: &[Vec<usize>]) -> R {
             }
         }
         Op::Add => one(bin(ins[0], ins[1], |a, b| a + b)?),
+        Op::Compare(c) => {
+            let c = *c;
+            one(bin(ins[0], ins[1], |a, b| if c.holds(a, b) { 1.0 } else { 0.0 })?)
+        }
         Op::Sub => one(bin(ins[0], ins[1], |a, b| a - b)?),
         Op::Mul => one(bin(ins[0], ins[1], |a, b| a * b)?),
         Op::Div => one(bin(ins[0], ins[1], |a, b| a / b)?),

@@ -230,6 +230,8 @@ pub enum Op {
     },
     /// Copy of the input.
     Identity,
+    /// Broadcasting comparison: 1 where it holds, else 0 (ONNX's bool, as a real).
+    Compare(Comparison),
     /// Clamp to `[min, max]`.
     Clip {
         /// Lower bound (−∞ when absent).
@@ -277,6 +279,7 @@ impl Op {
             Op::Split { .. } => "Split",
             Op::Gather { .. } => "Gather",
             Op::Identity => "Identity",
+            Op::Compare(c) => c.name(),
             Op::Clip { .. } => "Clip",
             Op::QuantizeLinear(_) => "QuantizeLinear",
             Op::DequantizeLinear(_) => "DequantizeLinear",
@@ -289,6 +292,45 @@ impl Op {
             Op::Split { sizes, .. } => sizes.len(),
             Op::LayerNorm { stats: true, .. } => 3,
             _ => 1,
+        }
+    }
+}
+
+/// The comparisons of ONNX (`a ∘ b`, elementwise).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Comparison {
+    /// `a < b`.
+    Less,
+    /// `a ≤ b`.
+    LessOrEqual,
+    /// `a > b`.
+    Greater,
+    /// `a ≥ b`.
+    GreaterOrEqual,
+    /// `a = b`.
+    Equal,
+}
+
+impl Comparison {
+    /// The ONNX op type.
+    pub fn name(self) -> &'static str {
+        match self {
+            Comparison::Less => "Less",
+            Comparison::LessOrEqual => "LessOrEqual",
+            Comparison::Greater => "Greater",
+            Comparison::GreaterOrEqual => "GreaterOrEqual",
+            Comparison::Equal => "Equal",
+        }
+    }
+
+    /// Whether `a ∘ b` holds.
+    pub fn holds<T: PartialOrd>(self, a: T, b: T) -> bool {
+        match self {
+            Comparison::Less => a < b,
+            Comparison::LessOrEqual => a <= b,
+            Comparison::Greater => a > b,
+            Comparison::GreaterOrEqual => a >= b,
+            Comparison::Equal => a == b,
         }
     }
 }

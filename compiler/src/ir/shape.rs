@@ -80,7 +80,7 @@ pub fn infer(node: &str, op: &Op, ins: &[&[usize]]) -> Result<Vec<Shape>, GraphE
             out.extend(window_out(window, &x[2..]).map_err(fail)?);
             one(out)
         }
-        Op::Add | Op::Sub | Op::Mul | Op::Div => {
+        Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Compare(_) => {
             arity(2, 2)?;
             broadcast_shapes(ins[0], ins[1]).map(|s| vec![s]).ok_or_else(|| {
                 fail(format!("shapes {:?} and {:?} do not broadcast", ins[0], ins[1]))

@@ -2,7 +2,7 @@
 
 use crate::error::ImportError;
 use crate::functions::{FUNCTIONS, TableFn};
-use crate::ir::Op;
+use crate::ir::{Comparison, Op};
 use crate::onnx::context::{Built, Imported, NodeCtx};
 
 mod layout;
@@ -16,17 +16,23 @@ const REGISTRY: &[(&str, Importer)] = &[
     ("AveragePool", nn::average_pool),
     ("BatchNormalization", nn::batch_norm),
     ("Clip", clip),
+    ("Cast", cast),
     ("Concat", layout::concat),
     ("Constant", |c| Ok(Imported::Constant(c.constant_attr()?))),
     ("Conv", nn::conv),
     ("DequantizeLinear", nn::dequantize),
     ("Div", |c| binary(c, Op::Div)),
+    ("Equal", |c| binary(c, Op::Compare(Comparison::Equal))),
     ("Flatten", layout::flatten),
     ("Gather", layout::gather),
     ("Gemm", nn::gemm),
+    ("Greater", |c| binary(c, Op::Compare(Comparison::Greater))),
+    ("GreaterOrEqual", |c| binary(c, Op::Compare(Comparison::GreaterOrEqual))),
     ("GlobalAveragePool", |c| unary(c, Op::GlobalAveragePool)),
     ("Identity", identity),
     ("LayerNormalization", nn::layer_norm),
+    ("Less", |c| binary(c, Op::Compare(Comparison::Less))),
+    ("LessOrEqual", |c| binary(c, Op::Compare(Comparison::LessOrEqual))),
     ("MatMul", |c| binary(c, Op::MatMul)),
     ("MaxPool", nn::max_pool),
     ("Mul", |c| binary(c, Op::Mul)),
@@ -96,6 +102,18 @@ fn clip(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
     };
     let (min, max) = (bound(1, f64::NEG_INFINITY)?, bound(2, f64::INFINITY)?);
     node(Op::Clip { min, max }, vec![c.required(0)?])
+}
+
+/// `Cast` to a float type: the IR's values are reals already (a comparison's 0/1, an integer), so
+/// the cast is the identity. Casts to integer or bool types change values and are refused.
+fn cast(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
+    const FLOAT: i64 = 1;
+    const FLOAT16: i64 = 10;
+    const DOUBLE: i64 = 11;
+    match c.int("to", 0)? {
+        FLOAT | FLOAT16 | DOUBLE => node(Op::Identity, vec![c.required(0)?]),
+        to => Err(c.err(format!("Cast to data type {to}: only casts to float are supported"))),
+    }
 }
 
 fn softmax(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {

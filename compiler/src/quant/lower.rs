@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::error::QuantError;
-use crate::ir::{ElemType, Node, NodeIndex, Op, ValueRef};
+use crate::ir::{Comparison, ElemType, Node, NodeIndex, Op, ValueRef};
 use crate::quant::builder::{Builder, QVal};
 use crate::quant::nonlinear;
 use crate::quant::per_channel;
@@ -110,6 +110,7 @@ impl<'a> Lowering<'a> {
                 }
             }
             Op::Add | Op::Sub => one(self.add_sub(node, input(0)?, input(1)?)?),
+            Op::Compare(c) => one(self.compare(node, *c, input(0)?, input(1)?)?),
             Op::Mul => one(self.mul(node, input(0)?, input(1)?)?),
             Op::Div => {
                 let x = self.value(input(0)?)?;
@@ -311,7 +312,65 @@ impl<'a> Lowering<'a> {
 
     fn add_sub(&mut self, node: &Node, a: ValueRef, b: ValueRef) -> Result<QVal, QuantError> {
         let op = if matches!(node.op, Op::Sub) { QOp::Sub } else { QOp::Add };
-        let name = node.name.as_str();
+        self.add_sub_named(&node.name, op, a, b)
+    }
+
+    /// `a ∘ b` as 0/1 integers of scale 1: with `a`, `b` at one scale and `d` the difference of
+    /// their integers, `[d ≥ 1] = clamp(d, 0, 1)` (`a > b`), `[d ≥ 0] = clamp(d + 1, 0, 1)`
+    /// (`a ≥ b`), the operands swapped for `<` and `≤`, and `=` is `[a ≥ b] − [a > b]`. The clamps
+    /// are the proof: range-checked differences with a zero product.
+    fn compare(
+        &mut self,
+        node: &Node,
+        c: Comparison,
+        a: ValueRef,
+        b: ValueRef,
+    ) -> Result<QVal, QuantError> {
+        let (name, unit) = (node.name.as_str(), self.b.unit());
+        // Both operands at the canonical scale: a computed one is rescaled (so the clamp reads a
+        // committed tensor), a constant one quantized there.
+        let mut operand = |v: ValueRef, tag: &str| -> Result<usize, QuantError> {
+            match self.const_float(v) {
+                Some(t) => Ok(self.b.quantize_const(&format!("{name}.{tag}"), t, unit).id),
+                None => {
+                    let x = self.value(v)?;
+                    Ok(self.b.requant(&format!("{name}.{tag}"), x, unit)?.id)
+                }
+            }
+        };
+        let (a, b) = (operand(a, "a")?, operand(b, "b")?);
+        let mut step = |tag: &str, first: usize, second: usize, plus: i64, last: bool| {
+            let d = self.b.binary(&format!("{name}.{tag}.diff"), QOp::Sub, first, second)?;
+            let mut id = d;
+            if plus != 0 {
+                let k = self.b.scalar(&format!("{name}.{tag}.one"), plus);
+                id = self.b.binary(&format!("{name}.{tag}.shift"), QOp::Add, id, k)?;
+            }
+            let clamp = QOp::Clamp { lo: Some(0), hi: Some(1) };
+            let out = if last { name.to_string() } else { format!("{name}.{tag}") };
+            Ok::<_, QuantError>(self.b.unary(&out, clamp, id))
+        };
+        let id = match c {
+            Comparison::Greater => step("gt", a, b, 0, true)?,
+            Comparison::GreaterOrEqual => step("ge", a, b, 1, true)?,
+            Comparison::Less => step("lt", b, a, 0, true)?,
+            Comparison::LessOrEqual => step("le", b, a, 1, true)?,
+            Comparison::Equal => {
+                let (ge, gt) = (step("ge", a, b, 1, false)?, step("gt", a, b, 0, false)?);
+                self.b.binary(name, QOp::Sub, ge, gt)?
+            }
+        };
+        Ok(QVal { id, scale: 1.0, zero: 0 })
+    }
+
+    /// `a ± b` at a common scale (a constant operand quantized at the other's), named `name`.
+    fn add_sub_named(
+        &mut self,
+        name: &str,
+        op: QOp,
+        a: ValueRef,
+        b: ValueRef,
+    ) -> Result<QVal, QuantError> {
         let (ca, cb) = (self.const_float(a), self.const_float(b));
         let (ia, ib, scale) = match (ca, cb) {
             (Some(t), None) | (None, Some(t)) => {
