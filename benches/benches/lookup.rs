@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use ark_std::rand::{Rng, SeedableRng, rngs::StdRng};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use tessera_blocks::kzg::commit_tensor;
 use tessera_blocks::lookup::{
     LookedUp, Lookup, LookupInstance, LookupSpec, LookupWitness, Table, commit_multiplicities,
-    commit_tensor, multiplicities,
+    multiplicities,
 };
 use tessera_blocks::{Block, IntTensor, Srs, Transcript};
 

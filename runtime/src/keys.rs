@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use rayon::prelude::*;
 use tessera_blocks::kzg::Commitment;
-use tessera_blocks::lookup::commit_tensor;
+use tessera_blocks::kzg::commit_tensor;
 use tessera_blocks::tensor::axis_vars;
 use tessera_blocks::{Srs, VerifierKey};
 use tessera_compiler::plan::{BlockPlan, Ref, Role};

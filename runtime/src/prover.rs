@@ -6,9 +6,9 @@ use rayon::prelude::*;
 use tessera_accumulator::{Arity, ProverLeaf};
 use tessera_blocks::block::Block;
 use tessera_blocks::claim::BlockClaims;
+use tessera_blocks::kzg::commit_tensor;
 use tessera_blocks::lookup::{
-    LookupInstance, LookupSpec, LookupWitness, commit_multiplicities, commit_tensor,
-    prove_with_helpers,
+    LookupInstance, LookupSpec, LookupWitness, commit_multiplicities, prove_with_helpers,
 };
 use tessera_blocks::mle::DenseMle;
 use tessera_blocks::tensor::IntTensor;

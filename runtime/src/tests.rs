@@ -9,7 +9,8 @@ mod statement;
 mod steps;
 
 use tessera_blocks::Srs;
-use tessera_blocks::lookup::{commit_tensor, decompose};
+use tessera_blocks::kzg::commit_tensor;
+use tessera_blocks::lookup::decompose;
 use tessera_blocks::tensor::IntTensor;
 use tessera_compiler::plan::{BlockPlan, Lin, RangeCheck, Ref};
 use tessera_compiler::quant::QuantizedModel;

@@ -63,6 +63,11 @@ pub fn commit(srs: &Srs, p: &[Fr]) -> Result<Commitment, Error> {
     Ok(Commitment(crate::msm::msm(bases, p).into_affine()))
 }
 
+/// Commits a tensor in the kernel's padded encoding (its multilinear extension's evaluations).
+pub fn commit_tensor(srs: &Srs, t: &crate::tensor::IntTensor) -> Result<Commitment, Error> {
+    commit(srs, t.to_mle().evals())
+}
+
 /// Commits small signed integers (quantized tensors) embedded mod p.
 pub fn commit_i64(srs: &Srs, p: &[i64]) -> Result<Commitment, Error> {
     let scalars: Vec<Fr> = p.iter().map(|x| fr_from_i64(*x)).collect();

@@ -351,11 +351,6 @@ pub fn commit_multiplicities(srs: &Srs, m: &[u64]) -> Result<Commitment, Error> 
     kzg::commit(srs, &scalars)
 }
 
-/// Commits a tensor in the kernel's padded encoding.
-pub fn commit_tensor(srs: &Srs, t: &IntTensor) -> Result<Commitment, Error> {
-    kzg::commit(srs, t.to_mle().evals())
-}
-
 /// Splits `value + offset` into `num_limbs` limbs of `limb_bits` bits, least significant first.
 pub fn decompose(
     value: &IntTensor,

@@ -36,7 +36,7 @@ impl Case {
     fn new(spec: LookupSpec, inputs: Vec<Vec<IntTensor>>, offsets: Vec<i64>) -> Self {
         let mut polys = Vec::new();
         let mut commit = |t: &IntTensor| {
-            let c = commit_tensor(srs(), t).unwrap();
+            let c = crate::kzg::commit_tensor(srs(), t).unwrap();
             polys.push((c, t.to_mle()));
             c
         };

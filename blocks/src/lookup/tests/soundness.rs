@@ -76,7 +76,7 @@ fn function_pair_with_another_inputs_output_is_rejected() {
     set_entry(&mut case.witness.inputs[0][1], 5, y_other);
     // The output column's commitment must hold the forged value too.
     let forged = case.witness.inputs[0][1].clone();
-    let c = commit_tensor(srs(), &forged).unwrap();
+    let c = crate::kzg::commit_tensor(srs(), &forged).unwrap();
     case.instance.inputs[0].columns[1] = c;
     case.polys.push((c, forged.to_mle()));
     assert!(Lookup::check(&case.spec, &case.instance, &case.witness).is_err());
