@@ -26,12 +26,54 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-    /// The inputs do not fit the plan.
+    /// A block refuses to prove its part (its relation check, or its prover, failed).
+    #[error("{at}: {kind}: {reason}")]
+    Block {
+        /// Where: `node <name>` or a plan-wide step.
+        at: String,
+        /// The block's proof kind.
+        kind: &'static str,
+        /// The block's reason.
+        reason: String,
+    },
+    /// Another number of inputs than the model takes.
+    #[error("input: {got} inputs given, the model takes {expected}")]
+    InputCount {
+        /// The model's inputs.
+        expected: usize,
+        /// Given.
+        got: usize,
+    },
+    /// An input of another shape than the plan's.
+    #[error("input: input {input} has shape {got:?}, the plan expects {expected:?}")]
+    InputShape {
+        /// The input's name.
+        input: String,
+        /// The plan's shape.
+        expected: Vec<usize>,
+        /// The given shape.
+        got: Vec<usize>,
+    },
+    /// The reference interpreter cannot run the plan on the inputs (the node named).
     #[error("input: {0}")]
-    Input(String),
-    /// The SRS is too small or unusable.
+    Interpret(tessera_compiler::EvalError),
+    /// A fold arity no tree has.
+    #[error("fold arity {0}: 0 (one node) or 2 to 65536")]
+    FoldArity(usize),
+    /// The SRS has fewer powers than the plan needs.
+    #[error("srs: the plan needs {need} powers, the SRS has {have}")]
+    SrsTooSmall {
+        /// Powers the plan needs.
+        need: usize,
+        /// Powers the SRS has.
+        have: usize,
+    },
+    /// The SRS could not be written.
     #[error("srs: {0}")]
-    Srs(String),
+    SrsWrite(String),
+    /// An invariant of the prover's own data broke (a bug, never the user's input): names it.
+    #[error("internal: {0}")]
+    Internal(&'static str),
     /// The accumulator failed.
     #[error("accumulator: {0}")]
     Accumulator(#[from] tessera_accumulator::ProveError),

@@ -164,7 +164,7 @@ pub fn setup(plan: &BlockPlan, srs: &Srs) -> Result<(ProvingKey, VerifyingKey), 
     plan.validate()?;
     let need = required_srs_size(plan);
     if srs.len() < need {
-        return Err(Error::Srs(format!("the plan needs {need} powers, the SRS has {}", srs.len())));
+        return Err(Error::SrsTooSmall { need, have: srs.len() });
     }
     let weights = weight_nodes(plan)
         .par_iter()
@@ -204,7 +204,7 @@ impl ProvingKey {
     /// Canonical bytes: the plan, the SRS file, the verifying key.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
         let mut srs = Vec::new();
-        self.srs.write_prover_copy(&mut srs).map_err(|e| Error::Srs(e.to_string()))?;
+        self.srs.write_prover_copy(&mut srs).map_err(|e| Error::SrsWrite(e.to_string()))?;
         let mut bytes = Vec::new();
         let _ = (self.plan.to_bytes(), srs, self.vk.to_bytes()).serialize_compressed(&mut bytes);
         Ok(bytes)

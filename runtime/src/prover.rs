@@ -57,7 +57,7 @@ impl ProveOptions {
         match k {
             0 => Ok(Self { arity: Arity::AllInOne }),
             k if (2..=1 << 16).contains(&k) => Ok(Self { arity: Arity::Fixed(k) }),
-            k => Err(Error::Input(format!("fold arity {k}: 0 (one node) or 2 to 65536"))),
+            k => Err(Error::FoldArity(k)),
         }
     }
 }
@@ -102,13 +102,14 @@ impl Side for Prover<'_> {
         // Debug builds (and the tests) check every block's relation before proving it, so a bad
         // witness is reported with the entry at fault instead of as a failed proof later.
         if self.check_relations {
-            B::check(spec, instance, &w).map_err(|e| Error::Witness {
-                node: at.to_string(),
-                reason: format!("{kind}: {e}"),
+            B::check(spec, instance, &w).map_err(|e| Error::Block {
+                at: at.to_string(),
+                kind,
+                reason: e.to_string(),
             })?;
         }
         let (proof, claims) = B::prove(spec, instance, &w, &mut self.t)
-            .map_err(|e| Error::Witness { node: at.to_string(), reason: format!("{kind}: {e}") })?;
+            .map_err(|e| Error::Block { at: at.to_string(), kind, reason: e.to_string() })?;
         self.proofs.push(&proof).map_err(|e| Error::Witness {
             node: at.to_string(),
             reason: format!("{kind} proof: {e}"),
@@ -141,8 +142,11 @@ impl Side for Prover<'_> {
         };
         #[cfg(not(test))]
         let out = prove_with_helpers(spec, instance, &w, &mut self.t);
-        let out = out
-            .map_err(|e| Error::Witness { node: at.to_string(), reason: format!("lookup: {e}") })?;
+        let out = out.map_err(|e| Error::Block {
+            at: at.to_string(),
+            kind: "lookup",
+            reason: e.to_string(),
+        })?;
         self.proofs.push(&out.proof).map_err(|e| Error::Witness {
             node: at.to_string(),
             reason: format!("lookup proof: {e}"),
@@ -159,7 +163,9 @@ impl Side for Prover<'_> {
     ) -> Result<Vec<Fr>, Error> {
         let v = values(self.witness)?;
         if v.len() != count {
-            return Err(Error::Input(format!("{} values sent, {count} expected", v.len())));
+            return Err(Error::Internal(
+                "a step sent another number of evaluations than it declared",
+            ));
         }
         self.t.append_scalars(label, &v);
         self.proofs.evals.extend_from_slice(&v);
@@ -325,8 +331,10 @@ fn prove_witness(
     let tensors = refs
         .par_iter()
         .map(|r| {
-            let t =
-                witness.committed.get(r).ok_or_else(|| Error::Input("missing tensor".into()))?;
+            let t = witness
+                .committed
+                .get(r)
+                .ok_or(Error::Internal("a committed tensor has no witness"))?;
             #[cfg(test)]
             if cheat.hidden.iter().any(|(h, _)| h == r) {
                 let poly = with_hidden(t.to_mle(), &[(*r, 1)], cheat.hidden);
@@ -363,8 +371,8 @@ fn prove_witness(
         &multiplicities,
         &commitments.function_multiplicities,
     );
-    let (public_inputs, public_outputs) =
-        public_maps(plan, &public).map_err(|e| Error::Input(e.to_string()))?;
+    let (public_inputs, public_outputs) = public_maps(plan, &public)
+        .map_err(|_| Error::Internal("the prover's public values do not fit its plan"))?;
     let side = Prover {
         t,
         witness: &witness,
@@ -435,19 +443,16 @@ fn prove_witness(
 fn check_inputs(pk: &ProvingKey, inputs: &[Tensor<i64>]) -> Result<(), Error> {
     let g = &pk.plan.graph;
     if inputs.len() != g.inputs.len() {
-        return Err(Error::Input(format!(
-            "{} inputs given, the model takes {}",
-            inputs.len(),
-            g.inputs.len()
-        )));
+        return Err(Error::InputCount { expected: g.inputs.len(), got: inputs.len() });
     }
     for ((name, id, _), t) in g.inputs.iter().zip(inputs) {
         let want = &g.nodes[*id].shape;
         if t.shape() != want.as_slice() {
-            return Err(Error::Input(format!(
-                "input {name} has shape {:?}, the plan expects {want:?}",
-                t.shape()
-            )));
+            return Err(Error::InputShape {
+                input: name.clone(),
+                expected: want.clone(),
+                got: t.shape().to_vec(),
+            });
         }
     }
     Ok(())
@@ -478,19 +483,20 @@ fn materialize(
                 }
                 Poly::Table(t) => function_table(plan, *t)?
                     .output_column()
-                    .ok_or_else(|| Error::Input(format!("table {t} has no output column")))?,
+                    .ok_or(Error::Internal("a function table has no output column"))?,
                 Poly::Weight(id) => w.values[*id].to_mle(),
                 Poly::Multiplicities => {
                     DenseMle::new(w.multiplicities.iter().map(|m| Fr::from(*m)).collect())?
                 }
                 Poly::FunctionMultiplicities(k) => {
-                    let m = w.function_multiplicities.get(*k).ok_or_else(|| {
-                        Error::Input(format!("no multiplicities for function lookup {k}"))
-                    })?;
+                    let m = w
+                        .function_multiplicities
+                        .get(*k)
+                        .ok_or(Error::Internal("a function lookup has no multiplicities"))?;
                     DenseMle::new(m.iter().map(|m| Fr::from(*m)).collect())?
                 }
-                Poly::Helper(i) => {
-                    return Err(Error::Input(format!("helper {i} has no polynomial")));
+                Poly::Helper(_) => {
+                    return Err(Error::Internal("a lookup helper has no polynomial"));
                 }
             };
             Ok((p.clone(), mle))

@@ -53,7 +53,7 @@ impl Side for Verifier<'_> {
         _witness: &dyn Fn(&Witness, &Srs) -> Result<LookupWitness, Error>,
     ) -> Result<BlockClaims, VerifyError> {
         self.block::<Lookup>(at, spec, instance, &|_| {
-            Err(Error::Input("the verifier has no witness".into()))
+            Err(Error::Internal("the verifier has no witness"))
         })
     }
 

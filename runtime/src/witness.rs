@@ -32,7 +32,7 @@ pub(crate) fn function_table(plan: &BlockPlan, t: usize) -> Result<Table, Error>
         .graph
         .tables
         .get(t)
-        .ok_or_else(|| Error::Input(format!("the plan has no table {t}")))?;
+        .ok_or(Error::Internal("a function lookup reads a table the plan does not have"))?;
     let label =
         format!("{:?} [{}, {}] {}→{} bits", qt.func, qt.lo, qt.hi(), qt.in_bits, qt.out_bits);
     Ok(Table::function(&label, qt.lo, qt.hi() + 1, qt.values.clone())?)
@@ -42,7 +42,7 @@ pub(crate) fn function_table(plan: &BlockPlan, t: usize) -> Result<Table, Error>
 pub(crate) fn generate(plan: &BlockPlan, inputs: &[Tensor<i64>]) -> Result<Witness, Error> {
     let _span = tracing::info_span!("witness").entered();
     let values = run_quantized(&plan.graph, inputs, None)
-        .map_err(|e| Error::Input(e.to_string()))?
+        .map_err(Error::Interpret)?
         .iter()
         .map(to_int)
         .collect::<Result<Vec<_>, _>>()?;
@@ -80,7 +80,7 @@ pub(crate) fn function_vectors(
                 Some(node),
             ) = (plan.steps.get(id), plan.graph.nodes.get(id))
             else {
-                return Err(Error::Input(format!("node #{id} is not a lookup")));
+                return Err(Error::Internal("a function lookup lists a node that is not a lookup"));
             };
             let x = eval_lin(committed, input, &node.shape, true)?;
             let y = committed.get(&Ref { node: id, slot: 0 }).ok_or_else(|| Error::Witness {
@@ -164,7 +164,7 @@ pub(crate) fn range_vectors(
     let mut out = Vec::new();
     for (c, ls) in plan.range_checks.iter().zip(limbs) {
         let Some((first, rest)) = ls.split_first() else {
-            return Err(Error::Input("a range check without limbs".into()));
+            return Err(Error::Internal("a range check without limbs"));
         };
         let base = limb_base(first, c.value.constant)?;
         out.extend(std::iter::once(&base).chain(rest).map(|l| vec![l.clone()]));

@@ -61,7 +61,7 @@ impl<S: Side> Schedule<'_, S> {
                         .function_multiplicities
                         .get(k)
                         .cloned()
-                        .ok_or_else(|| Error::Input("missing multiplicities".into()))?,
+                        .ok_or(Error::Internal("a function lookup has no multiplicities"))?,
                     srs: srs.clone(),
                 })
             })?;

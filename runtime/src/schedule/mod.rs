@@ -355,8 +355,10 @@ impl<'a, S: Side> Schedule<'a, S> {
         let claims = self.side.block::<PaddingCheck>("padding checks", &spec, &instance, &|w| {
             refs.iter()
                 .map(|r| {
-                    let t =
-                        w.committed.get(r).ok_or_else(|| Error::Input("missing tensor".into()))?;
+                    let t = w
+                        .committed
+                        .get(r)
+                        .ok_or(Error::Internal("a padded tensor has no witness"))?;
                     Ok(t.to_mle())
                 })
                 .collect()
