@@ -3,6 +3,8 @@
 //! - the layout maps: the interpreter's slice kernel and the prover's index-map block compute the
 //!   same tensor, and a transpose is exactly the renaming of the multilinear point that the
 //!   prover's `Transpose` step applies;
+//! - the products: the interpreter's convolution (groups, strides, pads, dilations) and batched
+//!   matmul kernels and the prover's blocks' `eval` compute the same integers;
 //! - the quantized interpreter tracks the float interpreter on the digits MLP for random inputs.
 
 use std::sync::OnceLock;
@@ -11,10 +13,12 @@ use proptest::prelude::*;
 use tessera_blocks::Fr;
 use tessera_blocks::block::Block;
 use tessera_blocks::elementwise::split_point;
+use tessera_blocks::matmul::conv::{Conv, ConvSpec};
+use tessera_blocks::matmul::{BatchedMatmul, BatchedSpec};
 use tessera_blocks::permutation::{AxisMap, StructuredMap, StructuredMapSpec};
 use tessera_blocks::tensor::{IntTensor, axis_vars};
-use tessera_compiler::ir::SliceAxis;
-use tessera_compiler::kernels::layout;
+use tessera_compiler::ir::{SliceAxis, Window};
+use tessera_compiler::kernels::{layout, linalg};
 use tessera_compiler::{CompileOptions, Compiled, Tensor, compile};
 
 /// A shape of 1 to 3 axes of 1 to 5 entries, and its row-major data.
@@ -88,6 +92,95 @@ proptest! {
             .evaluate(&point)
             .unwrap();
         prop_assert_eq!(x, y);
+    }
+}
+
+/// A convolution geometry that fits: `(group, cin/group, cout/group, [h, w], kernel, stride,
+/// pads [top, left, bottom, right], dilation)`.
+#[allow(clippy::type_complexity)]
+fn conv_geometry() -> impl Strategy<
+    Value = (usize, usize, usize, [usize; 2], [usize; 2], [usize; 2], [usize; 4], [usize; 2]),
+> {
+    (
+        1usize..=2,
+        1usize..=2,
+        1usize..=2,
+        [3usize..=6, 3usize..=6],
+        [1usize..=3, 1usize..=3],
+        [1usize..=2, 1usize..=2],
+        [0usize..=1, 0usize..=1, 0usize..=1, 0usize..=1],
+        [1usize..=2, 1usize..=2],
+    )
+        .prop_filter("the dilated kernel fits the padded input", |(_, _, _, hw, k, _, p, d)| {
+            (0..2).all(|a| d[a] * (k[a] - 1) < hw[a] + p[a] + p[a + 2])
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn conv_kernel_and_conv_block_agree(
+        (group, cg, og, hw, kernel, stride, pads, dilation) in conv_geometry(),
+        seed in any::<u64>(),
+    ) {
+        let (cin, cout) = (group * cg, group * og);
+        let spec = ConvSpec {
+            batch: 1,
+            in_channels: cin,
+            height: hw[0],
+            width: hw[1],
+            out_channels: cout,
+            kernel,
+            stride,
+            pads,
+            dilation,
+            group,
+        };
+        let out_hw = spec.output_hw().unwrap();
+        let value = |i: usize, m: i64| ((seed.wrapping_mul(i as u64 + 1) >> 7) % 19) as i64 - m;
+        let xs: Vec<i64> = (0..cin * hw[0] * hw[1]).map(|i| value(i, 9)).collect();
+        let ws: Vec<i64> = (0..cout * cg * kernel[0] * kernel[1]).map(|i| value(i + 1000, 9)).collect();
+        let x = Tensor::new(vec![1, cin, hw[0], hw[1]], xs.clone()).unwrap();
+        let w = Tensor::new(vec![cout, cg, kernel[0], kernel[1]], ws.clone()).unwrap();
+        let window = Window {
+            kernel: kernel.to_vec(),
+            strides: stride.to_vec(),
+            pads_begin: vec![pads[0], pads[1]],
+            pads_end: vec![pads[2], pads[3]],
+            dilations: dilation.to_vec(),
+            ceil_mode: false,
+        };
+        let want = linalg::conv(&x, &w, &window, group, &out_hw);
+        let got = Conv::eval(&spec, &[
+            IntTensor::new(x.shape().to_vec(), xs).unwrap(),
+            IntTensor::new(w.shape().to_vec(), ws).unwrap(),
+        ])
+        .unwrap();
+        prop_assert_eq!(got[0].shape(), want.shape());
+        prop_assert_eq!(got[0].data(), want.data());
+    }
+
+    #[test]
+    fn batched_matmul_kernel_and_block_agree(
+        (h, m, k, n) in (1usize..=3, 1usize..=4, 1usize..=5, 1usize..=4),
+        seed in any::<u64>(),
+    ) {
+        let value = |i: usize| ((seed.wrapping_mul(i as u64 + 3) >> 11) % 41) as i64 - 20;
+        let a: Vec<i64> = (0..h * m * k).map(value).collect();
+        let b: Vec<i64> = (0..h * k * n).map(|i| value(i + 500)).collect();
+        let want = linalg::matmul(
+            &Tensor::new(vec![h, m, k], a.clone()).unwrap(),
+            &Tensor::new(vec![h, k, n], b.clone()).unwrap(),
+        );
+        let spec = BatchedSpec { heads: vec![h], rows: m, inner: k, cols: n, trans_right: false };
+        let got = BatchedMatmul::eval(&spec, &[
+            IntTensor::new(vec![h, m, k], a).unwrap(),
+            IntTensor::new(vec![h, k, n], b).unwrap(),
+        ])
+        .unwrap();
+        prop_assert_eq!(got[0].shape(), want.shape());
+        prop_assert_eq!(got[0].data(), want.data());
     }
 }
 
