@@ -427,6 +427,8 @@ fn prove_witness(
         #[cfg(not(test))]
         tessera_accumulator::prove(&pk.srs, &prover_leaves, arity, &mut t)?
     };
+    #[cfg(test)]
+    crate::tests::record_final_transcript(crate::tests::Side::Prover, &mut t);
     let proof = Proof {
         public,
         commitments: ordered,

@@ -54,6 +54,31 @@ fn single_op_keys(op: QOp) -> Keys {
     keys(vec![(QOp::Input { index: 0 }, vec![], vec![1, 4]), (op, vec![0], vec![1, 4])], vec![], 1)
 }
 
+/// Which side recorded a final transcript state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Side {
+    Prover,
+    Verifier,
+}
+
+thread_local! {
+    /// The last challenge each side drew from its transcript after the accumulator (test hook).
+    static FINAL_TRANSCRIPTS: std::cell::RefCell<Vec<(Side, tessera_blocks::Fr)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records a challenge drawn from the side's final transcript: equal challenges mean the prover's
+/// and the verifier's transcripts absorbed the same messages in the same order.
+pub(crate) fn record_final_transcript(side: Side, t: &mut tessera_blocks::Transcript) {
+    let c = t.challenge_scalar(b"test: final transcript state");
+    FINAL_TRANSCRIPTS.with(|f| f.borrow_mut().push((side, c)));
+}
+
+/// Takes the recorded final transcript states of this thread.
+pub(crate) fn final_transcripts() -> Vec<(Side, tessera_blocks::Fr)> {
+    FINAL_TRANSCRIPTS.with(|f| std::mem::take(&mut *f.borrow_mut()))
+}
+
 struct Keys {
     pk: ProvingKey,
     vk: VerifyingKey,

@@ -162,5 +162,7 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), VerifyError> {
         .into());
     }
     tessera_accumulator::verify_and_decide(&vk.srs, &leaves, arity, &proof.accumulator, &mut t)?;
+    #[cfg(test)]
+    crate::tests::record_final_transcript(crate::tests::Side::Verifier, &mut t);
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! The conformance suite of the committed steps (`tessera_compiler::plan::steps`), the runtime's
 //! counterpart of `tessera_blocks::testing`: for every committed step kind, on a small graph,
 //!
-//! - the honest proof verifies, and is the same bytes on rayon pools of 1 and 2 threads;
+//! - the honest proof verifies, the prover's and the verifier's transcripts end in the same state,
+//!   and the proof is the same bytes on rayon pools of 1 and 2 threads;
 //! - every committed slot of the step, tampered in one entry by a prover that skips its own range,
 //!   lookup and accumulator checks (the relations' shared bodies still run), is rejected by the
 //!   prover's or the verifier's run of the step — never accepted;
@@ -61,9 +62,15 @@ fn every_committed_step_conforms() {
     for case in cases() {
         let (k, x, name) = (&case.keys, &case.input, case.name);
         let node = step_node(k, name);
-        // Honest, and the same bytes for 1 and 2 threads.
+        // Honest, transcripts agree, and the same bytes for 1 and 2 threads.
+        final_transcripts();
         let (_, proof) = prove_with(&k.pk, x, ProveOptions::default(), None).expect("proves");
         verify(&k.vk, &proof).unwrap_or_else(|e| panic!("{name}: honest proof rejected: {e}"));
+        let ends = final_transcripts();
+        let [(Side::Prover, p), (Side::Verifier, v)] = ends.as_slice() else {
+            panic!("{name}: expected one prover and one verifier transcript, got {ends:?}");
+        };
+        assert_eq!(p, v, "{name}: the prover's and the verifier's transcripts differ");
         assert_eq!(prove_on(k, x, 1), prove_on(k, x, 2), "{name}: proofs differ by thread count");
         // Every committed slot tampered in entry 0.
         let slots = k.pk.plan.steps[node].committed();
