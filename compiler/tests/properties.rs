@@ -5,6 +5,8 @@
 //!   prover's `Transpose` step applies;
 //! - the products: the interpreter's convolution (groups, strides, pads, dilations) and batched
 //!   matmul kernels and the prover's blocks' `eval` compute the same integers;
+//! - the pools: the window views the prover's pooling steps use (`plan::witness::pool_tap`) sum
+//!   and maximise to the interpreter's pooling kernels;
 //! - the quantized interpreter tracks the float interpreter on the digits MLP for random inputs.
 
 use std::sync::OnceLock;
@@ -18,7 +20,8 @@ use tessera_blocks::matmul::{BatchedMatmul, BatchedSpec};
 use tessera_blocks::permutation::{AxisMap, StructuredMap, StructuredMapSpec};
 use tessera_blocks::tensor::{IntTensor, axis_vars};
 use tessera_compiler::ir::{SliceAxis, Window};
-use tessera_compiler::kernels::{layout, linalg};
+use tessera_compiler::kernels::{layout, linalg, pool};
+use tessera_compiler::plan::witness::pool_tap;
 use tessera_compiler::{CompileOptions, Compiled, Tensor, compile};
 
 /// A shape of 1 to 3 axes of 1 to 5 entries, and its row-major data.
@@ -181,6 +184,61 @@ proptest! {
         .unwrap();
         prop_assert_eq!(got[0].shape(), want.shape());
         prop_assert_eq!(got[0].data(), want.data());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn pool_tap_views_match_the_pooling_kernels(
+        (hw, kernel, stride, dilation, pads, seed) in (
+            [3usize..=7, 3usize..=7],
+            [1usize..=3, 1usize..=3],
+            [1usize..=2, 1usize..=2],
+            [1usize..=2, 1usize..=2],
+            [0usize..=2, 0usize..=2],
+            any::<u64>(),
+        ).prop_filter("pads below the dilated kernel, which fits", |(hw, k, _, d, p, _)| {
+            (0..2).all(|a| p[a] < d[a] * (k[a] - 1) + 1 && d[a] * (k[a] - 1) < hw[a] + 2 * p[a])
+        }),
+    ) {
+        let shape = vec![1, 2, hw[0], hw[1]];
+        let data: Vec<i64> = (0..2 * hw[0] * hw[1])
+            .map(|i| ((seed.wrapping_mul(i as u64 + 5) >> 9) % 200) as i64 - 100)
+            .collect();
+        let window = Window {
+            kernel: kernel.to_vec(),
+            strides: stride.to_vec(),
+            pads_begin: pads.to_vec(),
+            pads_end: pads.to_vec(),
+            dilations: dilation.to_vec(),
+            ceil_mode: false,
+        };
+        let out_sp: Vec<usize> = (0..2)
+            .map(|a| (hw[a] + 2 * pads[a] - dilation[a] * (kernel[a] - 1) - 1) / stride[a] + 1)
+            .collect();
+        let out_shape = vec![1, 2, out_sp[0], out_sp[1]];
+        let x = Tensor::new(shape.clone(), data.clone()).unwrap();
+        let sums = pool::sum_pool(&x, &window, &out_sp).0;
+        // The max step views x − c for a lower bound c, so a padded tap (0) never wins.
+        let c = -1000i64;
+        let maxes = pool::max_pool(&x, &window, &out_sp, i64::MIN);
+        let shifted = IntTensor::new(shape.clone(), data.iter().map(|v| v - c).collect()).unwrap();
+        let plain = IntTensor::new(shape.clone(), data).unwrap();
+        let n: usize = out_shape.iter().product();
+        let (mut sum, mut max) = (vec![0i64; n], vec![i64::MIN; n]);
+        for k in 0..kernel[0] * kernel[1] {
+            let spec = pool_tap(&shape, &out_shape, kernel, stride, pads, dilation, k);
+            let v = StructuredMap::eval(&spec, std::slice::from_ref(&plain)).unwrap();
+            let m = StructuredMap::eval(&spec, std::slice::from_ref(&shifted)).unwrap();
+            for i in 0..n {
+                sum[i] += v[0].data()[i];
+                max[i] = max[i].max(m[0].data()[i] + c);
+            }
+        }
+        prop_assert_eq!(&sum, sums.data());
+        prop_assert_eq!(&max, maxes.data());
     }
 }
 
