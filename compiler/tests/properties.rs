@@ -16,7 +16,7 @@ use tessera_blocks::Fr;
 use tessera_blocks::block::Block;
 use tessera_blocks::elementwise::split_point;
 use tessera_blocks::matmul::conv::{Conv, ConvSpec};
-use tessera_blocks::matmul::{BatchedMatmul, BatchedSpec};
+use tessera_blocks::matmul::{BatchedMatmul, BatchedSpec, FixedMatmul, MatmulSpec};
 use tessera_blocks::permutation::{AxisMap, StructuredMap, StructuredMapSpec};
 use tessera_blocks::tensor::{IntTensor, axis_vars};
 use tessera_compiler::ir::{SliceAxis, Window};
@@ -161,6 +161,30 @@ proptest! {
         ])
         .unwrap();
         prop_assert_eq!(got[0].shape(), want.shape());
+        prop_assert_eq!(got[0].data(), want.data());
+    }
+
+    #[test]
+    fn gemm_kernel_and_fixed_weight_block_agree(
+        (m, k, n, trans) in (1usize..=4, 1usize..=6, 1usize..=5, any::<bool>()),
+        seed in any::<u64>(),
+    ) {
+        let value = |i: usize| ((seed.wrapping_mul(i as u64 + 7) >> 13) % 61) as i64 - 30;
+        let x: Vec<i64> = (0..m * k).map(value).collect();
+        let w: Vec<i64> = (0..k * n).map(|i| value(i + 900)).collect();
+        let w_shape = if trans { vec![n, k] } else { vec![k, n] };
+        let want = linalg::gemm(
+            &Tensor::new(vec![m, k], x.clone()).unwrap(),
+            &Tensor::new(w_shape.clone(), w.clone()).unwrap(),
+            false,
+            trans,
+        );
+        let spec = MatmulSpec { trans_weight: trans, ..MatmulSpec::matmul(vec![m], k, n) };
+        let got = FixedMatmul::eval(&spec, &[
+            IntTensor::new(vec![m, k], x).unwrap(),
+            IntTensor::new(w_shape, w).unwrap(),
+        ])
+        .unwrap();
         prop_assert_eq!(got[0].data(), want.data());
     }
 
