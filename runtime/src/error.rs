@@ -18,12 +18,23 @@ pub enum Error {
     /// The schedule found an inconsistency (a bug, or a witness the plan does not fit).
     #[error(transparent)]
     Schedule(ScheduleError),
-    /// The witness does not satisfy a relation (e.g. a value outside the activation range).
-    #[error("{node}: {reason}")]
-    Witness {
-        /// Where: `node <name>`, or a plan-wide step such as the range lookup.
+    /// A value of the witness is outside the range its range check proves (an input beyond the
+    /// calibrated range, or a bound the compiler chose too small).
+    #[error("node {node}: range check: a value is outside [0, 2^{bits}){detail}")]
+    Range {
+        /// The node whose relation needs the check.
         node: String,
-        /// What is wrong.
+        /// The checked bits.
+        bits: u32,
+        /// The decomposition's reason, when it has one (`: …`).
+        detail: String,
+    },
+    /// A function lookup's input is outside its table's domain.
+    #[error("function lookup of table {table}: {reason}")]
+    OutOfTable {
+        /// The table.
+        table: usize,
+        /// The lookup's reason (which value).
         reason: String,
     },
     /// A block refuses to prove its part (its relation check, or its prover, failed).

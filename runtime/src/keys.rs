@@ -170,10 +170,7 @@ pub fn setup(plan: &BlockPlan, srs: &Srs) -> Result<(ProvingKey, VerifyingKey), 
         .par_iter()
         .map(|&w| {
             let QOp::Const(t) = &plan.graph.nodes[w].op else {
-                return Err(Error::Witness {
-                    node: plan.graph.nodes[w].name.clone(),
-                    reason: "weight is not a constant".into(),
-                });
+                return Err(Error::Internal("a weight node is not a constant"));
             };
             Ok((w, commit_tensor(srs, &to_int(t)?)?))
         })
@@ -182,10 +179,9 @@ pub fn setup(plan: &BlockPlan, srs: &Srs) -> Result<(ProvingKey, VerifyingKey), 
         .par_iter()
         .map(|&t| {
             let table = function_table(plan, t)?;
-            let c = table.commit_outputs(srs)?.ok_or_else(|| Error::Witness {
-                node: format!("table {t}"),
-                reason: "not a function table".into(),
-            })?;
+            let c = table
+                .commit_outputs(srs)?
+                .ok_or(Error::Internal("a function table has no output column"))?;
             Ok((t, c))
         })
         .collect::<Result<BTreeMap<_, _>, Error>>()?;

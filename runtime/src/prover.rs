@@ -110,10 +110,9 @@ impl Side for Prover<'_> {
         }
         let (proof, claims) = B::prove(spec, instance, &w, &mut self.t)
             .map_err(|e| Error::Block { at: at.to_string(), kind, reason: e.to_string() })?;
-        self.proofs.push(&proof).map_err(|e| Error::Witness {
-            node: at.to_string(),
-            reason: format!("{kind} proof: {e}"),
-        })?;
+        self.proofs
+            .push(&proof)
+            .map_err(|_| Error::Internal("a block proof does not serialize"))?;
         Ok(claims)
     }
 
@@ -147,10 +146,9 @@ impl Side for Prover<'_> {
             kind: "lookup",
             reason: e.to_string(),
         })?;
-        self.proofs.push(&out.proof).map_err(|e| Error::Witness {
-            node: at.to_string(),
-            reason: format!("lookup proof: {e}"),
-        })?;
+        self.proofs
+            .push(&out.proof)
+            .map_err(|_| Error::Internal("a lookup proof does not serialize"))?;
         self.helpers.extend(out.helpers);
         Ok(out.claims)
     }

@@ -83,10 +83,9 @@ pub(crate) fn function_vectors(
                 return Err(Error::Internal("a function lookup lists a node that is not a lookup"));
             };
             let x = eval_lin(committed, input, &node.shape, true)?;
-            let y = committed.get(&Ref { node: id, slot: 0 }).ok_or_else(|| Error::Witness {
-                node: format!("node {}", node.name),
-                reason: "the lookup output is missing".into(),
-            })?;
+            let y = committed
+                .get(&Ref { node: id, slot: 0 })
+                .ok_or(Error::Internal("a lookup's output has no witness"))?;
             Ok(vec![x, y.clone()])
         })
         .collect()
@@ -100,10 +99,8 @@ pub(crate) fn function_witness(plan: &BlockPlan, w: &mut Witness) -> Result<(), 
         .map(|f| {
             let table = function_table(plan, f.table)?;
             let vectors = function_vectors(plan, &w.committed, &f.nodes)?;
-            lookup::multiplicities(&table, &vectors).map_err(|e| Error::Witness {
-                node: format!("function lookup of table {}", f.table),
-                reason: e.to_string(),
-            })
+            lookup::multiplicities(&table, &vectors)
+                .map_err(|e| Error::OutOfTable { table: f.table, reason: e.to_string() })
         })
         .collect::<Result<_, _>>()?;
     Ok(())
@@ -119,9 +116,10 @@ pub(crate) fn range_witness(plan: &BlockPlan, w: &mut Witness) -> Result<(), Err
         .map(|c| {
             let shape = plan.lin_shape(&c.value, c.node);
             let v = eval_lin(committed, &c.value, &shape, true)?;
-            lookup::decompose(&v, t, c.limbs as usize, 0).map_err(|e| Error::Witness {
-                node: format!("node {}", plan.graph.nodes[c.node].name),
-                reason: format!("range check: {e}"),
+            lookup::decompose(&v, t, c.limbs as usize, 0).map_err(|e| Error::Range {
+                node: plan.graph.nodes[c.node].name.clone(),
+                bits: t * c.limbs,
+                detail: format!(": {e}"),
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -129,9 +127,10 @@ pub(crate) fn range_witness(plan: &BlockPlan, w: &mut Witness) -> Result<(), Err
         let top = ls.last().map(|l| l.data());
         if top.is_some_and(|top| top.iter().any(|x| *x >> c.top_bits != 0)) {
             let bits = t * (c.limbs - 1) + c.top_bits;
-            return Err(Error::Witness {
-                node: format!("node {}", plan.graph.nodes[c.node].name),
-                reason: format!("range check: a value is outside [0, 2^{bits})"),
+            return Err(Error::Range {
+                node: plan.graph.nodes[c.node].name.clone(),
+                bits,
+                detail: String::new(),
             });
         }
     }
@@ -147,7 +146,7 @@ pub(crate) fn range_witness(plan: &BlockPlan, w: &mut Witness) -> Result<(), Err
             }
         }
         lookup::multiplicities(&table, &looked_up)
-            .map_err(|e| Error::Witness { node: "range lookup".into(), reason: e.to_string() })?
+            .map_err(|_| Error::Internal("a range limb is outside the range table"))?
     };
     w.limbs = limbs;
     w.multiplicities = multiplicities;
