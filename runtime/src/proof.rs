@@ -149,11 +149,11 @@ pub struct PublicValues {
 }
 
 /// Every block proof in the order the schedule runs them: one kind byte per proof (see
-/// [`KINDS`]) and their compressed encodings back to back, then the evaluations the prover sends
-/// between blocks. A new block kind is one entry of [`KINDS`]; nothing else here changes.
+/// `kinds`) and their compressed encodings back to back, then the evaluations the prover sends
+/// between blocks. A new block kind is one entry of `kinds`; nothing else here changes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct BlockProofs {
-    /// The kind of each proof, as its index in [`KINDS`].
+    /// The kind of each proof, as its index in `kinds`.
     pub kinds: Vec<u8>,
     /// The proofs' compressed encodings, in order.
     pub bytes: Vec<u8>,
@@ -161,47 +161,41 @@ pub struct BlockProofs {
     pub evals: Vec<Fr>,
 }
 
-/// Every block proof type a proof may hold, by kind byte (its index), with its name.
-pub const KINDS: [&str; 11] = [
-    "lookup",
-    "padding",
-    "matmul",
-    "conv",
-    "linear",
-    "broadcast",
-    "hadamard",
-    "products",
-    "maps",
-    "batched",
-    "concat",
-];
+/// Every block proof type a proof may hold, with its name; a proof's kind byte is its index here.
+fn kinds() -> [(TypeId, &'static str); 11] {
+    [
+        (TypeId::of::<LookupProof>(), "lookup"),
+        (TypeId::of::<PaddingCheckProof>(), "padding"),
+        (TypeId::of::<MatmulProof>(), "matmul"),
+        (TypeId::of::<ConvProof>(), "conv"),
+        (TypeId::of::<LinearProof>(), "linear"),
+        (TypeId::of::<BroadcastProof>(), "broadcast"),
+        (TypeId::of::<HadamardProof>(), "hadamard"),
+        (TypeId::of::<HadamardBatchProof>(), "products"),
+        (TypeId::of::<MapProof>(), "maps"),
+        (TypeId::of::<BatchedProof>(), "batched"),
+        (TypeId::of::<ConcatProof>(), "concat"),
+    ]
+}
 
-/// The kind byte of proof type `P` (its index in [`KINDS`]), `None` for a type no proof holds.
+/// The kind byte of proof type `P` (its index in [`kinds`]), `None` for a type no proof holds.
 pub(crate) fn kind_of<P: 'static>() -> Option<u8> {
     let id = TypeId::of::<P>();
-    let types = [
-        TypeId::of::<LookupProof>(),
-        TypeId::of::<PaddingCheckProof>(),
-        TypeId::of::<MatmulProof>(),
-        TypeId::of::<ConvProof>(),
-        TypeId::of::<LinearProof>(),
-        TypeId::of::<BroadcastProof>(),
-        TypeId::of::<HadamardProof>(),
-        TypeId::of::<HadamardBatchProof>(),
-        TypeId::of::<MapProof>(),
-        TypeId::of::<BatchedProof>(),
-        TypeId::of::<ConcatProof>(),
-    ];
-    types.iter().position(|t| *t == id).map(|k| k as u8)
+    kinds().iter().position(|(t, _)| *t == id).map(|k| k as u8)
 }
 
 /// The name of kind byte `k`.
 pub fn kind_name(k: u8) -> &'static str {
-    KINDS.get(usize::from(k)).copied().unwrap_or("unknown")
+    kinds().get(usize::from(k)).map_or("unknown", |(_, name)| *name)
+}
+
+/// The name of proof type `P`'s kind (`unknown` for a type no proof holds).
+pub(crate) fn kind_name_of<P: 'static>() -> &'static str {
+    kind_of::<P>().map_or("unknown", kind_name)
 }
 
 impl BlockProofs {
-    /// Appends one proof (its kind must be in [`KINDS`]).
+    /// Appends one proof (its kind must be in `kinds`).
     pub(crate) fn push<P: CanonicalSerialize + 'static>(
         &mut self,
         proof: &P,
@@ -214,7 +208,7 @@ impl BlockProofs {
 
     /// How many proofs of each kind (for `inspect`), kinds without proofs left out.
     pub fn counts(&self) -> Vec<(&'static str, usize)> {
-        (0..KINDS.len() as u8)
+        (0..kinds().len() as u8)
             .map(|k| (kind_name(k), self.kinds.iter().filter(|x| **x == k).count()))
             .filter(|(_, n)| *n > 0)
             .collect()

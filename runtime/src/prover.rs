@@ -21,7 +21,7 @@ use tracing::info_span;
 
 use crate::error::Error;
 use crate::keys::{ProvingKey, committed_refs};
-use crate::proof::{BlockProofs, Proof, PublicTensor, PublicValues, kind_name, kind_of};
+use crate::proof::{BlockProofs, Proof, PublicTensor, PublicValues, kind_name_of};
 use crate::schedule::{Commitments, Poly, Schedule, Side};
 use crate::statement::{absorb_statement, arity_code, canonical_arity, public_maps};
 use crate::witness::{Witness, eval_lin, function_table, generate};
@@ -97,7 +97,7 @@ impl Side for Prover<'_> {
     where
         B::Proof: 'static,
     {
-        let kind = kind_of::<B::Proof>().map_or("unknown", kind_name);
+        let kind = kind_name_of::<B::Proof>();
         let w = witness(self.witness)?;
         // Debug builds (and the tests) check every block's relation before proving it, so a bad
         // witness is reported with the entry at fault instead of as a failed proof later.

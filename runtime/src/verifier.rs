@@ -9,7 +9,7 @@ use tracing::info_span;
 
 use crate::error::{Error, Malformed, VerifyError};
 use crate::keys::{VerifyingKey, committed_refs};
-use crate::proof::{Proof, ProofReader, kind_name, kind_of};
+use crate::proof::{Proof, ProofReader, kind_name_of};
 use crate::schedule::{Commitments, Schedule, Side};
 use crate::statement::{absorb_statement, arity_from_code, canonical_arity, public_maps};
 use crate::witness::Witness;
@@ -40,7 +40,7 @@ impl Side for Verifier<'_> {
     {
         let proof = self.proofs.read::<B::Proof>()?;
         B::verify(spec, instance, &proof, &mut self.t).map_err(|source| VerifyError::Block {
-            at: format!("{at} ({})", kind_of::<B::Proof>().map_or("unknown", kind_name)),
+            at: format!("{at} ({})", kind_name_of::<B::Proof>()),
             source,
         })
     }

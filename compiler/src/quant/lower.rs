@@ -310,11 +310,6 @@ impl<'a> Lowering<'a> {
         Ok(QVal { id, ..y })
     }
 
-    fn add_sub(&mut self, node: &Node, a: ValueRef, b: ValueRef) -> Result<QVal, QuantError> {
-        let op = if matches!(node.op, Op::Sub) { QOp::Sub } else { QOp::Add };
-        self.add_sub_named(&node.name, op, a, b)
-    }
-
     /// `a ∘ b` as 0/1 integers of scale 1: with `a`, `b` at one scale and `d` the difference of
     /// their integers, `[d ≥ 1] = clamp(d, 0, 1)` (`a > b`), `[d ≥ 0] = clamp(d + 1, 0, 1)`
     /// (`a ≥ b`), the operands swapped for `<` and `≤`, and `=` is `[a ≥ b] − [a > b]`. The clamps
@@ -363,14 +358,10 @@ impl<'a> Lowering<'a> {
         Ok(QVal { id, scale: 1.0, zero: 0 })
     }
 
-    /// `a ± b` at a common scale (a constant operand quantized at the other's), named `name`.
-    fn add_sub_named(
-        &mut self,
-        name: &str,
-        op: QOp,
-        a: ValueRef,
-        b: ValueRef,
-    ) -> Result<QVal, QuantError> {
+    /// `a ± b` at a common scale (a constant operand quantized at the other's).
+    fn add_sub(&mut self, node: &Node, a: ValueRef, b: ValueRef) -> Result<QVal, QuantError> {
+        let op = if matches!(node.op, Op::Sub) { QOp::Sub } else { QOp::Add };
+        let name = node.name.as_str();
         let (ca, cb) = (self.const_float(a), self.const_float(b));
         let (ia, ib, scale) = match (ca, cb) {
             (Some(t), None) | (None, Some(t)) => {

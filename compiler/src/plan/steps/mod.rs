@@ -210,9 +210,8 @@ impl Step {
         committed: &std::collections::BTreeMap<Ref, IntTensor>,
     ) -> Result<Option<Vec<IntTensor>>, StepError> {
         let n = Node::new(plan, id, self.kind());
-        let value = || values.get(id).cloned().ok_or(StepError::Missing { node: id, slot: 0 });
         Ok(Some(match self {
-            Step::Input { private: true } | Step::Lookup(_) => vec![value()?],
+            Step::Input { private: true } | Step::Lookup(_) => vec![n.value(values, id)?.clone()],
             Step::Rescale(s) => s.witness(&n, values)?,
             Step::DivConst(s) => s.witness(&n, values)?,
             Step::DivRound(s) => s.witness(&n, values)?,
@@ -374,14 +373,14 @@ pub fn num_vars(shape: &[usize]) -> usize {
     axis_vars(shape).iter().sum()
 }
 
+/// Committed slot `r` in the witness.
+pub fn slot(w: &Witness, r: Ref) -> Result<&IntTensor, StepError> {
+    w.committed.get(&r).ok_or(StepError::Missing { node: r.node, slot: r.slot })
+}
+
 /// The evaluations of committed slots at `point`.
 pub fn eval_refs(w: &Witness, refs: &[Ref], point: &[Fr]) -> Result<Vec<Fr>, StepError> {
-    refs.iter()
-        .map(|r| {
-            let t = w.committed.get(r).ok_or(StepError::Missing { node: r.node, slot: r.slot })?;
-            Ok(t.to_mle().evaluate(point)?)
-        })
-        .collect()
+    refs.iter().map(|r| Ok(slot(w, *r)?.to_mle().evaluate(point)?)).collect()
 }
 
 /// `Π f_k` entrywise, in checked integers.
@@ -429,15 +428,8 @@ pub fn broadcast_claim<'p, C: Ctx<'p>>(
     let spec = BroadcastSpec { in_shape: in_shape.clone(), out_shape };
     let instance = Instance { output: claim, inputs: vec![TensorId(source as u32)] };
     let claims = c.block::<Broadcast>(&label, &spec, &instance, &|w| {
-        let v = w.values.get(source).ok_or(StepError::Missing { node: source, slot: 0 })?;
-        Ok(vec![IntTensor::new(in_shape.clone(), v.data().to_vec())?])
+        Ok(vec![IntTensor::new(in_shape.clone(), value(w, source)?.data().to_vec())?])
     })?;
-    route_all(c, id, claims)
-}
-
-/// Routes the tensor claims of a block run by node `id` (which claims no commitment) to their
-/// producers, which must come before `id`.
-pub fn route_all<'p, C: Ctx<'p>>(c: &mut C, id: QId, claims: BlockClaims) -> Result<(), C::Error> {
     absorb(c, id, claims, None)
 }
 

@@ -20,7 +20,8 @@ use tessera_blocks::lookup::table::shape_mask_eval;
 use tessera_blocks::tensor::IntTensor;
 
 use super::{
-    Ctx, Node, StepError, VIRTUAL, VIRTUAL_LEFT, eval_refs, num_vars, single_claim, zero_product,
+    Ctx, Node, StepError, VIRTUAL, VIRTUAL_LEFT, eval_refs, num_vars, single_claim, slot,
+    zero_product,
 };
 use crate::plan::interval::Interval;
 use crate::plan::lower::Lowering;
@@ -131,7 +132,7 @@ impl ReduceMax {
         let (p, wide) = (point.clone(), xs.clone());
         let e = c.send(b"max evals", 2, &|w| {
             let mut v = eval_refs(w, &[d], &p)?;
-            let yt = w.committed.get(&y).ok_or(StepError::Missing { node: id, slot: 0 })?;
+            let yt = slot(w, y)?;
             v.push(broadcast_to(yt, &wide)?.to_mle().evaluate(&p)?);
             Ok(v)
         })?;
@@ -140,7 +141,7 @@ impl ReduceMax {
         let output = TensorClaim { tensor: VIRTUAL, point: point.clone(), value: e[1] };
         let instance = Instance { output, inputs: vec![VIRTUAL_LEFT] };
         let claims = c.block::<Broadcast>(&n.label(), &spec, &instance, &|w| {
-            let yt = w.committed.get(&y).ok_or(StepError::Missing { node: id, slot: 0 })?;
+            let yt = slot(w, y)?;
             Ok(vec![yt.clone()])
         })?;
         let t = single_claim(claims, &n)?;
