@@ -21,6 +21,32 @@ pub enum Arity {
     AllInOne,
 }
 
+impl Arity {
+    /// The widest tree whose fold nodes each hold about `budget` field elements of working
+    /// tables: one node over every leaf when all of them fit, else the arity that gives a node
+    /// `budget` elements at the leaves' average size.
+    ///
+    /// A node folding children of `n_a` variables allocates a half-size table per child while it
+    /// runs (`Σ_a 2^(n_a − 1)` elements), so one node over every leaf is the fold's peak memory.
+    /// `leaf_vars` are the variables of the leaves' polynomials (not of their claims' points). The
+    /// shape is the prover's choice: the proof carries the arity, and any arity is sound.
+    pub fn fit(leaf_vars: &[usize], budget: usize) -> Self {
+        let half = |n: usize| {
+            u32::try_from(n.saturating_sub(1))
+                .ok()
+                .and_then(|s| 1usize.checked_shl(s))
+                .unwrap_or(usize::MAX)
+        };
+        let total = leaf_vars.iter().fold(0usize, |acc, &n| acc.saturating_add(half(n)));
+        if total <= budget || leaf_vars.len() < 2 {
+            return Self::AllInOne;
+        }
+        let average = (total / leaf_vars.len()).max(1);
+        let k = (budget / average).max(2);
+        if k >= leaf_vars.len() { Self::AllInOne } else { Self::Fixed(k) }
+    }
+}
+
 /// Nodes per level and which children each node folds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TreeShape {
@@ -130,6 +156,21 @@ impl TreeShape {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fit_is_one_node_within_the_budget_and_a_tree_beyond() {
+        // 1,024 leaves of 2^16 entries: 2^25 working elements in one node.
+        let vars = vec![16; 1024];
+        assert_eq!(Arity::fit(&vars, 1 << 25), Arity::AllInOne);
+        assert_eq!(Arity::fit(&vars, 1 << 23), Arity::Fixed(256));
+        assert_eq!(Arity::fit(&vars, 1 << 15), Arity::Fixed(2), "never below arity 2");
+        assert_eq!(Arity::fit(&vars, 0), Arity::Fixed(2));
+        assert_eq!(Arity::fit(&[40], 0), Arity::AllInOne, "one leaf is one node");
+        assert_eq!(Arity::fit(&[usize::MAX; 3], 1 << 20), Arity::Fixed(2), "no overflow");
+        // Mixed sizes: the average decides (3 × 2^3 + 1 × 2^11 = 2,072 elements, average 518).
+        assert_eq!(Arity::fit(&[4, 4, 4, 12], 1036), Arity::Fixed(2));
+        assert_eq!(Arity::fit(&[4, 4, 4, 12], 1554), Arity::Fixed(3));
+    }
 
     #[test]
     fn levels_and_children() {

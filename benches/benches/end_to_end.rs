@@ -11,7 +11,7 @@
 //!
 //! The `fold_arity` groups prove the same batch with every fold-tree arity (one node over all
 //! leaves, and trees of arity 2 to 16), printing each proof's size: the measurement behind the
-//! default arity of [`ProveOptions`].
+//! default fold budget of [`ProveOptions`] (every digits model fits one node).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -21,7 +21,7 @@ use tessera_accumulator::Arity;
 use tessera_blocks::Srs;
 use tessera_compiler::{BlockPlan, CompileOptions, LowerOptions, Tensor, compile, lower};
 use tessera_runtime::{
-    ProveOptions, ProvingKey, VerifyingKey, io, prove, required_srs_size, setup, verify,
+    FoldArity, ProveOptions, ProvingKey, VerifyingKey, io, prove, required_srs_size, setup, verify,
 };
 
 const BATCHES: [usize; 3] = [1, 16, 64];
@@ -112,7 +112,7 @@ fn main() {
         let x = inputs(model, &plan, batch);
         let mut group = c.benchmark_group(format!("fold_arity/{model}_{batch}"));
         for arity in FOLD_ARITIES {
-            let options = ProveOptions { arity };
+            let options = ProveOptions { fold: FoldArity::Exact(arity) };
             let name = match arity {
                 Arity::AllInOne => "all".to_string(),
                 Arity::Fixed(k) => k.to_string(),

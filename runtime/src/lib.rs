@@ -33,5 +33,5 @@ mod witness;
 pub use error::{Error, Malformed, ScheduleError, VerifyError};
 pub use keys::{ProvingKey, VerifyingKey, required_srs_size, setup};
 pub use proof::{Proof, PublicTensor, PublicValues};
-pub use prover::{DEFAULT_FOLD_ARITY, ProveOptions, prove};
+pub use prover::{DEFAULT_FOLD_BUDGET, FoldArity, ProveOptions, prove};
 pub use verifier::verify;

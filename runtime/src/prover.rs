@@ -31,22 +31,37 @@ use crate::witness::{function_witness, range_witness};
 /// Options of [`prove`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProveOptions {
-    /// Fold-tree arity.
-    pub arity: Arity,
+    /// How the fold tree is shaped.
+    pub fold: FoldArity,
 }
 
-/// The default fold arity, chosen by measurement: `0`, one fold node over every leaf. On this
-/// 2-core machine (`cargo bench -p tessera-benches --bench end_to_end -- fold_arity`; digits MLP
-/// at batch 64, CNN at 16 and 64) prove time is the same for every arity within noise (CNN/64:
-/// 1.38 s one node, 1.39 s arity 16, 1.44 s arity 2), while proofs and verify time grow as the
-/// arity shrinks (CNN/64: 23.2 KB and 14.6 ms one node, 27.0 KB and 15.6 ms arity 16, 68.1 KB and
-/// 25.3 ms arity 2). A tree (`--fold-arity 16`) bounds the size of each fold; re-measure on
-/// larger models and more cores.
-pub const DEFAULT_FOLD_ARITY: usize = 0;
+/// How the prover shapes the accumulator's fold tree (the proof carries the arity it chose).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FoldArity {
+    /// [`Arity::fit`]: one node while every leaf's working table fits in `budget` field elements,
+    /// else a tree whose nodes hold about `budget` each.
+    Fit {
+        /// Field elements of working tables per fold node.
+        budget: usize,
+    },
+    /// This arity, whatever the leaves.
+    Exact(Arity),
+}
+
+/// The default fold budget, chosen by measurement: `2^23` field elements (256 MiB) of working
+/// tables per fold node. A node holds a half-size table per child, so one node over everything
+/// is the fold's peak memory, and past this size a tree is also faster. On this 2-core machine
+/// (`fold_once 1024 16 <arity>`, 1,024 leaves of 2^16 entries, the accumulator's example): one
+/// node 4.1 s, 1.1 GB peak, 2.7 KB; arity 256 (the fit: 5 nodes) 3.6 s, 0.58 GB, 6.9 KB; arity
+/// 16 3.5 s, 0.22 GB, 72 KB. Every digits model at batch 64 fits one node (`cargo bench -p
+/// tessera-benches --bench end_to_end -- fold_arity`: a tree there only adds proof bytes and
+/// verify time — CNN/64 23.2 KB and 14.6 ms one node, 27.0 KB and 15.6 ms arity 16, same prove
+/// time), so they keep the smallest proof.
+pub const DEFAULT_FOLD_BUDGET: usize = 1 << 23;
 
 impl Default for ProveOptions {
     fn default() -> Self {
-        Self { arity: Arity::AllInOne }
+        Self { fold: FoldArity::Fit { budget: DEFAULT_FOLD_BUDGET } }
     }
 }
 
@@ -54,10 +69,24 @@ impl ProveOptions {
     /// Options with fold arity `k`: 0 folds every leaf in one node, `k ≥ 2` builds a tree of
     /// arity `k`.
     pub fn with_fold_arity(k: usize) -> Result<Self, Error> {
-        match k {
-            0 => Ok(Self { arity: Arity::AllInOne }),
-            k if (2..=1 << 16).contains(&k) => Ok(Self { arity: Arity::Fixed(k) }),
-            k => Err(Error::FoldArity(k)),
+        let arity = match k {
+            0 => Arity::AllInOne,
+            k if (2..=1 << 16).contains(&k) => Arity::Fixed(k),
+            k => return Err(Error::FoldArity(k)),
+        };
+        Ok(Self { fold: FoldArity::Exact(arity) })
+    }
+
+    /// Options fitting the fold tree to `budget` field elements per node ([`Arity::fit`]).
+    pub fn with_fold_budget(budget: usize) -> Self {
+        Self { fold: FoldArity::Fit { budget } }
+    }
+
+    /// The arity for leaves of these polynomial sizes (before [`canonical_arity`]).
+    fn arity(&self, leaf_vars: &[usize]) -> Arity {
+        match self.fold {
+            FoldArity::Fit { budget } => Arity::fit(leaf_vars, budget),
+            FoldArity::Exact(a) => a,
         }
     }
 }
@@ -413,7 +442,8 @@ fn prove_witness(
     }
     let prover_leaves: Vec<ProverLeaf<'_>> =
         leaves.iter().map(|(c, p)| ProverLeaf { claim: c.clone(), poly: &polys[p] }).collect();
-    let arity = canonical_arity(options.arity, prover_leaves.len());
+    let leaf_vars: Vec<usize> = prover_leaves.iter().map(|l| l.poly.num_vars()).collect();
+    let arity = canonical_arity(options.arity(&leaf_vars), prover_leaves.len());
     let accumulator = {
         let _s = info_span!("accumulate", leaves = prover_leaves.len()).entered();
         #[cfg(test)]

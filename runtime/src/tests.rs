@@ -920,3 +920,26 @@ fn the_prover_checks_each_blocks_relation_first() {
         .expect_err("the relation check stops the prover");
     assert!(matches!(&e, Error::Block { kind: "matmul", at, .. } if at == "node n2"), "{e:?}");
 }
+
+/// The default fold is one node while the leaves' working tables fit the budget; a budget they
+/// exceed makes the prover build a tree, which the proof carries and the verifier accepts.
+#[test]
+fn a_fold_past_its_budget_becomes_a_tree() {
+    let window = square_window(3, 3, 0, 1, false);
+    let k = keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 1, 3, 6]),
+            (QOp::MaxPool { window }, vec![0], vec![1, 1, 1, 2]),
+        ],
+        vec![],
+        1,
+    );
+    let x = [t(&[1, 1, 3, 6], &[5, 2, 3, 3, 1, 0, 7, -1, 4, 9, 2, 2, 0, 0, 1, -3, 8, 6])];
+    let (_, one) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
+    assert_eq!(one.arity, 0, "a small fold is one node");
+    let (_, tree) = prove_with(&k.pk, &x, ProveOptions::with_fold_budget(8), None).expect("proves");
+    assert!(tree.arity >= 2, "past the budget the fold is a tree (arity {})", tree.arity);
+    assert!(tree.accumulator.levels.len() >= 2, "{} levels", tree.accumulator.levels.len());
+    verify(&k.vk, &tree).expect("a tree verifies");
+    assert!(tree.size_in_bytes() > one.size_in_bytes(), "a tree sends more sumchecks");
+}

@@ -114,7 +114,10 @@ pub fn prove(args: &ProveArgs) -> Result<(), Failure> {
     let pk = files::read_pk(&args.dir.join("pk.bin"))?;
     let inputs = io::read_inputs(&args.input, &pk.plan)?;
     let quantized = io::quantize_inputs(&pk.plan, &inputs);
-    let options = ProveOptions::with_fold_arity(args.fold_arity)?;
+    let options = match args.fold_arity {
+        Some(k) => ProveOptions::with_fold_arity(k)?,
+        None => ProveOptions::default(),
+    };
     let (result, took) = step("proving", || tessera_runtime::prove(&pk, &quantized, options));
     let (outputs, proof) = result?;
     files::write_proof(&args.proof, &proof)?;

@@ -89,9 +89,10 @@ pub struct ProveArgs {
     #[arg(long)]
     pub output: Option<PathBuf>,
     /// Fold-tree arity of the accumulator: 0 folds every claim in one node; 2 or more builds a
-    /// tree (more, smaller folds; a slightly larger proof).
-    #[arg(long, default_value_t = tessera_runtime::DEFAULT_FOLD_ARITY)]
-    pub fold_arity: usize,
+    /// tree (more, smaller folds; a slightly larger proof). Default: one node while the fold's
+    /// working tables fit in 256 MiB, else a tree whose nodes hold about that much.
+    #[arg(long)]
+    pub fold_arity: Option<usize>,
 }
 
 /// `tessera verify`.
