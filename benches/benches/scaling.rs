@@ -42,7 +42,7 @@ impl Stream {
 }
 
 fn push(g: &mut QGraph, name: &str, op: QOp, inputs: Vec<usize>, shape: Vec<usize>) -> usize {
-    g.nodes.push(QNode { name: name.into(), op, inputs, shape });
+    g.nodes.push(QNode { name: name.into(), op, inputs, shape, source: String::new() });
     g.nodes.len() - 1
 }
 

@@ -30,7 +30,13 @@ fn keys(nodes: Vec<(QOp, Vec<QId>, Vec<usize>)>, tables: Vec<Table>, output: QId
     let nodes: Vec<QNode> = nodes
         .into_iter()
         .enumerate()
-        .map(|(i, (op, inputs, shape))| QNode { name: format!("n{i}"), op, inputs, shape })
+        .map(|(i, (op, inputs, shape))| QNode {
+            name: format!("n{i}"),
+            op,
+            inputs,
+            shape,
+            source: String::new(),
+        })
         .collect();
     let enc = Encoding { scale: 1.0, zero: 0 };
     let inputs = nodes

@@ -117,7 +117,7 @@ pub(crate) fn range_witness(plan: &BlockPlan, w: &mut Witness) -> Result<(), Err
             let shape = plan.lin_shape(&c.value, c.node);
             let v = eval_lin(committed, &c.value, &shape, true)?;
             lookup::decompose(&v, t, c.limbs as usize, 0).map_err(|e| Error::Range {
-                node: plan.graph.nodes[c.node].name.clone(),
+                node: plan.graph.nodes[c.node].label(),
                 bits: t * c.limbs,
                 detail: format!(": {e}"),
             })
@@ -128,7 +128,7 @@ pub(crate) fn range_witness(plan: &BlockPlan, w: &mut Witness) -> Result<(), Err
         if top.is_some_and(|top| top.iter().any(|x| *x >> c.top_bits != 0)) {
             let bits = t * (c.limbs - 1) + c.top_bits;
             return Err(Error::Range {
-                node: plan.graph.nodes[c.node].name.clone(),
+                node: plan.graph.nodes[c.node].label(),
                 bits,
                 detail: String::new(),
             });

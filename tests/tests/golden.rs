@@ -15,7 +15,7 @@ use common::{compile_at, keys, lower, quantized_batch, root, test_set};
 use tessera_runtime::{ProveOptions, files, prove, verify};
 
 /// BLAKE3 digest of the verifying key (hex).
-const VK_DIGEST: &str = "b7a84bca6047fc81403e857293ff3c685c8a783dbd623c8e15e0c169580de9c8";
+const VK_DIGEST: &str = "2c9d9c8184175661efc158518590bf3f8b686c60f21a1a30ed0bd0aaab379b04";
 /// The stored proof, relative to the repository root.
 const PROOF_FIXTURE: &str = "tests/fixtures/digits_mlp_batch1.proof";
 

@@ -410,6 +410,9 @@ fn prover_refuses_a_witness_out_of_range() {
                 .unwrap_or_else(|_| panic!("prove panicked on a public input of {value}"));
         let e = result.err().unwrap_or_else(|| panic!("proved a public input of {value}"));
         assert!(matches!(&e, Error::Range { .. }), "public input {value}: {e:?}");
+        // The error names the node and the ONNX op it comes from (the first ReLU, whose clamp
+        // reads the first Gemm's rescaled output).
+        assert!(e.to_string().contains("/Relu [ONNX Relu]"), "{e}");
     }
 
     // Inputs of the wrong shape are typed input errors.

@@ -114,7 +114,7 @@ pub fn lower(model: &QuantizedModel, options: &LowerOptions) -> Result<BlockPlan
 impl Lowering<'_> {
     fn node(&mut self, id: QId, node: &QNode, private: bool) -> Result<(Role, Step), PlanError> {
         let unsupported = |reason: &str| PlanError::Unsupported {
-            node: node.name.clone(),
+            node: node.label(),
             op: node.op.name(),
             reason: reason.to_string(),
         };
@@ -374,7 +374,7 @@ impl Lowering<'_> {
     /// An error naming `node`: the prover cannot prove it as it is.
     pub(crate) fn unsupported(&self, node: &QNode, reason: &str) -> PlanError {
         PlanError::Unsupported {
-            node: node.name.clone(),
+            node: node.label(),
             op: node.op.name(),
             reason: reason.to_string(),
         }
@@ -504,7 +504,13 @@ mod tests {
         let nodes: Vec<QNode> = nodes
             .into_iter()
             .enumerate()
-            .map(|(i, (op, inputs, shape))| QNode { name: format!("n{i}"), op, inputs, shape })
+            .map(|(i, (op, inputs, shape))| QNode {
+                name: format!("n{i}"),
+                op,
+                inputs,
+                shape,
+                source: String::new(),
+            })
             .collect();
         let enc = Encoding { scale: 1.0, zero: 0 };
         let graph = QGraph {

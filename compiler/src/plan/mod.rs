@@ -324,7 +324,7 @@ impl BlockPlan {
                 return bad(format!("node {i} reads a later node"));
             }
             if node.shape.contains(&0) {
-                return bad(format!("node {} has an empty axis: {:?}", node.name, node.shape));
+                return bad(format!("node {} has an empty axis: {:?}", node.label(), node.shape));
             }
         }
         if self.batch == 0 {

@@ -43,6 +43,8 @@ pub struct Builder<'a> {
     /// Conversions already emitted: (node, zero, target scale bits) → converted value, so a value
     /// read by several consumers at the same scale is rescaled once.
     requants: HashMap<(QId, i64, u64), QVal>,
+    /// The ONNX op type of the float node being lowered: recorded in every node pushed for it.
+    pub source: &'static str,
 }
 
 impl<'a> Builder<'a> {
@@ -61,6 +63,7 @@ impl<'a> Builder<'a> {
             ranges,
             tables: HashMap::new(),
             requants: HashMap::new(),
+            source: "",
         }
     }
 
@@ -71,7 +74,8 @@ impl<'a> Builder<'a> {
 
     /// Appends a node and returns its id.
     pub fn push(&mut self, name: &str, op: QOp, inputs: Vec<QId>, shape: Vec<usize>) -> QId {
-        self.q.nodes.push(QNode { name: name.to_string(), op, inputs, shape });
+        let source = self.source.to_string();
+        self.q.nodes.push(QNode { name: name.to_string(), op, inputs, shape, source });
         self.q.nodes.len() - 1
     }
 

@@ -189,7 +189,13 @@ mod tests {
     #[test]
     fn overflow_is_an_error_not_a_wrap() {
         let big = Tensor::new(vec![2], vec![1i64 << 40, 3]).unwrap();
-        let node = |name: &str, op, inputs| QNode { name: name.into(), op, inputs, shape: vec![2] };
+        let node = |name: &str, op, inputs| QNode {
+            name: name.into(),
+            op,
+            inputs,
+            shape: vec![2],
+            source: String::new(),
+        };
         let g = QGraph {
             nodes: vec![node("c", QOp::Const(big), vec![]), node("sq", QOp::Mul, vec![0, 0])],
             ..QGraph::default()
@@ -206,6 +212,7 @@ mod tests {
             op,
             inputs,
             shape,
+            source: String::new(),
         };
         let g = QGraph {
             nodes: vec![

@@ -51,6 +51,8 @@ impl<'a> Lowering<'a> {
         let t = self
             .const_float(v)
             .ok_or_else(|| Self::err(node, "value used before it is computed"))?;
+        // The constant's nodes carry its own op, then lowering goes on with the consumer's.
+        let consumer = std::mem::replace(&mut self.b.source, node.op.name());
         let q = match &node.op {
             Op::DequantizeLinear(p) if p.scale.len() == 1 => {
                 let src = node.inputs[0];
@@ -66,12 +68,14 @@ impl<'a> Lowering<'a> {
             }
             _ => self.b.quantize_const(&node.name, t, self.b.unit()),
         };
+        self.b.source = consumer;
         self.map.insert(v, q);
         Ok(q)
     }
 
     /// Lowers one non-constant float node; returns one quantized value per output.
     pub fn lower(&mut self, node: &Node) -> Result<Vec<QVal>, QuantError> {
+        self.b.source = node.op.name();
         let name = node.name.as_str();
         let out_shape = node.shapes.first().cloned().unwrap_or_default();
         let input = |i: usize| {

@@ -211,6 +211,20 @@ pub struct QNode {
     pub inputs: Vec<QId>,
     /// Output shape.
     pub shape: Vec<usize>,
+    /// The ONNX op type of the node it comes from (empty for graphs built by hand).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+}
+
+impl QNode {
+    /// The node as errors name it: its name and, when known, the ONNX op it comes from.
+    pub fn label(&self) -> String {
+        if self.source.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{} [ONNX {}]", self.name, self.source)
+        }
+    }
 }
 
 /// A function table: `values[i] = round(f((lo + i) / 2^in_bits) · 2^out_bits)`.

@@ -199,7 +199,7 @@ impl<'a, S: Side> Schedule<'a, S> {
     }
 
     fn name(&self, id: QId) -> String {
-        format!("node {}", self.plan.graph.nodes[id].name)
+        format!("node {}", self.plan.graph.nodes[id].label())
     }
 
     fn route(&mut self, id: QId, point: Vec<Fr>, value: Fr) {

@@ -360,7 +360,7 @@ impl<'p> Node<'p> {
 
 /// Node `id`'s name (`#id` if the plan has no such node).
 pub fn name(plan: &BlockPlan, id: QId) -> String {
-    plan.graph.nodes.get(id).map_or_else(|| format!("#{id}"), |n| n.name.clone())
+    plan.graph.nodes.get(id).map_or_else(|| format!("#{id}"), |n| n.label())
 }
 
 /// Node `id`'s shape (empty if the plan has no such node).
