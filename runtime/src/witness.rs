@@ -122,6 +122,9 @@ pub(crate) fn range_witness(plan: &BlockPlan, w: &mut Witness) -> Result<(), Err
                 detail: format!(": {e}"),
             })
         })
+        .collect::<Vec<_>>()
+        // The first failing check in plan order, whatever the thread count.
+        .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
     for (c, ls) in plan.range_checks.iter().zip(&limbs) {
         let top = ls.last().map(|l| l.data());

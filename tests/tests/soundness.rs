@@ -413,6 +413,12 @@ fn prover_refuses_a_witness_out_of_range() {
         // The error names the node and the ONNX op it comes from (the first ReLU, whose clamp
         // reads the first Gemm's rescaled output).
         assert!(e.to_string().contains("/Relu [ONNX Relu]"), "{e}");
+        // The same error, the first failing check in plan order, on one thread and on two.
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+            let again = pool.install(|| prove(&f.pk, &inputs, ProveOptions::default()));
+            assert_eq!(again.err().map(|e| e.to_string()), Some(e.to_string()), "{threads}");
+        }
     }
 
     // Inputs of the wrong shape are typed input errors.
