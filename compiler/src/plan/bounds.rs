@@ -34,19 +34,7 @@ pub(super) fn step_bound(
             let hi = w.iter().max()?;
             Some(Interval::new(*lo as i128, *hi as i128))
         }),
-        Step::Linear(s) => s.bound(&b),
-        Step::BiasAdd(s) => s.bound(&b),
-        Step::Hadamard(s) => s.bound(&b),
-        Step::Reshape(s) => b(s.input),
-        Step::Slice(s) => b(s.input),
-        Step::Transpose(s) => b(s.input),
-        Step::Gather(s) => b(s.input),
-        Step::Concat(s) => hull(s.inputs.iter().map(|j| b(*j))),
-        Step::SumPool(s) => s.bound(&b),
-        Step::Matmul(s) => s.bound(nodes, &b),
-        Step::Conv(s) => s.bound(nodes, &b),
-        Step::AxisSum(s) => s.bound(id, nodes, &b),
-        _ => committed,
+        step => step.bound(id, nodes, &b, committed),
     }
 }
 

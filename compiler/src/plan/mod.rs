@@ -40,8 +40,12 @@ pub mod witness;
 
 use serde::{Deserialize, Serialize};
 
+use tessera_blocks::claim::TensorClaim;
+use tessera_blocks::tensor::IntTensor;
+
 use crate::quant::qop::{QGraph, QId, QOp};
 use crate::tensor::Tensor;
+use steps::StepKind;
 
 pub use lower::{LowerOptions, lower};
 pub use merge_lookups::merge_lookups;
@@ -161,17 +165,137 @@ pub struct FunctionLookup {
     pub nodes: Vec<QId>,
 }
 
-/// The block that proves a node: one variant per step kind, each defined (with its slots, checks,
-/// witness and reduction) in its file of [`steps`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Step {
-    /// A model input: no relation; a private input is committed (`[x]`).
-    Input {
-        /// Whether the input is committed rather than public.
-        private: bool,
-    },
-    /// A constant: no relation.
-    Data,
+/// Declares [`Step`], one variant per step struct, and its dispatch to each struct's
+/// [`steps::StepKind`]: a new step kind is its file and one line of the list below.
+macro_rules! steps {
+    ($($(#[$doc:meta])* $variant:ident($ty:ty),)*) => {
+        /// The block that proves a node: one variant per step kind, each defined (with its slots,
+        /// checks, witness and reduction) in its file of [`steps`].
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        pub enum Step {
+            /// A model input: no relation; a private input is committed (`[x]`).
+            Input {
+                /// Whether the input is committed rather than public.
+                private: bool,
+            },
+            /// A constant: no relation.
+            Data,
+            $($(#[$doc])* $variant($ty),)*
+        }
+
+        impl Step {
+            /// The name of the step's kind (for errors).
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    Step::Input { .. } => "Input",
+                    Step::Data => "Data",
+                    $(Step::$variant(_) => <$ty as StepKind>::KIND,)*
+                }
+            }
+
+            /// The nodes the step reads directly (linear forms over committed tensors excepted).
+            pub fn inputs(&self) -> Vec<QId> {
+                match self {
+                    Step::Input { .. } | Step::Data => vec![],
+                    $(Step::$variant(s) => s.inputs(),)*
+                }
+            }
+
+            /// How many tensors the prover commits for this step (see each variant).
+            pub fn committed(&self) -> usize {
+                match self {
+                    Step::Input { private } => usize::from(*private),
+                    Step::Data => 0,
+                    $(Step::$variant(s) => s.slots(),)*
+                }
+            }
+
+            /// The worst-case interval of node `id`'s entries ([`bounds`]).
+            pub(crate) fn bound(
+                &self,
+                id: QId,
+                nodes: &[crate::quant::qop::QNode],
+                b: &dyn Fn(QId) -> Option<interval::Interval>,
+                committed: Option<interval::Interval>,
+            ) -> Option<interval::Interval> {
+                match self {
+                    Step::Input { .. } | Step::Data => committed,
+                    $(Step::$variant(s) => s.bound(id, nodes, b, committed),)*
+                }
+            }
+
+            /// The node whose shape committed slot `slot` of node `id` has.
+            pub fn slot_node(&self, id: QId, slot: usize) -> QId {
+                match self {
+                    Step::Input { .. } | Step::Data => id,
+                    $(Step::$variant(s) => s.slot_node(id, slot),)*
+                }
+            }
+
+            /// The step's own checks against the plan ([`StepKind::validate`]).
+            fn validate_step(&self, plan: &BlockPlan) -> Result<(), &'static str> {
+                match self {
+                    Step::Input { .. } | Step::Data => Ok(()),
+                    $(Step::$variant(s) => s.validate(plan),)*
+                }
+            }
+
+            /// The linear form over committed tensors a clamp, max pool or lookup reads.
+            pub fn committed_input(&self) -> Option<&Lin> {
+                match self {
+                    Step::Input { .. } | Step::Data => None,
+                    $(Step::$variant(s) => s.committed_input(),)*
+                }
+            }
+
+            /// The tensors the step commits for node `id`, in slot order, from the node values
+            /// and the slots committed before (`None`: the step commits nothing).
+            pub fn witness(
+                &self,
+                plan: &BlockPlan,
+                id: QId,
+                values: &[IntTensor],
+                committed: &steps::Committed,
+            ) -> Result<Option<Vec<IntTensor>>, StepError> {
+                let n = steps::Node::new(plan, id, self.kind());
+                match self {
+                    Step::Input { private: true } => Ok(Some(vec![n.value(values, id)?.clone()])),
+                    Step::Input { .. } | Step::Data => Ok(None),
+                    $(Step::$variant(s) if s.slots() == 0 => Ok(None),
+                    Step::$variant(s) => s.witness(&n, values, committed).map(Some),)*
+                }
+            }
+
+            /// Proves (prover) or checks (verifier) the relation that defines committed node
+            /// `id`.
+            pub fn reduce<'p, C: Ctx<'p>>(&self, c: &mut C, id: QId) -> Result<(), C::Error> {
+                match self {
+                    Step::Input { .. } | Step::Data => Err(steps::Node::new(c.plan(), id, self.kind())
+                        .malformed("a committed node without a relation")
+                        .into()),
+                    $(Step::$variant(s) => s.reduce(c, id),)*
+                }
+            }
+
+            /// Reduces a claim on derived node `id` through its block to claims on its inputs.
+            pub fn reduce_claim<'p, C: Ctx<'p>>(
+                &self,
+                c: &mut C,
+                id: QId,
+                claim: TensorClaim,
+            ) -> Result<(), C::Error> {
+                match self {
+                    Step::Input { .. } | Step::Data => Err(steps::Node::new(c.plan(), id, self.kind())
+                        .malformed("a derived node without an arithmetic block")
+                        .into()),
+                    $(Step::$variant(s) => s.reduce_claim(c, id, claim),)*
+                }
+            }
+        }
+    };
+}
+
+steps! {
     /// [`steps::matmul`].
     Matmul(steps::matmul::Matmul),
     /// [`steps::conv`].
@@ -214,33 +338,6 @@ pub enum Step {
     Concat(steps::maps::Concat),
     /// [`steps::batched_matmul`].
     BatchedMatmul(steps::batched_matmul::BatchedMatmul),
-}
-
-impl Step {
-    /// The linear form over committed tensors a clamp, max pool or lookup reads.
-    pub fn committed_input(&self) -> Option<&Lin> {
-        match self {
-            Step::Clamp(s) => Some(&s.input),
-            Step::MaxPool(s) => Some(&s.input),
-            Step::Lookup(s) => Some(&s.input),
-            _ => None,
-        }
-    }
-
-    /// How many tensors the prover commits for this step (see each variant).
-    pub fn committed(&self) -> usize {
-        match self {
-            Step::Input { private } => usize::from(*private),
-            Step::Rescale(_) | Step::DivConst(_) => steps::division::SLOTS,
-            Step::Clamp(s) => s.slots(),
-            Step::MaxPool(s) => s.slots(),
-            Step::Lookup(_) => steps::lookup::SLOTS,
-            Step::Sqrt(_) => steps::sqrt::SLOTS,
-            Step::DivRound(_) => steps::div_round::SLOTS,
-            Step::ReduceMax(_) => steps::reduce_max::SLOTS,
-            _ => 0,
-        }
-    }
 }
 
 /// A compiled model, ready for setup.
@@ -334,20 +431,13 @@ impl BlockPlan {
             l.terms.iter().all(|(r, _)| r.node < before && r.slot < self.steps[r.node].committed())
         };
         for (i, s) in self.steps.iter().enumerate() {
-            if let Step::Conv(conv) = s
-                && !self.conv_group_fits(conv.input, conv.weight, conv.group)
-            {
-                return bad(format!("conv {i}: group {} does not fit its shapes", conv.group));
+            if let Err(what) = s.validate_step(self) {
+                return bad(format!("node {i} ({}): {what}", s.kind()));
             }
             if let Some(input) = s.committed_input()
                 && !refs_ok(input, i)
             {
                 return bad(format!("node {i} reads an unknown committed tensor"));
-            }
-            if let Step::Lookup(l) = s
-                && l.table >= self.graph.tables.len()
-            {
-                return bad(format!("node {i} reads an unknown table"));
             }
             let ids = s.inputs();
             if ids.iter().any(|&j| j >= i) {
@@ -382,27 +472,10 @@ impl BlockPlan {
         Ok(())
     }
 
-    /// Whether `X [B, C, H, W]` and `W [M, C/group, KH, KW]` fit `group` (`group` divides `M`).
-    fn conv_group_fits(&self, input: QId, weight: QId, group: usize) -> bool {
-        let shape = |id: QId| self.graph.nodes.get(id).map(|n| n.shape.as_slice());
-        match (shape(input), shape(weight)) {
-            (Some([_, c, _, _]), Some([m, cg, _, _])) => {
-                group > 0 && m.is_multiple_of(group) && cg.checked_mul(group) == Some(*c)
-            }
-            _ => false,
-        }
-    }
-
     /// The shape of committed tensor `r` (a step's helper may differ from its node's shape).
     pub fn slot_shape(&self, r: Ref) -> Vec<usize> {
-        let node_shape =
-            || self.graph.nodes.get(r.node).map(|n| n.shape.clone()).unwrap_or_default();
-        match self.steps.get(r.node) {
-            Some(Step::ReduceMax(m)) if steps::reduce_max::ReduceMax::input_shaped(r.slot) => {
-                self.graph.nodes.get(m.input).map(|n| n.shape.clone()).unwrap_or_default()
-            }
-            _ => node_shape(),
-        }
+        let node = self.steps.get(r.node).map_or(r.node, |s| s.slot_node(r.node, r.slot));
+        self.graph.nodes.get(node).map(|n| n.shape.clone()).unwrap_or_default()
     }
 
     /// The input position of every output entry of Gather node `id` (row-major, real entries).

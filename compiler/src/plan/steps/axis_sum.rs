@@ -7,7 +7,7 @@ use tessera_blocks::block::Block;
 use tessera_blocks::claim::{TensorClaim, TensorId};
 use tessera_blocks::elementwise::{AxisSum as AxisSumBlock, AxisSumSpec, Instance};
 
-use super::{Ctx, Node, absorb};
+use super::{Ctx, Node, StepKind, absorb};
 use crate::plan::interval::Interval;
 use crate::quant::qop::{QId, QNode};
 
@@ -20,18 +20,16 @@ pub struct AxisSum {
     pub axes: Vec<usize>,
 }
 
-impl AxisSum {
-    /// The nodes it reads.
-    pub fn inputs(&self) -> Vec<QId> {
-        vec![self.input]
-    }
+impl StepKind for AxisSum {
+    const KIND: &'static str = "AxisSum";
 
     /// `count·bound(x)`, with 0 (every summed entry may be padding-free but of either sign).
-    pub(crate) fn bound(
+    fn bound(
         &self,
         id: QId,
         nodes: &[QNode],
         b: &dyn Fn(QId) -> Option<Interval>,
+        _: Option<Interval>,
     ) -> Option<Interval> {
         let n_in: usize = nodes.get(self.input)?.shape.iter().product();
         let n_out: usize = nodes.get(id)?.shape.iter().product();
@@ -39,14 +37,19 @@ impl AxisSum {
         b(self.input)?.checked_scaled(count as i128).map(|i| i.hull(Interval::point(0)))
     }
 
+    /// The nodes it reads.
+    fn inputs(&self) -> Vec<QId> {
+        vec![self.input]
+    }
+
     /// Moves a claim on the sum to one on the input.
-    pub fn reduce<'p, C: Ctx<'p>>(
+    fn reduce_claim<'p, C: Ctx<'p>>(
         &self,
         c: &mut C,
         id: QId,
         claim: TensorClaim,
     ) -> Result<(), C::Error> {
-        let n = Node::new(c.plan(), id, "AxisSum");
+        let n = Node::new(c.plan(), id, Self::KIND);
         let spec =
             AxisSumSpec { in_shape: n.shape_of(self.input), axes: self.axes.clone(), scale: 1 };
         let instance = Instance { output: claim, inputs: vec![TensorId(self.input as u32)] };

@@ -8,7 +8,7 @@ use tessera_blocks::matmul::{
     BatchedInstance, BatchedMatmul as BatchedBlock, BatchedSpec, BatchedWitness,
 };
 
-use super::{Ctx, Node, absorb, value};
+use super::{Ctx, Node, StepKind, absorb, value};
 use crate::quant::qop::QId;
 
 /// `Y = A·B` over the head axes.
@@ -20,20 +20,22 @@ pub struct BatchedMatmul {
     pub right: QId,
 }
 
-impl BatchedMatmul {
+impl StepKind for BatchedMatmul {
+    const KIND: &'static str = "BatchedMatmul";
+
     /// The nodes it reads.
-    pub fn inputs(&self) -> Vec<QId> {
+    fn inputs(&self) -> Vec<QId> {
         vec![self.left, self.right]
     }
 
     /// Reduces a claim on `Y`.
-    pub fn reduce<'p, C: Ctx<'p>>(
+    fn reduce_claim<'p, C: Ctx<'p>>(
         &self,
         c: &mut C,
         id: QId,
         claim: TensorClaim,
     ) -> Result<(), C::Error> {
-        let n = Node::new(c.plan(), id, "BatchedMatmul");
+        let n = Node::new(c.plan(), id, Self::KIND);
         let (a, b) = (n.shape_of(self.left), n.shape_of(self.right));
         let r = a.len();
         if r < 2 || b.len() != r {

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 use tessera_blocks::tensor::IntTensor;
 
-use super::{Ctx, Node, StepError, zero_product};
+use super::{Committed, Ctx, Node, StepError, StepKind, zero_product};
 use crate::plan::interval::Interval;
 use crate::plan::lower::Lowering;
 use crate::plan::witness::eval_lin;
@@ -45,11 +45,6 @@ pub struct Clamp {
 }
 
 impl Clamp {
-    /// Number of committed slots.
-    pub fn slots(&self) -> usize {
-        if self.lo.is_some() && self.hi.is_some() { 2 } else { 1 }
-    }
-
     /// Lowers a clamp: the step and its range checks (a clamp without bounds is a copy).
     pub(crate) fn lower(
         l: &mut Lowering<'_>,
@@ -93,13 +88,30 @@ impl Clamp {
         }
         Ok((Role::Committed, Step::Clamp(Clamp { input: a, lo, hi })))
     }
+}
+
+impl StepKind for Clamp {
+    const KIND: &'static str = "Clamp";
+
+    fn inputs(&self) -> Vec<QId> {
+        vec![]
+    }
+
+    fn committed_input(&self) -> Option<&Lin> {
+        Some(&self.input)
+    }
+
+    /// Number of committed slots.
+    fn slots(&self) -> usize {
+        if self.lo.is_some() && self.hi.is_some() { 2 } else { 1 }
+    }
 
     /// `[z]` or `[z, w]`.
-    pub fn witness(
+    fn witness(
         &self,
         n: &Node<'_>,
         values: &[IntTensor],
-        committed: &std::collections::BTreeMap<Ref, IntTensor>,
+        committed: &Committed,
     ) -> Result<Vec<IntTensor>, StepError> {
         let z = n.value(values, n.id)?.clone();
         match (self.lo, self.hi) {
@@ -113,7 +125,7 @@ impl Clamp {
     }
 
     /// The zero products of both stages.
-    pub fn reduce<'p, C: Ctx<'p>>(&self, c: &mut C, id: QId) -> Result<(), C::Error> {
+    fn reduce<'p, C: Ctx<'p>>(&self, c: &mut C, id: QId) -> Result<(), C::Error> {
         let shape = super::shape(c.plan(), id);
         let z = Lin::of(Ref::new(id, Slot::Output));
         let w = match self.lo {

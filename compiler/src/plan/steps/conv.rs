@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use tessera_blocks::claim::{TensorClaim, TensorId};
 use tessera_blocks::matmul::conv::{Conv as ConvBlock, ConvInstance, ConvSpec, ConvWitness};
 
-use super::{Ctx, Node, absorb, value};
+use super::{Ctx, Node, StepKind, absorb, value};
+use crate::plan::BlockPlan;
 use crate::plan::bounds::{dot_bound, hull, weight_values};
 use crate::plan::interval::Interval;
 use crate::quant::qop::{QId, QNode};
@@ -31,18 +32,32 @@ pub struct Conv {
     pub group: usize,
 }
 
-impl Conv {
-    /// The nodes it reads.
-    pub fn inputs(&self) -> Vec<QId> {
-        vec![self.input, self.weight]
+impl StepKind for Conv {
+    const KIND: &'static str = "Conv";
+
+    /// `X [B, C, H, W]` and `W [M, C/group, KH, KW]` fit the group (`group` divides `M`).
+    fn validate(&self, plan: &BlockPlan) -> Result<(), &'static str> {
+        let shape = |id: QId| plan.graph.nodes.get(id).map(|n| n.shape.as_slice());
+        match (shape(self.input), shape(self.weight)) {
+            (Some([_, c, _, _]), Some([m, cg, _, _]))
+                if self.group > 0
+                    && m.is_multiple_of(self.group)
+                    && cg.checked_mul(self.group) == Some(*c) =>
+            {
+                Ok(())
+            }
+            _ => Err("the group does not fit the shapes"),
+        }
     }
 
     /// The bound on the output: per output channel, the dot bound of its weights (zero padding
     /// may stand in for any input entry, so each term may also be 0).
-    pub(crate) fn bound(
+    fn bound(
         &self,
+        _: QId,
         nodes: &[QNode],
         b: &dyn Fn(QId) -> Option<Interval>,
+        _: Option<Interval>,
     ) -> Option<Interval> {
         let data = weight_values(nodes, self.weight)?;
         let m = *nodes.get(self.weight)?.shape.first()?;
@@ -53,14 +68,19 @@ impl Conv {
         hull(data.chunks(data.len() / m).map(|ws| dot_bound(ws.iter().copied(), x, true)))
     }
 
+    /// The nodes it reads.
+    fn inputs(&self) -> Vec<QId> {
+        vec![self.input, self.weight]
+    }
+
     /// Reduces a claim on the output.
-    pub fn reduce<'p, C: Ctx<'p>>(
+    fn reduce_claim<'p, C: Ctx<'p>>(
         &self,
         c: &mut C,
         id: QId,
         claim: TensorClaim,
     ) -> Result<(), C::Error> {
-        let n = Node::new(c.plan(), id, "Conv");
+        let n = Node::new(c.plan(), id, Self::KIND);
         let (s, ws) = (n.shape_of(self.input), n.shape_of(self.weight));
         if s.len() != 4 || ws.len() != 4 {
             return Err(n.malformed("conv shapes").into());

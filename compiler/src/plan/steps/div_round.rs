@@ -17,7 +17,10 @@ use tessera_blocks::Fr;
 use tessera_blocks::claim::TensorClaim;
 use tessera_blocks::tensor::IntTensor;
 
-use super::{Ctx, Node, StepError, VIRTUAL, broadcast_claim, eval_refs, num_vars, product};
+use super::{
+    Committed, Ctx, Node, StepError, StepKind, VIRTUAL, broadcast_claim, eval_refs, num_vars,
+    product,
+};
 use crate::plan::interval::Interval;
 use crate::plan::lower::Lowering;
 use crate::plan::witness::broadcast_to;
@@ -84,9 +87,26 @@ impl DivRound {
         l.intervals.set(r, Interval::new(0, max));
         Ok((Role::Committed, Step::DivRound(DivRound { input: x, divisor: d, shift })))
     }
+}
+
+impl StepKind for DivRound {
+    const KIND: &'static str = "DivRound";
+
+    fn inputs(&self) -> Vec<QId> {
+        vec![self.input, self.divisor]
+    }
+
+    fn slots(&self) -> usize {
+        SLOTS
+    }
 
     /// `[y, r, d̄]` from `x`, `d` and `y`.
-    pub fn witness(&self, n: &Node<'_>, values: &[IntTensor]) -> Result<Vec<IntTensor>, StepError> {
+    fn witness(
+        &self,
+        n: &Node<'_>,
+        values: &[IntTensor],
+        _: &Committed,
+    ) -> Result<Vec<IntTensor>, StepError> {
         let (x, y) = (n.value(values, self.input)?, n.value(values, n.id)?);
         let dd = broadcast_to(n.value(values, self.divisor)?, &n.shape())?;
         let shift = self.shift.min(62);
@@ -105,8 +125,8 @@ impl DivRound {
     }
 
     /// The relation at a fresh point.
-    pub fn reduce<'p, C: Ctx<'p>>(&self, c: &mut C, id: QId) -> Result<(), C::Error> {
-        let n = Node::new(c.plan(), id, "DivRound");
+    fn reduce<'p, C: Ctx<'p>>(&self, c: &mut C, id: QId) -> Result<(), C::Error> {
+        let n = Node::new(c.plan(), id, Self::KIND);
         let shape = n.shape();
         let at = |s: Slot| Ref::new(id, s);
         let (y, r, dd) = (at(Slot::Quotient), at(Slot::Remainder), at(Slot::Divisor));

@@ -12,7 +12,7 @@ use tessera_blocks::curve::fr_from_i64;
 use tessera_blocks::lookup::table::shape_mask_eval;
 use tessera_blocks::tensor::IntTensor;
 
-use super::{Ctx, Node, StepError, eval_refs, num_vars};
+use super::{Committed, Ctx, Node, StepError, StepKind, eval_refs, num_vars};
 use crate::plan::interval::Interval;
 use crate::plan::lower::Lowering;
 use crate::plan::{Lin, PlanError, Ref, Role, Step};
@@ -76,16 +76,33 @@ impl Rescale {
         l.intervals.set(r, Interval::new(0, (1i128 << shift) - 1));
         Ok((Role::Committed, Step::Rescale(Rescale { input: x, shift })))
     }
+}
+
+impl StepKind for Rescale {
+    const KIND: &'static str = "Rescale";
+
+    fn inputs(&self) -> Vec<QId> {
+        vec![self.input]
+    }
+
+    fn slots(&self) -> usize {
+        SLOTS
+    }
 
     /// `[y, r]` from `x` and `y`.
-    pub fn witness(&self, n: &Node<'_>, values: &[IntTensor]) -> Result<Vec<IntTensor>, StepError> {
+    fn witness(
+        &self,
+        n: &Node<'_>,
+        values: &[IntTensor],
+        _: &Committed,
+    ) -> Result<Vec<IntTensor>, StepError> {
         divide(n, values, self.input, 1i64 << self.shift.min(62))
     }
 
     /// The relation at a fresh point.
-    pub fn reduce<'p, C: Ctx<'p>>(&self, c: &mut C, id: QId) -> Result<(), C::Error> {
+    fn reduce<'p, C: Ctx<'p>>(&self, c: &mut C, id: QId) -> Result<(), C::Error> {
         if !(1..=62).contains(&self.shift) {
-            let n = Node::new(c.plan(), id, "Rescale");
+            let n = Node::new(c.plan(), id, Self::KIND);
             return Err(n.malformed("a rescale shift outside [1, 62]").into());
         }
         reduce(c, id, self.input, 1i64 << self.shift, b"rescale point", b"rescale evals")
@@ -112,16 +129,33 @@ impl DivConst {
         l.intervals.set(r, Interval::new(0, divisor as i128 - 1));
         Ok((Role::Committed, Step::DivConst(DivConst { input: x, divisor })))
     }
+}
+
+impl StepKind for DivConst {
+    const KIND: &'static str = "DivConst";
+
+    fn inputs(&self) -> Vec<QId> {
+        vec![self.input]
+    }
+
+    fn slots(&self) -> usize {
+        SLOTS
+    }
 
     /// `[y, r]` from `x` and `y`.
-    pub fn witness(&self, n: &Node<'_>, values: &[IntTensor]) -> Result<Vec<IntTensor>, StepError> {
+    fn witness(
+        &self,
+        n: &Node<'_>,
+        values: &[IntTensor],
+        _: &Committed,
+    ) -> Result<Vec<IntTensor>, StepError> {
         divide(n, values, self.input, self.divisor)
     }
 
     /// The relation at a fresh point.
-    pub fn reduce<'p, C: Ctx<'p>>(&self, c: &mut C, id: QId) -> Result<(), C::Error> {
+    fn reduce<'p, C: Ctx<'p>>(&self, c: &mut C, id: QId) -> Result<(), C::Error> {
         if self.divisor <= 0 {
-            return Err(Node::new(c.plan(), id, "DivConst").malformed("divisor below 1").into());
+            return Err(Node::new(c.plan(), id, Self::KIND).malformed("divisor below 1").into());
         }
         reduce(c, id, self.input, self.divisor, b"division point", b"division evals")
     }

@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 use tessera_blocks::claim::{TensorClaim, TensorId};
 use tessera_blocks::elementwise::{Hadamard as HadamardBlock, HadamardSpec, Instance};
 
-use super::{Ctx, Node, VIRTUAL, absorb, broadcast_claim, value};
+use super::{Ctx, Node, StepKind, VIRTUAL, absorb, broadcast_claim, value};
 use crate::plan::interval::Interval;
 use crate::plan::witness::broadcast_to;
-use crate::quant::qop::QId;
+use crate::quant::qop::{QId, QNode};
 
 /// `x ∘ y`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,25 +20,33 @@ pub struct Hadamard {
     pub right: QId,
 }
 
-impl Hadamard {
-    /// The nodes it reads.
-    pub fn inputs(&self) -> Vec<QId> {
-        vec![self.left, self.right]
-    }
+impl StepKind for Hadamard {
+    const KIND: &'static str = "Hadamard";
 
     /// `bound(x)·bound(y)`.
-    pub(crate) fn bound(&self, b: &dyn Fn(QId) -> Option<Interval>) -> Option<Interval> {
+    fn bound(
+        &self,
+        _: QId,
+        _: &[QNode],
+        b: &dyn Fn(QId) -> Option<Interval>,
+        _: Option<Interval>,
+    ) -> Option<Interval> {
         b(self.left)?.checked_mul(b(self.right)?)
     }
 
+    /// The nodes it reads.
+    fn inputs(&self) -> Vec<QId> {
+        vec![self.left, self.right]
+    }
+
     /// Reduces a claim on the output.
-    pub fn reduce<'p, C: Ctx<'p>>(
+    fn reduce_claim<'p, C: Ctx<'p>>(
         &self,
         c: &mut C,
         id: QId,
         claim: TensorClaim,
     ) -> Result<(), C::Error> {
-        let n = Node::new(c.plan(), id, "Hadamard");
+        let n = Node::new(c.plan(), id, Self::KIND);
         let out_shape = n.shape();
         let (left, right) = (self.left, self.right);
         let wide = n.shape_of(right) != out_shape;

@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use tessera_blocks::claim::{TensorClaim, TensorId};
 use tessera_blocks::elementwise::{Instance, Linear as LinearBlock, LinearSpec};
 
-use super::{Ctx, Node, VIRTUAL, absorb, broadcast_claim, value};
+use super::{Ctx, Node, StepKind, VIRTUAL, absorb, broadcast_claim, value};
 use crate::plan::interval::Interval;
 use crate::plan::witness::broadcast_to;
-use crate::quant::qop::QId;
+use crate::quant::qop::{QId, QNode};
 
 /// `Σ c_i·x_i + constant`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,14 +32,17 @@ pub struct BiasAdd {
     pub sign: i64,
 }
 
-impl Linear {
-    /// The nodes it reads.
-    pub fn inputs(&self) -> Vec<QId> {
-        self.terms.iter().map(|t| t.0).collect()
-    }
+impl StepKind for Linear {
+    const KIND: &'static str = "Linear";
 
     /// `constant + Σ c·bound(x)`.
-    pub(crate) fn bound(&self, b: &dyn Fn(QId) -> Option<Interval>) -> Option<Interval> {
+    fn bound(
+        &self,
+        _: QId,
+        _: &[QNode],
+        b: &dyn Fn(QId) -> Option<Interval>,
+        _: Option<Interval>,
+    ) -> Option<Interval> {
         let mut acc = Interval::point(self.constant as i128);
         for (t, c) in &self.terms {
             acc = acc.checked_add(b(*t)?.checked_scaled(*c as i128)?)?;
@@ -47,14 +50,19 @@ impl Linear {
         Some(acc)
     }
 
+    /// The nodes it reads.
+    fn inputs(&self) -> Vec<QId> {
+        self.terms.iter().map(|t| t.0).collect()
+    }
+
     /// Reduces a claim on the output.
-    pub fn reduce<'p, C: Ctx<'p>>(
+    fn reduce_claim<'p, C: Ctx<'p>>(
         &self,
         c: &mut C,
         id: QId,
         claim: TensorClaim,
     ) -> Result<(), C::Error> {
-        let n = Node::new(c.plan(), id, "Linear");
+        let n = Node::new(c.plan(), id, Self::KIND);
         let spec = LinearSpec {
             shape: n.shape(),
             coeffs: self.terms.iter().map(|t| t.1).collect(),
@@ -70,25 +78,33 @@ impl Linear {
     }
 }
 
-impl BiasAdd {
-    /// The nodes it reads.
-    pub fn inputs(&self) -> Vec<QId> {
-        vec![self.input, self.bias]
-    }
+impl StepKind for BiasAdd {
+    const KIND: &'static str = "BiasAdd";
 
     /// `bound(x) + sign·bound(bias)`.
-    pub(crate) fn bound(&self, b: &dyn Fn(QId) -> Option<Interval>) -> Option<Interval> {
+    fn bound(
+        &self,
+        _: QId,
+        _: &[QNode],
+        b: &dyn Fn(QId) -> Option<Interval>,
+        _: Option<Interval>,
+    ) -> Option<Interval> {
         b(self.input)?.checked_add(b(self.bias)?.checked_scaled(self.sign as i128)?)
     }
 
+    /// The nodes it reads.
+    fn inputs(&self) -> Vec<QId> {
+        vec![self.input, self.bias]
+    }
+
     /// Reduces a claim on the output to one on `x` and, through a broadcast, one on the bias.
-    pub fn reduce<'p, C: Ctx<'p>>(
+    fn reduce_claim<'p, C: Ctx<'p>>(
         &self,
         c: &mut C,
         id: QId,
         claim: TensorClaim,
     ) -> Result<(), C::Error> {
-        let n = Node::new(c.plan(), id, "BiasAdd");
+        let n = Node::new(c.plan(), id, Self::KIND);
         let out_shape = n.shape();
         let spec = LinearSpec { shape: out_shape.clone(), coeffs: vec![1, self.sign], constant: 0 };
         let instance =

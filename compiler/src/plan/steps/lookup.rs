@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::plan::interval::Interval;
 use crate::plan::lower::Lowering;
-use crate::plan::{Lin, PlanError, Ref, Role, Step};
+use tessera_blocks::tensor::IntTensor;
+
+use super::{Committed, Ctx, Node, StepError, StepKind};
+use crate::plan::{BlockPlan, Lin, PlanError, Ref, Role, Step};
 use crate::quant::qop::{QId, QNode};
 
 /// `y = T[x]`.
@@ -49,5 +52,41 @@ impl Lookup {
         let hi = t.values.iter().max().copied().unwrap_or(0) as i128;
         l.intervals.set(Ref { node: id, slot: 0 }, Interval::new(lo, hi));
         Ok((Role::Committed, Step::Lookup(Lookup { input: a, table })))
+    }
+}
+
+impl StepKind for Lookup {
+    const KIND: &'static str = "Lookup";
+
+    /// The table exists.
+    fn validate(&self, plan: &BlockPlan) -> Result<(), &'static str> {
+        if self.table < plan.graph.tables.len() { Ok(()) } else { Err("an unknown table") }
+    }
+
+    fn inputs(&self) -> Vec<QId> {
+        vec![]
+    }
+
+    fn slots(&self) -> usize {
+        SLOTS
+    }
+
+    fn committed_input(&self) -> Option<&Lin> {
+        Some(&self.input)
+    }
+
+    /// `[y]`: the node's value.
+    fn witness(
+        &self,
+        n: &Node<'_>,
+        values: &[IntTensor],
+        _: &Committed,
+    ) -> Result<Vec<IntTensor>, StepError> {
+        Ok(vec![n.value(values, n.id)?.clone()])
+    }
+
+    /// Nothing: proven with every other node of its table by the table's merged lookup.
+    fn reduce<'p, C: Ctx<'p>>(&self, _: &mut C, _: QId) -> Result<(), C::Error> {
+        Ok(())
     }
 }

@@ -13,9 +13,10 @@ use tessera_blocks::permutation::{
     StructuredMap, StructuredMapSpec, reshape_map,
 };
 
-use super::{Ctx, Node, absorb, value};
+use super::{Ctx, Node, StepKind, absorb, value};
 use crate::ir::SliceAxis;
-use crate::quant::qop::QId;
+use crate::plan::interval::Interval;
+use crate::quant::qop::{QId, QNode};
 
 /// Strided slice.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,15 +83,32 @@ where
     absorb(c, n.id, claims, None)
 }
 
-impl Slice {
+impl StepKind for Slice {
+    const KIND: &'static str = "Slice";
+
+    /// The input's bound: the entries are input entries.
+    fn bound(
+        &self,
+        _: QId,
+        _: &[QNode],
+        b: &dyn Fn(QId) -> Option<Interval>,
+        _: Option<Interval>,
+    ) -> Option<Interval> {
+        b(self.input)
+    }
+
+    fn inputs(&self) -> Vec<QId> {
+        vec![self.input]
+    }
+
     /// Reduces a claim on the slice.
-    pub fn reduce<'p, C: Ctx<'p>>(
+    fn reduce_claim<'p, C: Ctx<'p>>(
         &self,
         c: &mut C,
         id: QId,
         claim: TensorClaim,
     ) -> Result<(), C::Error> {
-        let n = Node::new(c.plan(), id, "Slice");
+        let n = Node::new(c.plan(), id, Self::KIND);
         let (in_shape, out_shape) = (n.shape_of(self.input), n.shape());
         let mut maps: Vec<AxisMap> = (0..in_shape.len()).map(|src| AxisMap::Pass { src }).collect();
         for a in &self.axes {
@@ -104,15 +122,32 @@ impl Slice {
     }
 }
 
-impl Reshape {
+impl StepKind for Reshape {
+    const KIND: &'static str = "Reshape";
+
+    /// The input's bound: the entries are input entries.
+    fn bound(
+        &self,
+        _: QId,
+        _: &[QNode],
+        b: &dyn Fn(QId) -> Option<Interval>,
+        _: Option<Interval>,
+    ) -> Option<Interval> {
+        b(self.input)
+    }
+
+    fn inputs(&self) -> Vec<QId> {
+        vec![self.input]
+    }
+
     /// Reduces a claim on the reshaped tensor.
-    pub fn reduce<'p, C: Ctx<'p>>(
+    fn reduce_claim<'p, C: Ctx<'p>>(
         &self,
         c: &mut C,
         id: QId,
         claim: TensorClaim,
     ) -> Result<(), C::Error> {
-        let n = Node::new(c.plan(), id, "Reshape");
+        let n = Node::new(c.plan(), id, Self::KIND);
         match reshape_map(&n.shape_of(self.input), &n.shape())? {
             ReshapeMap::Renaming => {
                 c.route(self.input, claim.point, claim.value);
@@ -125,16 +160,33 @@ impl Reshape {
     }
 }
 
-impl Transpose {
+impl StepKind for Transpose {
+    const KIND: &'static str = "Transpose";
+
+    /// The input's bound: the entries are input entries.
+    fn bound(
+        &self,
+        _: QId,
+        _: &[QNode],
+        b: &dyn Fn(QId) -> Option<Interval>,
+        _: Option<Interval>,
+    ) -> Option<Interval> {
+        b(self.input)
+    }
+
+    fn inputs(&self) -> Vec<QId> {
+        vec![self.input]
+    }
+
     /// Renames the claim's point: each axis is padded on its own, so a transpose permutes the
     /// point's chunks.
-    pub fn reduce<'p, C: Ctx<'p>>(
+    fn reduce_claim<'p, C: Ctx<'p>>(
         &self,
         c: &mut C,
         id: QId,
         claim: TensorClaim,
     ) -> Result<(), C::Error> {
-        let n = Node::new(c.plan(), id, "Transpose");
+        let n = Node::new(c.plan(), id, Self::KIND);
         let chunks = split_point(&claim.point, &n.shape())?;
         let mut point = Vec::with_capacity(claim.point.len());
         for j in 0..self.perm.len() {
@@ -149,15 +201,32 @@ impl Transpose {
     }
 }
 
-impl Gather {
+impl StepKind for Gather {
+    const KIND: &'static str = "Gather";
+
+    /// The input's bound: the entries are input entries.
+    fn bound(
+        &self,
+        _: QId,
+        _: &[QNode],
+        b: &dyn Fn(QId) -> Option<Interval>,
+        _: Option<Interval>,
+    ) -> Option<Interval> {
+        b(self.input)
+    }
+
+    fn inputs(&self) -> Vec<QId> {
+        vec![self.input]
+    }
+
     /// Reduces a claim on the gathered tensor through the general index map of its sources.
-    pub fn reduce<'p, C: Ctx<'p>>(
+    fn reduce_claim<'p, C: Ctx<'p>>(
         &self,
         c: &mut C,
         id: QId,
         claim: TensorClaim,
     ) -> Result<(), C::Error> {
-        let n = Node::new(c.plan(), id, "Gather");
+        let n = Node::new(c.plan(), id, Self::KIND);
         let sources = c.plan().gather_sources(id).map_err(|_| n.malformed("gather sources"))?;
         let spec = GeneralMapSpec {
             in_shape: n.shape_of(self.input),
@@ -168,15 +237,32 @@ impl Gather {
     }
 }
 
-impl Concat {
+impl StepKind for Concat {
+    const KIND: &'static str = "Concat";
+
+    /// The hull of the input bounds: the entries are input entries.
+    fn bound(
+        &self,
+        _: QId,
+        _: &[QNode],
+        b: &dyn Fn(QId) -> Option<Interval>,
+        _: Option<Interval>,
+    ) -> Option<Interval> {
+        crate::plan::bounds::hull(self.inputs.iter().map(|j| b(*j)))
+    }
+
+    fn inputs(&self) -> Vec<QId> {
+        self.inputs.clone()
+    }
+
     /// Splits a claim on the concatenation into one claim per input.
-    pub fn reduce<'p, C: Ctx<'p>>(
+    fn reduce_claim<'p, C: Ctx<'p>>(
         &self,
         c: &mut C,
         id: QId,
         claim: TensorClaim,
     ) -> Result<(), C::Error> {
-        let n = Node::new(c.plan(), id, "Concat");
+        let n = Node::new(c.plan(), id, Self::KIND);
         let spec = ConcatSpec {
             in_shapes: self.inputs.iter().map(|j| n.shape_of(*j)).collect(),
             axis: self.axis,

@@ -11,7 +11,7 @@ use tessera_blocks::matmul::{
     FixedMatmul, MatmulInstance, MatmulSpec, MatmulWeights, MatmulWitness,
 };
 
-use super::{Ctx, Node, absorb, value};
+use super::{Ctx, Node, StepKind, absorb, value};
 use crate::plan::bounds::{dot_bound, hull, weight_values};
 use crate::plan::interval::Interval;
 use crate::quant::qop::{QId, QNode};
@@ -27,17 +27,16 @@ pub struct Matmul {
     pub trans_weight: bool,
 }
 
-impl Matmul {
-    /// The nodes it reads.
-    pub fn inputs(&self) -> Vec<QId> {
-        vec![self.input, self.weight]
-    }
+impl StepKind for Matmul {
+    const KIND: &'static str = "Matmul";
 
     /// The bound on `Y`'s entries: per column, the dot bound of its weights.
-    pub(crate) fn bound(
+    fn bound(
         &self,
+        _: QId,
         nodes: &[QNode],
         b: &dyn Fn(QId) -> Option<Interval>,
+        _: Option<Interval>,
     ) -> Option<Interval> {
         let data = weight_values(nodes, self.weight)?;
         let &[r, c] = nodes.get(self.weight)?.shape.as_slice() else { return None };
@@ -49,14 +48,19 @@ impl Matmul {
         hull((0..cols).map(|j| dot_bound((0..inner).map(|k| at(j, k)), x, false)))
     }
 
+    /// The nodes it reads.
+    fn inputs(&self) -> Vec<QId> {
+        vec![self.input, self.weight]
+    }
+
     /// Reduces a claim on `Y`.
-    pub fn reduce<'p, C: Ctx<'p>>(
+    fn reduce_claim<'p, C: Ctx<'p>>(
         &self,
         c: &mut C,
         id: QId,
         claim: TensorClaim,
     ) -> Result<(), C::Error> {
-        let n = Node::new(c.plan(), id, "Matmul");
+        let n = Node::new(c.plan(), id, Self::KIND);
         let (in_shape, out_shape) = (n.shape_of(self.input), n.shape());
         let (rows, inner) = in_shape.split_at(in_shape.len().saturating_sub(1));
         let spec = MatmulSpec {

@@ -17,7 +17,10 @@ use tessera_blocks::lookup::table::shape_mask_eval;
 use tessera_blocks::permutation::{MapBatch, MapBatchInstance, MapBatchSpec, StructuredMap};
 use tessera_blocks::tensor::IntTensor;
 
-use super::{Ctx, Node, StepError, VIRTUAL_LEFT, eval_refs, num_vars, single_claim, zero_product};
+use super::{
+    Committed, Ctx, Node, StepError, StepKind, VIRTUAL_LEFT, eval_refs, num_vars, single_claim,
+    zero_product,
+};
 use crate::ir::Window;
 use crate::plan::interval::Interval;
 use crate::plan::lower::{Lowering, pool_geometry};
@@ -67,11 +70,6 @@ impl MaxPool {
         self.kernel[0] * self.kernel[1]
     }
 
-    /// Number of committed slots.
-    pub fn slots(&self) -> usize {
-        1 + self.taps()
-    }
-
     /// Lowers a max pool: the step and the range check of every difference.
     pub(crate) fn lower(
         l: &mut Lowering<'_>,
@@ -107,13 +105,30 @@ impl MaxPool {
         let first = n.plan.graph.nodes.get(n.id).and_then(|node| node.inputs.first().copied());
         first.map(|j| n.shape_of(j)).ok_or_else(|| n.malformed("a max pool without input"))
     }
+}
+
+impl StepKind for MaxPool {
+    const KIND: &'static str = "MaxPool";
+
+    fn inputs(&self) -> Vec<QId> {
+        vec![]
+    }
+
+    fn committed_input(&self) -> Option<&Lin> {
+        Some(&self.input)
+    }
+
+    /// Number of committed slots.
+    fn slots(&self) -> usize {
+        1 + self.taps()
+    }
 
     /// `[y, d_0, …]`.
-    pub fn witness(
+    fn witness(
         &self,
         n: &Node<'_>,
         values: &[IntTensor],
-        committed: &std::collections::BTreeMap<Ref, IntTensor>,
+        committed: &Committed,
     ) -> Result<Vec<IntTensor>, StepError> {
         let (in_shape, shape) = (self.in_shape(n)?, n.shape());
         // The taps of `x − pad_value` (a padded tap reads 0), so d = y − pad_value − tap.
@@ -133,8 +148,8 @@ impl MaxPool {
     }
 
     /// Binds the differences to the window views, then their zero product.
-    pub fn reduce<'p, C: Ctx<'p>>(&self, c: &mut C, id: QId) -> Result<(), C::Error> {
-        let n = Node::new(c.plan(), id, "MaxPool");
+    fn reduce<'p, C: Ctx<'p>>(&self, c: &mut C, id: QId) -> Result<(), C::Error> {
+        let n = Node::new(c.plan(), id, Self::KIND);
         let (in_shape, shape) = (self.in_shape(&n)?, n.shape());
         let taps = self.taps();
         let point = c.challenge(b"max pool point", num_vars(&shape));

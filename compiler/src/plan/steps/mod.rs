@@ -21,9 +21,10 @@
 //! | [`lookup`] | `Lookup` | `[y]` | `(x, y)` rows of the table's merged lookup |
 //!
 //! **Adding a relation step**: a file here with the step's struct (serde data of the plan), its
-//! `Slot` names, `lower` (the step and its range checks, from the quantized node), `witness` and
-//! `reduce`; one variant in [`super::Step`] and one arm in each dispatch of this module; one arm in
-//! the lowering's op match. Its tests go in the runtime's step conformance suite.
+//! `Slot` names, `lower` (the step and its range checks, from the quantized node) and its
+//! [`StepKind`] implementation (`slots`, `witness`, `reduce`); one line in the `steps!` list of
+//! [`super::Step`], which generates the variant and every dispatch; one arm in the lowering's op
+//! match. Its tests go in the runtime's step conformance suite.
 //!
 //! A reduction draws its challenges and sends its evaluations through the [`Ctx`]; it may only
 //! use what both sides know (the plan, the commitments, the transcript), and reads the witness
@@ -54,9 +55,10 @@ use tessera_blocks::kzg::Commitment;
 use tessera_blocks::tensor::{IntTensor, axis_vars};
 use tessera_blocks::{Fr, Transcript};
 
+use super::interval::Interval;
 use super::witness::{Witness, eval_lin, ranked};
-use super::{BlockPlan, Lin, Ref, Step};
-use crate::quant::qop::QId;
+use super::{BlockPlan, Lin, Ref};
+use crate::quant::qop::{QId, QNode};
 
 /// A tensor that no node holds: the input of a block whose claim the step itself reduces.
 pub const VIRTUAL: TensorId = TensorId(u32::MAX);
@@ -170,134 +172,91 @@ pub enum StepError {
     Kernel(#[from] tessera_blocks::Error),
 }
 
-impl Step {
-    /// The name of the step's kind (for errors).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Step::Input { .. } => "Input",
-            Step::Data => "Data",
-            Step::Matmul(_) => "Matmul",
-            Step::Conv(_) => "Conv",
-            Step::Linear(_) => "Linear",
-            Step::BiasAdd(_) => "BiasAdd",
-            Step::Hadamard(_) => "Hadamard",
-            Step::Reshape(_) => "Reshape",
-            Step::Rescale(_) => "Rescale",
-            Step::Clamp(_) => "Clamp",
-            Step::MaxPool(_) => "MaxPool",
-            Step::SumPool(_) => "SumPool",
-            Step::AxisSum(_) => "AxisSum",
-            Step::DivConst(_) => "DivConst",
-            Step::DivRound(_) => "DivRound",
-            Step::Sqrt(_) => "Sqrt",
-            Step::ReduceMax(_) => "ReduceMax",
-            Step::Lookup(_) => "Lookup",
-            Step::Slice(_) => "Slice",
-            Step::Transpose(_) => "Transpose",
-            Step::Gather(_) => "Gather",
-            Step::Concat(_) => "Concat",
-            Step::BatchedMatmul(_) => "BatchedMatmul",
-        }
-    }
+/// The committed tensors of a witness so far, by slot reference.
+pub type Committed = std::collections::BTreeMap<Ref, IntTensor>;
 
-    /// The tensors the step commits for node `id`, in slot order, from the node values and the
-    /// slots committed before (`None`: the step commits nothing).
-    pub fn witness(
-        &self,
-        plan: &BlockPlan,
-        id: QId,
-        values: &[IntTensor],
-        committed: &std::collections::BTreeMap<Ref, IntTensor>,
-    ) -> Result<Option<Vec<IntTensor>>, StepError> {
-        let n = Node::new(plan, id, self.kind());
-        Ok(Some(match self {
-            Step::Input { private: true } | Step::Lookup(_) => vec![n.value(values, id)?.clone()],
-            Step::Rescale(s) => s.witness(&n, values)?,
-            Step::DivConst(s) => s.witness(&n, values)?,
-            Step::DivRound(s) => s.witness(&n, values)?,
-            Step::Sqrt(s) => s.witness(&n, values)?,
-            Step::Clamp(s) => s.witness(&n, values, committed)?,
-            Step::MaxPool(s) => s.witness(&n, values, committed)?,
-            Step::ReduceMax(s) => s.witness(&n, values)?,
-            _ => return Ok(None),
-        }))
-    }
+/// What every step kind declares: one implementation per step struct, in the step's file, and one
+/// line in the `steps!` list of [`super::Step`], which dispatches to it.
+///
+/// A derived step (it commits nothing) implements [`StepKind::reduce_claim`]; a committed step
+/// implements [`StepKind::slots`], [`StepKind::witness`] and [`StepKind::reduce`]. The defaults
+/// are the other kind's: nothing committed, and a malformed-step error if the schedule asks a step
+/// for a reduction it does not have.
+pub trait StepKind {
+    /// The step's name in errors (the variant's name).
+    const KIND: &'static str;
 
     /// The nodes the step reads directly (linear forms over committed tensors excepted).
-    pub fn inputs(&self) -> Vec<QId> {
-        match self {
-            Step::Input { .. } | Step::Data => vec![],
-            Step::Matmul(s) => s.inputs(),
-            Step::Conv(s) => s.inputs(),
-            Step::Linear(s) => s.inputs(),
-            Step::BiasAdd(s) => s.inputs(),
-            Step::Hadamard(s) => s.inputs(),
-            Step::BatchedMatmul(s) => s.inputs(),
-            Step::AxisSum(s) => s.inputs(),
-            Step::SumPool(s) => s.inputs(),
-            Step::Reshape(s) => vec![s.input],
-            Step::Slice(s) => vec![s.input],
-            Step::Transpose(s) => vec![s.input],
-            Step::Gather(s) => vec![s.input],
-            Step::Concat(s) => s.inputs.clone(),
-            Step::Rescale(s) => vec![s.input],
-            Step::DivConst(s) => vec![s.input],
-            Step::Sqrt(s) => vec![s.input],
-            Step::ReduceMax(s) => vec![s.input],
-            Step::DivRound(s) => vec![s.input, s.divisor],
-            Step::Clamp(_) | Step::MaxPool(_) | Step::Lookup(_) => vec![],
-        }
+    fn inputs(&self) -> Vec<QId>;
+
+    /// How many tensors the prover commits for the step.
+    fn slots(&self) -> usize {
+        0
+    }
+
+    /// The worst-case interval of the node's entries (the plan's `bounds` module), from the
+    /// bounds `b` of the nodes before it (`None`: unknown); `committed` is the interval of its
+    /// own committed value (slot 0), which a committed step's bound is.
+    fn bound(
+        &self,
+        id: QId,
+        nodes: &[QNode],
+        b: &dyn Fn(QId) -> Option<Interval>,
+        committed: Option<Interval>,
+    ) -> Option<Interval> {
+        let _ = (id, nodes, b);
+        committed
+    }
+
+    /// The node whose shape committed slot `slot` of node `id` has (its own, unless a helper has
+    /// another node's shape).
+    fn slot_node(&self, id: QId, slot: usize) -> QId {
+        let _ = slot;
+        id
+    }
+
+    /// Checks of the step's parameters against the plan beyond the generic ones (inputs before
+    /// the node, committed references known), run when a plan is read: `Err` says what is wrong.
+    fn validate(&self, plan: &BlockPlan) -> Result<(), &'static str> {
+        let _ = plan;
+        Ok(())
+    }
+
+    /// The linear form over committed tensors the step reads (a clamp, max pool or lookup).
+    fn committed_input(&self) -> Option<&Lin> {
+        None
+    }
+
+    /// The committed tensors of node `n`, in slot order, from the node values and the slots
+    /// committed before (called only when [`StepKind::slots`] is not zero).
+    fn witness(
+        &self,
+        n: &Node<'_>,
+        values: &[IntTensor],
+        committed: &Committed,
+    ) -> Result<Vec<IntTensor>, StepError> {
+        let _ = (values, committed);
+        Err(n.malformed("a step without committed tensors"))
+    }
+
+    /// Proves (prover) or checks (verifier) the relation that defines committed node `id`.
+    fn reduce<'p, C: Ctx<'p>>(&self, c: &mut C, id: QId) -> Result<(), C::Error> {
+        Err(Node::new(c.plan(), id, Self::KIND)
+            .malformed("a committed node without a relation")
+            .into())
     }
 
     /// Reduces a claim on derived node `id` through its block to claims on its inputs.
-    pub fn reduce_claim<'p, C: Ctx<'p>>(
+    fn reduce_claim<'p, C: Ctx<'p>>(
         &self,
         c: &mut C,
         id: QId,
         claim: TensorClaim,
     ) -> Result<(), C::Error> {
-        match self {
-            Step::Matmul(s) => s.reduce(c, id, claim),
-            Step::Conv(s) => s.reduce(c, id, claim),
-            Step::Linear(s) => s.reduce(c, id, claim),
-            Step::BiasAdd(s) => s.reduce(c, id, claim),
-            Step::Hadamard(s) => s.reduce(c, id, claim),
-            Step::BatchedMatmul(s) => s.reduce(c, id, claim),
-            Step::AxisSum(s) => s.reduce(c, id, claim),
-            Step::SumPool(s) => s.reduce(c, id, claim),
-            Step::Reshape(s) => s.reduce(c, id, claim),
-            Step::Slice(s) => s.reduce(c, id, claim),
-            Step::Transpose(s) => s.reduce(c, id, claim),
-            Step::Gather(s) => s.reduce(c, id, claim),
-            Step::Concat(s) => s.reduce(c, id, claim),
-            _ => Err(StepError::Malformed {
-                node: name(c.plan(), id),
-                op: self.kind(),
-                what: "a derived node without an arithmetic block",
-            }
-            .into()),
-        }
-    }
-
-    /// Proves (prover) or checks (verifier) the relation that defines committed node `id`.
-    pub fn reduce<'p, C: Ctx<'p>>(&self, c: &mut C, id: QId) -> Result<(), C::Error> {
-        match self {
-            Step::Rescale(s) => s.reduce(c, id),
-            Step::DivConst(s) => s.reduce(c, id),
-            Step::DivRound(s) => s.reduce(c, id),
-            Step::Sqrt(s) => s.reduce(c, id),
-            Step::Clamp(s) => s.reduce(c, id),
-            Step::MaxPool(s) => s.reduce(c, id),
-            Step::ReduceMax(s) => s.reduce(c, id),
-            // Proven with every other node of its table by the table's merged lookup.
-            Step::Lookup(_) => Ok(()),
-            _ => Err(StepError::Malformed {
-                node: name(c.plan(), id),
-                op: self.kind(),
-                what: "a committed node without a relation",
-            }
-            .into()),
-        }
+        let _ = claim;
+        Err(Node::new(c.plan(), id, Self::KIND)
+            .malformed("a derived node without an arithmetic block")
+            .into())
     }
 }
 

@@ -20,8 +20,8 @@ use tessera_blocks::lookup::table::shape_mask_eval;
 use tessera_blocks::tensor::IntTensor;
 
 use super::{
-    Ctx, Node, StepError, VIRTUAL, VIRTUAL_LEFT, eval_refs, num_vars, single_claim, slot,
-    zero_product,
+    Committed, Ctx, Node, StepError, StepKind, VIRTUAL, VIRTUAL_LEFT, eval_refs, num_vars,
+    single_claim, slot, zero_product,
 };
 use crate::plan::interval::Interval;
 use crate::plan::lower::Lowering;
@@ -59,11 +59,6 @@ pub struct ReduceMax {
 }
 
 impl ReduceMax {
-    /// Whether `slot` has the input's shape (`D` and `S`) rather than the node's.
-    pub fn input_shaped(slot: usize) -> bool {
-        slot > 0
-    }
-
     /// Lowers a max over an axis: the step and the range check of `D`.
     pub(crate) fn lower(
         l: &mut Lowering<'_>,
@@ -90,9 +85,31 @@ impl ReduceMax {
         l.intervals.set(at(Slot::Selector), Interval::new(0, 1));
         Ok((Role::Committed, Step::ReduceMax(ReduceMax { input: x, axis })))
     }
+}
+
+impl StepKind for ReduceMax {
+    const KIND: &'static str = "ReduceMax";
+
+    /// `D` and `S` have the input's shape.
+    fn slot_node(&self, id: QId, slot: usize) -> QId {
+        if slot > 0 { self.input } else { id }
+    }
+
+    fn inputs(&self) -> Vec<QId> {
+        vec![self.input]
+    }
+
+    fn slots(&self) -> usize {
+        SLOTS
+    }
 
     /// `[y, D, S]`, `S` selecting the first maximal entry of each line.
-    pub fn witness(&self, n: &Node<'_>, values: &[IntTensor]) -> Result<Vec<IntTensor>, StepError> {
+    fn witness(
+        &self,
+        n: &Node<'_>,
+        values: &[IntTensor],
+        _: &Committed,
+    ) -> Result<Vec<IntTensor>, StepError> {
         let (x, y) = (n.value(values, self.input)?, n.value(values, n.id)?);
         let in_shape = x.shape().to_vec();
         let k = in_shape.get(self.axis).copied().ok_or_else(|| n.malformed("max axis"))?;
@@ -119,8 +136,8 @@ impl ReduceMax {
     }
 
     /// The four relations of the module doc.
-    pub fn reduce<'p, C: Ctx<'p>>(&self, c: &mut C, id: QId) -> Result<(), C::Error> {
-        let n = Node::new(c.plan(), id, "ReduceMax");
+    fn reduce<'p, C: Ctx<'p>>(&self, c: &mut C, id: QId) -> Result<(), C::Error> {
+        let n = Node::new(c.plan(), id, Self::KIND);
         let (ys, xs) = (n.shape(), n.shape_of(self.input));
         let at = |s: Slot| Ref::new(id, s);
         let (y, d, s) = (at(Slot::Max), at(Slot::Diff), at(Slot::Selector));

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use tessera_blocks::tensor::IntTensor;
 
-use super::{Ctx, Node, StepError, eval_refs, num_vars, product};
+use super::{Committed, Ctx, Node, StepError, StepKind, eval_refs, num_vars, product};
 use crate::plan::interval::Interval;
 use crate::plan::lower::Lowering;
 use crate::plan::{Lin, PlanError, Ref, Role, Step};
@@ -58,9 +58,26 @@ impl Sqrt {
         l.intervals.set(e, Interval::new(0, max));
         Ok((Role::Committed, Step::Sqrt(Sqrt { input: x })))
     }
+}
+
+impl StepKind for Sqrt {
+    const KIND: &'static str = "Sqrt";
+
+    fn inputs(&self) -> Vec<QId> {
+        vec![self.input]
+    }
+
+    fn slots(&self) -> usize {
+        SLOTS
+    }
 
     /// `[y, e]` from `x` and `y`.
-    pub fn witness(&self, n: &Node<'_>, values: &[IntTensor]) -> Result<Vec<IntTensor>, StepError> {
+    fn witness(
+        &self,
+        n: &Node<'_>,
+        values: &[IntTensor],
+        _: &Committed,
+    ) -> Result<Vec<IntTensor>, StepError> {
         let (x, y) = (n.value(values, self.input)?, n.value(values, n.id)?);
         let e: Vec<i64> = x
             .data()
@@ -73,8 +90,8 @@ impl Sqrt {
     }
 
     /// The relation at a fresh point.
-    pub fn reduce<'p, C: Ctx<'p>>(&self, c: &mut C, id: QId) -> Result<(), C::Error> {
-        let n = Node::new(c.plan(), id, "Sqrt");
+    fn reduce<'p, C: Ctx<'p>>(&self, c: &mut C, id: QId) -> Result<(), C::Error> {
+        let n = Node::new(c.plan(), id, Self::KIND);
         let shape = n.shape();
         let (y, e) = (Ref::new(id, Slot::Root), Ref::new(id, Slot::Residue));
         let point = c.challenge(b"sqrt point", num_vars(&shape));

@@ -12,10 +12,10 @@ use tessera_blocks::permutation::{
 };
 use tessera_blocks::tensor::IntTensor;
 
-use super::{Ctx, Node, absorb, value};
+use super::{Ctx, Node, StepKind, absorb, value};
 use crate::plan::interval::Interval;
 use crate::plan::witness::pool_tap;
-use crate::quant::qop::QId;
+use crate::quant::qop::{QId, QNode};
 
 /// Window sums.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,26 +32,34 @@ pub struct SumPool {
     pub dilation: [usize; 2],
 }
 
-impl SumPool {
-    /// The nodes it reads.
-    pub fn inputs(&self) -> Vec<QId> {
-        vec![self.input]
-    }
+impl StepKind for SumPool {
+    const KIND: &'static str = "SumPool";
 
     /// Each of the `k·k` taps is an entry or 0.
-    pub(crate) fn bound(&self, b: &dyn Fn(QId) -> Option<Interval>) -> Option<Interval> {
+    fn bound(
+        &self,
+        _: QId,
+        _: &[QNode],
+        b: &dyn Fn(QId) -> Option<Interval>,
+        _: Option<Interval>,
+    ) -> Option<Interval> {
         let tap = b(self.input)?.hull(Interval::point(0));
         tap.checked_scaled((self.kernel[0] * self.kernel[1]) as i128)
     }
 
+    /// The nodes it reads.
+    fn inputs(&self) -> Vec<QId> {
+        vec![self.input]
+    }
+
     /// Reduces a claim on the sums to one on the input.
-    pub fn reduce<'p, C: Ctx<'p>>(
+    fn reduce_claim<'p, C: Ctx<'p>>(
         &self,
         c: &mut C,
         id: QId,
         claim: TensorClaim,
     ) -> Result<(), C::Error> {
-        let n = Node::new(c.plan(), id, "SumPool");
+        let n = Node::new(c.plan(), id, Self::KIND);
         let (in_shape, out_shape) = (n.shape_of(self.input), n.shape());
         let taps = self.kernel[0] * self.kernel[1];
         let maps: Vec<StructuredMapSpec> = (0..taps)
