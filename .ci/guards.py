@@ -295,7 +295,7 @@ GUARDS: list[Guard] = [
          """        let _ = (spec, instance, lin, ins, shifted);"""),
     ], "pooled_differences_are_bound_to_the_window"),
     R("R4", "reduce-max selector not checked binary", [
-        ("compiler/src/plan/steps/reduce_max.rs", 'zero_product(c, id, &xs, &[Lin::of(s), Lin::of(s).plus(-1)]);',
+        ("compiler/src/plan/steps/reduce_max.rs", 'zero_product(c, id, xs, &[Lin::of(s), Lin::of(s).plus(-1)]);',
          'let _ = s;'),
     ], "max_selector_must_be_binary"),
     R("R5", "exact range check: the top limb's shifted second lookup dropped", [
@@ -373,6 +373,19 @@ GUARDS: list[Guard] = [
         ("compiler/src/plan/steps/clamp.rs", 'zero_product(c, id, &shape, &[w.combine(1, &self.input, -1), w.clone().plus(-lo)]);',
          'let _ = lo;'),
     ], "every_committed_step_conforms"),
+    R("R25", "arg-max tie-break removed (sigma = 0: any maximal entry is accepted)", [
+        ("compiler/src/plan/steps/arg_max.rs", "        if self.last { 1 } else { -1 }\n", "        0\n"),
+    ], "arg_max_rejects_another_tied_maximum"),
+    R("R26", "arg-max index range check i < K removed", [
+        ("compiler/src/plan/steps/arg_max.rs", "        l.remainder_checks(id, at(Slot::Index), k as i64);\n",
+         "        l.loose_check(id, Lin::of(at(Slot::Index)), k - 1);\n"),
+    ], "arg_max_index_is_within_its_axis"),
+    Guard("R27", "arg-max maximum m not range-checked (the field wrap an integer witness cannot show)",
+          "tessera-compiler", (
+        ("compiler/src/plan/steps/arg_max.rs",
+         "        l.loose_check(id, Lin { terms: vec![(at(Slot::Max), -1)], constant: hi }, spread);\n",
+         "        let _ = hi;\n"),
+    ), "an_arg_max_checks_its_index_maximum_and_differences"),
 
     # --- accumulator (tessera-accumulator lib tests) --------------------------------------------
     A("A1", "fold rho squeezed before the child claims", [

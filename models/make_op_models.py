@@ -21,9 +21,10 @@ from onnx import TensorProto, helper, numpy_helper
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def mlp_with(op_type, name, d_in=16, d_hidden=8, d_out=4, examples=8):
+def mlp_with(op_type, name, d_in=16, d_hidden=8, d_out=4, examples=8, head=None):
     """x [1, d_in] -> Gemm -> op_type -> Gemm -> y [1, d_out]; op_type "GreaterMask" is the
-    ReLU as exporters of masks write it: h * Cast(Greater(h, 0), float)."""
+    ReLU as exporters of masks write it: h * Cast(Greater(h, 0), float). With head "ArgMax" the
+    model outputs the index of the largest logit instead (int64 [1], as classifiers export it)."""
     rng = np.random.default_rng(0)
     w1 = rng.normal(0, 0.5, (d_in, d_hidden)).astype(np.float32)
     b1 = rng.normal(0, 0.1, (d_hidden,)).astype(np.float32)
@@ -37,8 +38,14 @@ def mlp_with(op_type, name, d_in=16, d_hidden=8, d_out=4, examples=8):
         ]
     else:
         middle = [helper.make_node(op_type, ["h"], ["a"], name=op_type.lower())]
+    logits = "logits" if head else "y"
     nodes = [helper.make_node("Gemm", ["x", "w1", "b1"], ["h"], name="fc1"), *middle,
-             helper.make_node("Gemm", ["a", "w2", "b2"], ["y"], name="fc2")]
+             helper.make_node("Gemm", ["a", "w2", "b2"], [logits], name="fc2")]
+    out_type, out_shape = TensorProto.FLOAT, [1, d_out]
+    if head == "ArgMax":
+        nodes.append(helper.make_node("ArgMax", [logits], ["y"], name="argmax", axis=1,
+                                      keepdims=0))
+        out_type, out_shape = TensorProto.INT64, [1]
     consts = [(w1, "w1"), (b1, "b1"), (w2, "w2"), (b2, "b2")]
     if op_type == "GreaterMask":
         consts.append((np.zeros((), np.float32), "zero"))
@@ -46,7 +53,7 @@ def mlp_with(op_type, name, d_in=16, d_hidden=8, d_out=4, examples=8):
         nodes,
         name,
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, d_in])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, d_out])],
+        [helper.make_tensor_value_info("y", out_type, out_shape)],
         [numpy_helper.from_array(a, n) for a, n in consts],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
@@ -63,10 +70,11 @@ def mlp_with(op_type, name, d_in=16, d_hidden=8, d_out=4, examples=8):
         rows.append({"input": [round(float(v), 7) for v in x.ravel()],
                      "reference_output": [round(float(v), 7) for v in y.ravel()]})
     test_set = {
-        "description": f"MLP {d_in}-{d_hidden}-{d_out} with {op_type}, random weights (seed 0); "
-                       "reference = onnxruntime outputs",
+        "description": f"MLP {d_in}-{d_hidden}-{d_out} with {op_type}"
+                       + (f" and an {head} head" if head else "")
+                       + ", random weights (seed 0); reference = onnxruntime outputs",
         "input": {"name": "x", "shape_per_example": [1, d_in]},
-        "output": {"name": "y", "shape_per_example": [1, d_out]},
+        "output": {"name": "y", "shape_per_example": out_shape},
         "examples": rows,
     }
     with open(os.path.join(out, "test_set.json"), "w") as f:
@@ -76,3 +84,4 @@ def mlp_with(op_type, name, d_in=16, d_hidden=8, d_out=4, examples=8):
 if __name__ == "__main__":
     mlp_with("Softplus", "softplus_mlp")
     mlp_with("GreaterMask", "greater_mask_mlp")
+    mlp_with("Relu", "argmax_mlp", head="ArgMax")

@@ -366,6 +366,76 @@ fn max_input() -> [Tensor<i64>; 1] {
     [t(&[1, 2, 4], &[5, 4, 0, 1, -3, 8, 8, 2])]
 }
 
+fn argmax_keys(last: bool) -> Keys {
+    keys(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 2, 5]),
+            (QOp::ArgMax { axis: 2, last }, vec![0], vec![1, 2, 1]),
+        ],
+        vec![],
+        1,
+    )
+}
+
+/// Two lines with tied maxima: 9 at 1 and 3, −4 at 0, 1 and 3.
+fn argmax_input() -> [Tensor<i64>; 1] {
+    [t(&[1, 2, 5], &[3, 9, -1, 9, 2, -4, -4, -7, -4, -5])]
+}
+
+/// The arg-max witness of node 1 recomputed by its step for another index on `line`: the slots a
+/// prover claiming that index would commit (whatever the range checks then say).
+fn retarget_argmax(w: &mut Witness, plan: &tessera_compiler::BlockPlan, line: usize, index: i64) {
+    let mut values = w.values.clone();
+    let mut data = values[1].data().to_vec();
+    data[line] = index;
+    values[1] = it(values[1].shape(), data);
+    let slots = plan.steps[1].witness(plan, 1, &values, &w.committed).expect("witness");
+    for (s, tensor) in slots.expect("committed").into_iter().enumerate() {
+        w.committed.insert(slot(1, s), tensor);
+    }
+    w.values[1] = values[1].clone();
+}
+
+/// ONNX's ArgMax takes the first maximal entry of a line, or the last with `select_last_index`:
+/// both prove and verify, on lines with tied maxima.
+#[test]
+fn arg_max_proves_the_first_or_the_last_maximum() {
+    for (last, want) in [(false, [1, 0]), (true, [3, 3])] {
+        let k = argmax_keys(last);
+        let (outputs, proof) =
+            prove_with(&k.pk, &argmax_input(), ProveOptions::default(), None).expect("proves");
+        assert_eq!(outputs[0].data(), want, "last = {last}");
+        verify(&k.vk, &proof).expect("verifies");
+    }
+}
+
+/// Another tied maximum than the wanted one (the step's own witness for it) cannot be proven:
+/// its key is below an earlier entry's, a negative difference no range check accepts.
+#[test]
+fn arg_max_rejects_another_tied_maximum() {
+    let (first, last) = (argmax_keys(false), argmax_keys(true));
+    let x = argmax_input();
+    let err = first.honest_and_cheat(&x, &|w| retarget_argmax(w, &first.pk.plan, 0, 3));
+    assert!(err.contains("range check"), "{err}");
+    let err = last.honest_and_cheat(&x, &|w| retarget_argmax(w, &last.pk.plan, 1, 1));
+    assert!(err.contains("range check"), "{err}");
+    // Not a maximum at all (entry 0 of line 0, 3 < 9).
+    let err = first.honest_and_cheat(&x, &|w| retarget_argmax(w, &first.pk.plan, 0, 0));
+    assert!(err.contains("range check"), "{err}");
+}
+
+/// An index past the axis, `h + K` with the maximum raised by one, satisfies the difference
+/// relation (`K·(m − x_h) = i − h`); only the range check `i < K` stops it.
+#[test]
+fn arg_max_index_is_within_its_axis() {
+    let k = argmax_keys(false);
+    let err = k.honest_and_cheat(&argmax_input(), &|w| {
+        set(w, slot(1, 0), 0, 1 + 5);
+        set(w, slot(1, 1), 0, 9 + 1);
+    });
+    assert!(err.contains("range check"), "{err}");
+}
+
 /// A max over a middle axis (`[1, 3, 2] → [1, 1, 2]`): an honest proof verifies, and a maximum
 /// that is an entry of its line but not the largest one is rejected (a negative difference).
 #[test]

@@ -113,6 +113,10 @@ pub fn eval_op(op: &Op, ins: &[&Tensor<f64>], shapes: &[Vec<usize>]) -> R {
             let s = if matches!(op, Op::ReduceMean { .. }) { s.map(|v| v / n as f64) } else { s };
             one(s.reshaped(out_shape).map_err(|e| e.to_string())?)
         }
+        Op::ArgMax { axis, last, .. } => {
+            let index = layout::arg_max(x0()?, *axis, *last).map(|&i| i as f64);
+            one(index.reshaped(out_shape).map_err(|e| e.to_string())?)
+        }
         Op::MaxPool { window } => {
             one(pool::max_pool(x0()?, window, &out_shape[2..], f64::NEG_INFINITY))
         }

@@ -160,6 +160,15 @@ pub enum Op {
         /// Keep reduced axes with extent 1.
         keepdims: bool,
     },
+    /// The index of the maximum along `axis` (ONNX `ArgMax`).
+    ArgMax {
+        /// Normalised axis.
+        axis: usize,
+        /// Keep the reduced axis with extent 1.
+        keepdims: bool,
+        /// Ties go to the last maximal entry instead of the first (`select_last_index`).
+        last: bool,
+    },
     /// Max pooling (padding never wins the max).
     MaxPool {
         /// Window geometry.
@@ -265,6 +274,7 @@ impl Op {
             Op::LayerNorm { .. } => "LayerNormalization",
             Op::ReduceMean { .. } => "ReduceMean",
             Op::ReduceSum { .. } => "ReduceSum",
+            Op::ArgMax { .. } => "ArgMax",
             Op::MaxPool { .. } => "MaxPool",
             Op::AveragePool { .. } => "AveragePool",
             Op::GlobalAveragePool => "GlobalAveragePool",

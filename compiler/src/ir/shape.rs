@@ -123,6 +123,17 @@ pub fn infer(node: &str, op: &Op, ins: &[&[usize]]) -> Result<Vec<Shape>, GraphE
             }
             one(ins[0].to_vec())
         }
+        Op::ArgMax { axis, keepdims, .. } => {
+            arity(1, 1)?;
+            check_axis(*axis, ins[0]).map_err(fail)?;
+            let mut out = ins[0].to_vec();
+            if *keepdims {
+                out[*axis] = 1;
+            } else {
+                out.remove(*axis);
+            }
+            one(out)
+        }
         Op::ReduceMean { axes, keepdims } | Op::ReduceSum { axes, keepdims } => {
             arity(1, 1)?;
             let x = ins[0];

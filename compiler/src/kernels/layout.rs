@@ -166,9 +166,47 @@ pub fn reduce_max<T: Scalar>(t: &Tensor<T>, axis: usize, lowest: T) -> Tensor<T>
     reduce(t, &[axis], lowest, |a, b| if b > a { b } else { a })
 }
 
+/// The index of the maximum along `axis` (kept with extent 1): the first maximal entry of each
+/// line, or the last one with `last` (ONNX `ArgMax`, `select_last_index`).
+pub fn arg_max<T: PartialOrd + Copy>(t: &Tensor<T>, axis: usize, last: bool) -> Tensor<i64> {
+    let shape = t.shape();
+    let k = shape.get(axis).copied().unwrap_or(1);
+    let inner: usize = shape.get(axis + 1..).map_or(1, |s| s.iter().product());
+    let outer: usize = shape[..axis.min(shape.len())].iter().product();
+    let mut out_shape = shape.to_vec();
+    if let Some(d) = out_shape.get_mut(axis) {
+        *d = 1;
+    }
+    let data = t.data();
+    let mut index = vec![0i64; outer * inner];
+    for o in 0..outer {
+        for b in 0..inner {
+            let at = |j: usize| data[(o * k + j) * inner + b];
+            let mut best = 0;
+            for j in 1..k {
+                let better = if last { at(j) >= at(best) } else { at(j) > at(best) };
+                if better {
+                    best = j;
+                }
+            }
+            index[o * inner + b] = best as i64;
+        }
+    }
+    Tensor::from_parts(out_shape, index)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arg_max_takes_the_first_or_the_last_maximum() {
+        let x = t(&[2, 3], &[1, 5, 5, 7, 2, 7]);
+        assert_eq!(arg_max(&x, 1, false).data(), &[1, 0]);
+        assert_eq!(arg_max(&x, 1, true).data(), &[2, 2]);
+        assert_eq!(arg_max(&x, 0, false).data(), &[1, 0, 1]);
+        assert_eq!(arg_max(&x, 1, false).shape(), &[2, 1]);
+    }
 
     fn t(shape: &[usize], data: &[i64]) -> Tensor<i64> {
         Tensor::new(shape.to_vec(), data.to_vec()).unwrap()

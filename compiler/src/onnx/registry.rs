@@ -13,6 +13,7 @@ pub type Importer = fn(&NodeCtx<'_>) -> Result<Imported, ImportError>;
 
 const REGISTRY: &[(&str, Importer)] = &[
     ("Add", |c| binary(c, Op::Add)),
+    ("ArgMax", layout::arg_max),
     ("AveragePool", nn::average_pool),
     ("BatchNormalization", nn::batch_norm),
     ("Clip", clip),

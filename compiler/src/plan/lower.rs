@@ -7,6 +7,7 @@
 //! | `DivRound` | committed `[y, r, d̄]` | `y` signed; `r ≥ 0`; `2d̄ − 1 − r ≥ 0` |
 //! | `Sqrt` | committed `[y, e]` | `y` signed; `e ≥ 0`; `2y − e ≥ 0` |
 //! | `ReduceMax` (one axis) | committed `[y, D, S]` | `D ≥ 0` (`S` binary by a zero check) |
+//! | `ArgMax` (one axis) | committed `[i, m, D, S]` | `D ≥ 0`; `0 ≤ i < K`; `m` within `x`'s interval |
 //! | `Lookup` | committed `[y]` | none: the table's merged function lookup |
 //! | `Clamp`, `MaxPool` | committed | the differences |
 //! | `ReduceSum`, `Slice`, `Transpose`, `Reshape`, `Concat`, `Gather` (constant indices), two-tensor `MatMul`, broadcasting `Add`/`Sub`/`Mul` | derived | none |
@@ -18,6 +19,7 @@ use tracing::info;
 
 use super::bounds::step_bound;
 use super::interval::{Interval, Intervals, bits_for};
+use super::steps::arg_max::ArgMax;
 use super::steps::clamp::Clamp;
 use super::steps::div_round::DivRound;
 use super::steps::division::{DivConst, Rescale};
@@ -279,6 +281,7 @@ impl Lowering<'_> {
             QOp::DivRound { shift } => DivRound::lower(self, id, node, *shift)?,
             QOp::Sqrt => Sqrt::lower(self, id, node)?,
             QOp::ReduceMax { axis } => ReduceMax::lower(self, id, node, *axis)?,
+            QOp::ArgMax { axis, last } => ArgMax::lower(self, id, node, *axis, *last)?,
             QOp::Lookup { table } => Lookup::lower(self, id, node, *table)?,
             QOp::Slice { axes } => {
                 let x = arg(0)?;
@@ -591,6 +594,36 @@ mod tests {
         assert!(checks.iter().any(|c| c.value == quotient && c.limbs == 2 && c.top_bits == 4));
         let remainder = Lin::of(Ref { node: 1, slot: 1 });
         assert!(checks.iter().any(|c| c.value == remainder && c.limbs == 1 && c.top_bits == 5));
+    }
+
+    /// The arg-max's equation `K·(m − x_h) = σ·(h − i)` forces `i = h` only over the integers:
+    /// `m` and `i` must be range-checked, or a field element `m` could pay for any index. An
+    /// integer witness cannot show that wrap, so the checks are asserted here.
+    #[test]
+    fn an_arg_max_checks_its_index_maximum_and_differences() {
+        let p = plan(
+            vec![input(&[1, 2, 5]), (QOp::ArgMax { axis: 2, last: false }, vec![0], vec![1, 2, 1])],
+            true,
+        )
+        .unwrap();
+        assert_eq!(p.steps[1].committed(), 4);
+        let at = |slot| Ref { node: 1, slot };
+        let on = |slot: usize| -> Vec<&RangeCheck> {
+            p.range_checks
+                .iter()
+                .filter(|c| c.value.terms.iter().any(|(r, _)| *r == at(slot)))
+                .collect()
+        };
+        // i ≥ 0 and 4 − i ≥ 0 (K = 5); m − lo ≥ 0 and hi − m ≥ 0; D ≥ 0.
+        let index = on(0);
+        assert!(index.iter().any(|c| c.value == Lin::of(at(0))), "i ≥ 0");
+        assert!(index.iter().any(|c| c.value == Lin { terms: vec![(at(0), -1)], constant: 4 }));
+        let max = on(1);
+        assert_eq!(max.len(), 2, "m bounded on both sides: {max:?}");
+        assert!(max.iter().any(|c| c.value.terms == [(at(1), 1)]));
+        assert!(max.iter().any(|c| c.value.terms == [(at(1), -1)]));
+        assert!(on(2).iter().any(|c| c.value == Lin::of(at(2))), "D ≥ 0");
+        assert!(on(3).is_empty(), "S is binary by its zero product, not a range check");
     }
 
     #[test]

@@ -326,6 +326,8 @@ steps! {
     Sqrt(steps::sqrt::Sqrt),
     /// [`steps::reduce_max`]: commits `[y, D, S]`.
     ReduceMax(steps::reduce_max::ReduceMax),
+    /// [`steps::arg_max`]: commits `[i, m, D, S]`.
+    ArgMax(steps::arg_max::ArgMax),
     /// [`steps::lookup`]: commits `[y]`; proven by the table's [`FunctionLookup`].
     Lookup(steps::lookup::Lookup),
     /// [`steps::maps`].

@@ -52,7 +52,9 @@ fn shape_equivalent(op: &QOp) -> Option<Op> {
         QOp::Conv { window, group } => Op::Conv { window: window.clone(), group: *group },
         QOp::MaxPool { window } | QOp::SumPool { window } => Op::MaxPool { window: window.clone() },
         QOp::ReduceSum { axes } => Op::ReduceSum { axes: axes.clone(), keepdims: true },
-        QOp::ReduceMax { axis } => Op::ReduceSum { axes: vec![*axis], keepdims: true },
+        QOp::ReduceMax { axis } | QOp::ArgMax { axis, .. } => {
+            Op::ReduceSum { axes: vec![*axis], keepdims: true }
+        }
         QOp::Transpose { perm } => Op::Transpose { perm: perm.clone() },
         QOp::Slice { axes } => Op::Slice { axes: axes.clone() },
         QOp::Concat { axis } => Op::Concat { axis: *axis },
@@ -155,6 +157,7 @@ pub fn run_quantized(
             }
             QOp::ReduceSum { axes } => layout::reduce_sum(arg(0)?, axes),
             QOp::ReduceMax { axis } => layout::reduce_max(arg(0)?, *axis, i64::MIN),
+            QOp::ArgMax { axis, last } => layout::arg_max(arg(0)?, *axis, *last),
             QOp::MaxPool { window } => pool::max_pool(arg(0)?, window, &n.shape[2..], i64::MIN),
             QOp::SumPool { window } => pool::sum_pool(arg(0)?, window, &n.shape[2..]).0,
             QOp::Reshape => {

@@ -72,6 +72,20 @@ pub fn lower(l: &mut Lowering<'_>, node: &Node) -> Result<Vec<QVal>, QuantError>
             let id = l.b.binary(name, QOp::DivRound { shift: l.b.bits }, e.id, s)?;
             QVal { id, scale: unit, zero: 0 }
         }
+        Op::ArgMax { axis, keepdims, last } => {
+            // The integers order like the reals they encode (a positive scale): no rescale.
+            if x.scale <= 0.0 {
+                return Err(Lowering::err(node, "an input of non-positive scale"));
+            }
+            let op = QOp::ArgMax { axis: *axis, last: *last };
+            let id = if *keepdims {
+                reduce(l, name, op, x.id, &[*axis])
+            } else {
+                let kept = reduce(l, &format!("{name}.kept"), op, x.id, &[*axis]);
+                l.b.push(name, QOp::Reshape, vec![kept], out_shape.clone())
+            };
+            QVal { id, scale: 1.0, zero: 0 }
+        }
         Op::LayerNorm { stats: true, .. } => {
             return Err(Lowering::err(
                 node,

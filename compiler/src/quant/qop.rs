@@ -94,6 +94,13 @@ pub enum QOp {
         /// Axis.
         axis: usize,
     },
+    /// The index of the first maximum along one axis (the last with `last`), kept with extent 1.
+    ArgMax {
+        /// Axis.
+        axis: usize,
+        /// Ties go to the last maximal entry.
+        last: bool,
+    },
     /// Max pooling (padding never wins).
     MaxPool {
         /// Window geometry.
@@ -150,6 +157,7 @@ impl QOp {
             QOp::Lookup { .. } => "Lookup",
             QOp::ReduceSum { .. } => "ReduceSum",
             QOp::ReduceMax { .. } => "ReduceMax",
+            QOp::ArgMax { .. } => "ArgMax",
             QOp::MaxPool { .. } => "MaxPool",
             QOp::SumPool { .. } => "SumPool",
             QOp::Reshape => "Reshape",
@@ -175,6 +183,7 @@ impl QOp {
             | QOp::Clamp { .. }
             | QOp::Lookup { .. }
             | QOp::ReduceMax { .. }
+            | QOp::ArgMax { .. }
             | QOp::MaxPool { .. } => BlockKind::Lookup,
             QOp::Reshape
             | QOp::Transpose { .. }

@@ -37,6 +37,8 @@ fn cases() -> Vec<Case> {
         },
         Case { name: "MaxPool", keys: pool_keys(), input: pool_input() },
         Case { name: "ReduceMax", keys: max_keys(), input: max_input() },
+        Case { name: "ArgMax", keys: argmax_keys(false), input: argmax_input() },
+        Case { name: "ArgMax", keys: argmax_keys(true), input: argmax_input() },
         Case { name: "Lookup", keys: lookup_keys(), input: [t(&[1, 4], &[-20, -3, 0, 5])] },
     ]
 }

@@ -98,6 +98,15 @@ pub fn reduce(c: &NodeCtx<'_>, mean: bool) -> Result<Imported, ImportError> {
     node(op, vec![c.required(0)?])
 }
 
+/// `ArgMax` (opset 1+; `select_last_index` from opset 12).
+pub fn arg_max(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
+    let rank = c.rank(0)?;
+    let axis = c.axis(c.int("axis", 0)?, rank)?;
+    let keepdims = c.int("keepdims", 1)? != 0;
+    let last = c.int("select_last_index", 0)? != 0;
+    node(Op::ArgMax { axis, keepdims, last }, vec![c.required(0)?])
+}
+
 pub fn concat(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
     let rank = c.rank(0)?;
     let axis =

@@ -18,6 +18,7 @@
 //! | [`clamp`] | `Clamp` | `[z]` or `[z, w]` | zero products of range-checked differences |
 //! | [`max_pool`] | `MaxPool` | `[y, d_0 … d_{K−1}]` | `d_k = y − tap_k ≥ 0`, `Π d_k = 0` |
 //! | [`reduce_max`] | `ReduceMax` | `[y, D, S]` | `D = y − x ≥ 0`, `S` one-hot, `S·D = 0` |
+//! | [`arg_max`] | `ArgMax` | `[i, m, D, S]` | `D = K·(m − x) + σ·(i − J) ≥ 0`, `0 ≤ i < K`, `S` one-hot, `S·D = 0` |
 //! | [`lookup`] | `Lookup` | `[y]` | `(x, y)` rows of the table's merged lookup |
 //!
 //! **Adding a relation step**: a file here with the step's struct (serde data of the plan), its
@@ -31,6 +32,7 @@
 //! only inside the closures it passes to [`Ctx::send`] and [`Ctx::block`], which the verifier
 //! never calls.
 
+pub mod arg_max;
 pub mod axis_sum;
 pub mod batched_matmul;
 pub mod clamp;

@@ -164,23 +164,37 @@ impl StepKind for ReduceMax {
         let t = single_claim(claims, &n)?;
         c.leaf(&Lin::of(y), &ys, t.point, t.value)?;
         c.route(self.input, point, e[1] - e[0]);
-        // 2. S is 0/1.
-        zero_product(c, id, &xs, &[Lin::of(s), Lin::of(s).plus(-1)]);
-        // 3. One selected entry per line, 4. whose difference is zero.
-        let sum = AxisSumSpec { in_shape: xs.clone(), axes: vec![self.axis], scale: 1 };
-        let rho = c.challenge(b"max selector sum point", num_vars(&ys));
-        let mask = shape_mask_eval(&ys, &rho)?;
-        let output = TensorClaim { tensor: VIRTUAL, point: rho, value: mask };
-        let instance = Instance { output, inputs: vec![VIRTUAL_LEFT] };
-        let ((), claims) = AxisSum::prove(&sum, &instance, &vec![], c.transcript())?;
-        let t = single_claim(claims, &n)?;
-        c.leaf(&Lin::of(s), &xs, t.point, t.value)?;
-        let rho = c.challenge(b"max selected difference point", num_vars(&ys));
-        let output = TensorClaim { tensor: VIRTUAL, point: rho, value: Fr::zero() };
-        let instance = Instance { output, inputs: vec![VIRTUAL_LEFT] };
-        let ((), claims) = AxisSum::prove(&sum, &instance, &vec![], c.transcript())?;
-        let t = single_claim(claims, &n)?;
-        c.product(id, &xs, &[Lin::of(s), Lin::of(d)], t.point, t.value);
-        Ok(())
+        // 2–4.
+        one_hot_zero(c, id, &n, (&xs, &ys), self.axis, (s, d))
     }
+}
+
+/// Relations 2–4 of the module doc, shared with [`super::arg_max`]: `S` (of the input's shape
+/// `xs`) is 0/1 (a zero product), sums to 1 over `axis` on every line (an axis sum at a fresh
+/// point of the output's shape `ys`, `max selector sum point`), and `Σ_axis S∘D = 0` on every line
+/// (an axis sum at a fresh point, `max selected difference point`, then the product claim `S∘D`).
+pub(super) fn one_hot_zero<'p, C: Ctx<'p>>(
+    c: &mut C,
+    id: QId,
+    n: &Node<'_>,
+    (xs, ys): (&[usize], &[usize]),
+    axis: usize,
+    (s, d): (Ref, Ref),
+) -> Result<(), C::Error> {
+    zero_product(c, id, xs, &[Lin::of(s), Lin::of(s).plus(-1)]);
+    let sum = AxisSumSpec { in_shape: xs.to_vec(), axes: vec![axis], scale: 1 };
+    let rho = c.challenge(b"max selector sum point", num_vars(ys));
+    let mask = shape_mask_eval(ys, &rho)?;
+    let output = TensorClaim { tensor: VIRTUAL, point: rho, value: mask };
+    let instance = Instance { output, inputs: vec![VIRTUAL_LEFT] };
+    let ((), claims) = AxisSum::prove(&sum, &instance, &vec![], c.transcript())?;
+    let t = single_claim(claims, n)?;
+    c.leaf(&Lin::of(s), xs, t.point, t.value)?;
+    let rho = c.challenge(b"max selected difference point", num_vars(ys));
+    let output = TensorClaim { tensor: VIRTUAL, point: rho, value: Fr::zero() };
+    let instance = Instance { output, inputs: vec![VIRTUAL_LEFT] };
+    let ((), claims) = AxisSum::prove(&sum, &instance, &vec![], c.transcript())?;
+    let t = single_claim(claims, n)?;
+    c.product(id, xs, &[Lin::of(s), Lin::of(d)], t.point, t.value);
+    Ok(())
 }
