@@ -56,7 +56,7 @@ fn inputs(model: &str, plan: &BlockPlan, batch: usize) -> Vec<Tensor<i64>> {
     let examples: Vec<io::Example> = examples.iter().cycle().take(batch).cloned().collect();
     let specs = io::input_specs(plan);
     let batch = io::batch_of(&examples, &specs[0].1).expect("batch");
-    io::quantize_inputs(plan, &[batch])
+    io::quantize_inputs(plan, &[batch]).expect("the test inputs fit the plan")
 }
 
 /// Peak resident memory since the last reset, in MiB (Linux only; `None` elsewhere).

@@ -33,6 +33,25 @@ pub enum IoError {
         /// What is wrong.
         reason: String,
     },
+    /// A real input the plan's fixed-point encoding cannot hold (it is never saturated: the
+    /// proof would be of another input).
+    #[error(
+        "input {input}: entry {index} is {value}, outside [{lo}, {hi}], the range the plan's \
+         fixed-point encoding holds; compile with a calibration set that covers such inputs \
+         (or with fewer --scale-bits)"
+    )]
+    Range {
+        /// The input's name.
+        input: String,
+        /// Flat index of the entry in the batch.
+        index: usize,
+        /// The value.
+        value: f64,
+        /// Smallest real value the encoding holds.
+        lo: f64,
+        /// Largest.
+        hi: f64,
+    },
 }
 
 fn flatten(v: &Value, out: &mut Vec<f64>) -> Result<(), String> {
@@ -117,15 +136,36 @@ pub fn read_outputs(path: &Path, plan: &BlockPlan) -> Result<Vec<Tensor<f64>>, I
     read_named(path, &output_specs(plan))
 }
 
-/// Real inputs to the plan's integers: `round(x / scale) + zero`, saturated to the activation
-/// range.
-pub fn quantize_inputs(plan: &BlockPlan, inputs: &[Tensor<f64>]) -> Vec<Tensor<i64>> {
+/// Real inputs to the plan's integers: `round(x / scale) + zero`, which must lie in the activation
+/// range (a value outside it, or not finite, is an error naming the input and the entry).
+pub fn quantize_inputs(
+    plan: &BlockPlan,
+    inputs: &[Tensor<f64>],
+) -> Result<Vec<Tensor<i64>>, IoError> {
     let bound = 1i64 << (plan.activation_bits - 1);
     inputs
         .iter()
         .zip(&plan.graph.inputs)
-        .map(|(t, (_, _, e))| {
-            t.map(|&x| ((x / e.scale).round() as i64 + e.zero).clamp(-bound, bound - 1))
+        .map(|(t, (name, _, e))| {
+            let mut data = Vec::with_capacity(t.data().len());
+            for (index, &x) in t.data().iter().enumerate() {
+                let q = (x / e.scale).round() + e.zero as f64;
+                if !(q >= -(bound as f64) && q <= (bound - 1) as f64) {
+                    return Err(IoError::Range {
+                        input: name.clone(),
+                        index,
+                        value: x,
+                        lo: (-bound - e.zero) as f64 * e.scale,
+                        hi: (bound - 1 - e.zero) as f64 * e.scale,
+                    });
+                }
+                data.push(q as i64);
+            }
+            Tensor::new(t.shape().to_vec(), data).map_err(|e| IoError::Field {
+                path: String::new(),
+                field: name.clone(),
+                reason: e.to_string(),
+            })
         })
         .collect()
 }

@@ -61,7 +61,8 @@ fn grouped_and_depthwise_conv_model_proves_and_matches_the_interpreter() {
     let (pk, vk) = keys(&plan, 7);
 
     let x: Vec<f64> = (0..2 * 4 * 36).map(|i| ((i * 13) % 29) as f64 / 29.0 - 0.4).collect();
-    let inputs = io::quantize_inputs(&plan, &[Tensor::new(vec![2, 4, 6, 6], x).expect("x")]);
+    let inputs = io::quantize_inputs(&plan, &[Tensor::new(vec![2, 4, 6, 6], x).expect("x")])
+        .expect("inputs fit");
     let (outputs, proof) = prove(&pk, &inputs, ProveOptions::default()).expect("proves");
     verify(&vk, &proof).expect("the honest proof verifies");
     let reference = compiled.quantized.run_int(&inputs, None).expect("reference interpreter");

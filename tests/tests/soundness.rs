@@ -16,7 +16,7 @@ use tessera_runtime::files::{self, FileError, FileKind};
 use tessera_runtime::{
     Error, Malformed, Proof, ProveOptions, ProvingKey, VerifyError, VerifyingKey,
 };
-use tessera_runtime::{prove, verify};
+use tessera_runtime::{io, prove, verify};
 
 const BATCH: usize = 2;
 
@@ -381,6 +381,31 @@ fn constant_inputs(plan: &BlockPlan, value: i64) -> Vec<Tensor<i64>> {
     let shape = tessera_runtime::io::input_specs(plan)[0].1.clone();
     let len = shape.iter().product();
     vec![Tensor::new(shape, vec![value; len]).expect("shape")]
+}
+
+/// A real input beyond what the plan's fixed-point encoding holds is refused, naming the input
+/// and the entry; it is never saturated (a proof of the saturated input would be a proof of
+/// another input: issue 17's softmax of `[10000, …, 10003]` came out as `[0.25; 4]` that way).
+#[test]
+fn inputs_the_encoding_cannot_hold_are_refused_not_saturated() {
+    let f = fixture();
+    let (name, _, enc) = &f.plan.graph.inputs[0];
+    let n: usize = f.plan.graph.nodes[f.plan.graph.inputs[0].1].shape.iter().product();
+    let hi = ((1i64 << (f.plan.activation_bits - 1)) - 1) as f64 * enc.scale;
+    let batch = |v: f64| {
+        let mut data = vec![0.5; n];
+        data[3] = v;
+        Tensor::new(f.plan.graph.nodes[f.plan.graph.inputs[0].1].shape.clone(), data).unwrap()
+    };
+    assert!(io::quantize_inputs(&f.plan, &[batch(hi)]).is_ok(), "the largest value fits");
+    for v in [hi + 2.0 * enc.scale, -hi - 4.0 * enc.scale, f64::NAN, f64::INFINITY, 1e300] {
+        let e = io::quantize_inputs(&f.plan, &[batch(v)]).expect_err("out of the encoding");
+        match &e {
+            io::IoError::Range { input, index: 3, .. } if input == name => {}
+            other => panic!("{v}: {other:?}"),
+        }
+        assert!(e.to_string().contains("calibration"), "the error says the fix: {e}");
+    }
 }
 
 #[test]

@@ -39,7 +39,7 @@ fn mlp() -> (ProvingKey, VerifyingKey, Vec<Tensor<i64>>) {
     let examples = io::read_test_set(&dir.join("test_set.json")).expect("test set");
     let shape = io::input_specs(&plan).remove(0).1;
     let batch = io::batch_of(&examples[..1], &shape).expect("one example");
-    let inputs = io::quantize_inputs(&plan, &[batch]);
+    let inputs = io::quantize_inputs(&plan, &[batch]).expect("inputs fit");
     let log = required_srs_size(&plan).trailing_zeros() as usize;
     let srs = tessera_blocks::Srs::insecure_dev(3, log).expect("srs");
     let (pk, vk) = setup(&plan, &srs).expect("setup");

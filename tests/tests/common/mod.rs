@@ -62,5 +62,5 @@ pub fn quantized_batch(plan: &BlockPlan, examples: &[Example]) -> Vec<Tensor<i64
     let specs = io::input_specs(plan);
     assert_eq!(specs.len(), 1, "{}: the test sets hold one input", plan.model);
     let batch = io::batch_of(examples, &specs[0].1).expect("test examples fit the input");
-    io::quantize_inputs(plan, &[batch])
+    io::quantize_inputs(plan, &[batch]).expect("the test inputs fit the plan")
 }

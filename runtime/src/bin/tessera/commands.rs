@@ -113,7 +113,8 @@ pub fn setup(args: &SetupArgs) -> Result<(), Failure> {
 pub fn prove(args: &ProveArgs) -> Result<(), Failure> {
     let pk = files::read_pk(&args.dir.join("pk.bin"))?;
     let inputs = io::read_inputs(&args.input, &pk.plan)?;
-    let quantized = io::quantize_inputs(&pk.plan, &inputs);
+    let quantized = io::quantize_inputs(&pk.plan, &inputs)
+        .with_context(|| format!("{}", args.input.display()))?;
     let options = match args.fold_arity {
         Some(k) => ProveOptions::with_fold_arity(k)?,
         None => ProveOptions::default(),
@@ -138,7 +139,8 @@ pub fn verify(args: &VerifyArgs) -> Result<(), Failure> {
     result.map_err(|e| Failure::Rejected(format!("{}: {e}", args.proof.display())))?;
     if let Some(path) = &args.input {
         let inputs = io::read_inputs(path, &vk.plan)?;
-        let quantized = io::quantize_inputs(&vk.plan, &inputs);
+        let quantized = io::quantize_inputs(&vk.plan, &inputs)
+            .with_context(|| format!("{}", path.display()))?;
         if proof.public.inputs.is_empty() {
             return Err(Failure::Error(anyhow!(
                 "{}: the proof's inputs are private; there is nothing to compare",

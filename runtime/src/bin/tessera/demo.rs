@@ -53,7 +53,7 @@ pub fn run(args: &DemoArgs) -> Result<(), Failure> {
         return Err(Failure::Error(anyhow!("the demo needs a model with one input")));
     };
     let input = io::batch_of(&examples[..batch], shape).map_err(|e| anyhow!(e))?;
-    let quantized = io::quantize_inputs(&plan, std::slice::from_ref(&input));
+    let quantized = io::quantize_inputs(&plan, std::slice::from_ref(&input))?;
     let (result, t) =
         step("proving", || tessera_runtime::prove(&pk, &quantized, ProveOptions::default()));
     let (outputs, proof) = result?;
