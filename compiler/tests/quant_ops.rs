@@ -58,3 +58,54 @@ fn clip_bounds_are_quantized_inward() {
     assert!((d[1] - 0.25).abs() < 1e-3);
     assert!(d[2] <= 0.6 && d[2] > 0.6 - 1e-3);
 }
+
+/// An integer constant output (an exporter's `arange`) is its integers, not their fixed-point
+/// encoding (issue 17: it came out multiplied by 2^s), directly and through a layout op.
+#[test]
+fn an_integer_constant_output_is_its_integers() {
+    let mut g = Graph::new();
+    let x = ValueRef::first(g.add_input("x", vec![1, 4], ElemType::Real));
+    let y = g.add_node("y", Op::Relu, vec![x]).unwrap();
+    let values = Tensor::new(vec![4], vec![0.0, 1.0, 2.0, 3.0]).unwrap();
+    let arange = ValueRef::first(
+        g.add_node("arange", Op::Constant { value: values, elem: ElemType::Integer }, vec![])
+            .unwrap(),
+    );
+    let grid = g.add_node("grid", Op::Reshape { shape: vec![2, 2] }, vec![arange]);
+    let grid = ValueRef::first(grid.unwrap());
+    g.set_outputs(vec![
+        ("y".into(), ValueRef::first(y)),
+        ("arange".into(), arange),
+        ("grid".into(), grid),
+    ]);
+    let model = quantize(&g, &QuantConfig::default()).unwrap();
+    let out = model.run(&[Tensor::new(vec![1, 4], vec![0.5, -1.0, 2.0, 0.0]).unwrap()]).unwrap();
+    assert_eq!(out[1].data(), &[0.0, 1.0, 2.0, 3.0]);
+    assert_eq!(out[2].data(), &[0.0, 1.0, 2.0, 3.0]);
+}
+
+/// Softmax of large, close logits (issue 17: `[10000, …, 10003]` gave `[0.25; 4]`), calibrated on
+/// such inputs: the row maximum is subtracted before the exponential, so the outputs are
+/// onnxruntime's (references computed with its CPU provider, `Softmax(axis = -1)`, float32).
+#[test]
+fn softmax_of_large_logits_matches_onnxruntime() {
+    let mut g = Graph::new();
+    let x = ValueRef::first(g.add_input("x", vec![1, 4], ElemType::Real));
+    let y = g.add_node("y", Op::Softmax { axis: 1 }, vec![x]).unwrap();
+    g.set_outputs(vec![("y".into(), ValueRef::first(y))]);
+    let rows = [
+        ([10000.0, 10001.0, 10002.0, 10003.0], [0.0320586, 0.0871443, 0.2368828, 0.6439143]),
+        ([9990.0, 10003.0, 9999.0, 10001.5], [1.8e-06, 0.8055109, 0.0147534, 0.1797338]),
+    ];
+    let input = |r: &[f64; 4]| Tensor::new(vec![1, 4], r.to_vec()).unwrap();
+    let cal = tessera_compiler::quant::Calibration::Samples(
+        rows.iter().map(|(r, _)| vec![input(r)]).collect(),
+    );
+    let model = quantize(&g, &QuantConfig { calibration: cal, ..QuantConfig::default() }).unwrap();
+    for (r, want) in &rows {
+        let out = model.run(&[input(r)]).unwrap();
+        for (a, b) in out[0].data().iter().zip(want) {
+            assert!((a - b).abs() < 0.01, "{r:?}: {:?} vs onnxruntime {want:?}", out[0].data());
+        }
+    }
+}

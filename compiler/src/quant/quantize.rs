@@ -121,7 +121,9 @@ fn integer_valued(graph: &Graph, v: crate::ir::ValueRef) -> bool {
         let Ok(n) = graph.node(cur.node) else { return false };
         match &n.op {
             Op::QuantizeLinear(_) => return true,
-            Op::Constant { elem, .. } => return *elem == crate::ir::ElemType::Integer,
+            // A constant is quantized as the real value it holds (an integer constant's real
+            // value is its integers): its encoding dequantizes it, whatever its type.
+            Op::Constant { .. } => return false,
             Op::Reshape { .. }
             | Op::Flatten { .. }
             | Op::Squeeze { .. }
