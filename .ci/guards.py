@@ -386,6 +386,10 @@ GUARDS: list[Guard] = [
          "        l.loose_check(id, Lin { terms: vec![(at(Slot::Max), -1)], constant: hi }, spread);\n",
          "        let _ = hi;\n"),
     ), "an_arg_max_checks_its_index_maximum_and_differences"),
+    R("R28", "a committed public input not bound to the public values", [
+        ("runtime/src/schedule/mod.rs", "                if self.plan.steps[id].committed() == 1 {\n",
+         "                if false && self.plan.steps[id].committed() == 1 {\n"),
+    ], "a_committed_public_input_is_bound_to_the_public_values"),
 
     # --- accumulator (tessera-accumulator lib tests) --------------------------------------------
     A("A1", "fold rho squeezed before the child claims", [

@@ -338,7 +338,7 @@ fn prove_witness(
     let private = plan
         .steps
         .iter()
-        .any(|s| matches!(s, tessera_compiler::plan::Step::Input { private: true }));
+        .any(|s| matches!(s, tessera_compiler::plan::Step::Input { private: true, .. }));
     let public = PublicValues {
         inputs: if private {
             Vec::new()

@@ -27,6 +27,16 @@ use tessera_compiler::plan::StepError;
 
 /// A hand-built graph: nodes `(op, inputs, shape)`, the first `inputs` of them graph inputs.
 fn keys(nodes: Vec<(QOp, Vec<QId>, Vec<usize>)>, tables: Vec<Table>, output: QId) -> Keys {
+    keys_with(nodes, tables, output, true)
+}
+
+/// [`keys`] with the inputs private or public.
+fn keys_with(
+    nodes: Vec<(QOp, Vec<QId>, Vec<usize>)>,
+    tables: Vec<Table>,
+    output: QId,
+    private_input: bool,
+) -> Keys {
     let nodes: Vec<QNode> = nodes
         .into_iter()
         .enumerate()
@@ -47,7 +57,7 @@ fn keys(nodes: Vec<(QOp, Vec<QId>, Vec<usize>)>, tables: Vec<Table>, output: QId
         .collect();
     let graph = QGraph { nodes, tables, inputs, outputs: vec![("y".into(), output, enc)] };
     let report = CompileReport { activation_bits: 16, scale_bits: 4, ..Default::default() };
-    let options = LowerOptions { model: "test".into(), private_input: true };
+    let options = LowerOptions { model: "test".into(), private_input };
     let plan = lower(&QuantizedModel { graph, report }, &options).expect("the test graph lowers");
     let n = required_srs_size(&plan);
     let srs = Srs::insecure_dev(1, n.trailing_zeros() as usize).expect("srs");
@@ -1018,4 +1028,50 @@ fn a_fold_past_its_budget_becomes_a_tree() {
     assert!(tree.accumulator.levels.len() >= 2, "{} levels", tree.accumulator.levels.len());
     verify(&k.vk, &tree).expect("a tree verifies");
     assert!(tree.size_in_bytes() > one.size_in_bytes(), "a tree sends more sumchecks");
+}
+
+/// A public input read by a relation step (here a ReLU's clamp) is committed, and its commitment
+/// is bound to the public values: a prover that commits other values (and a ReLU consistent
+/// with them) is rejected, though every relation of the clamp holds.
+#[test]
+fn a_committed_public_input_is_bound_to_the_public_values() {
+    let k = keys_with(
+        vec![
+            (QOp::Input { index: 0 }, vec![], vec![1, 4]),
+            (QOp::Clamp { lo: Some(0), hi: None }, vec![0], vec![1, 4]),
+        ],
+        vec![],
+        1,
+        false,
+    );
+    assert!(matches!(
+        k.pk.plan.steps[0],
+        tessera_compiler::plan::Step::Input { private: false, committed: true }
+    ));
+    let x = [t(&[1, 4], &[3, -2, 0, 9])];
+    let (outputs, proof) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
+    assert_eq!(outputs[0].data(), [3, 0, 0, 9]);
+    assert_eq!(proof.public.inputs[0].data, vec![3, -2, 0, 9], "the input stays public");
+    verify(&k.vk, &proof).expect("the honest proof verifies");
+    let cheat = |w: &mut Witness| {
+        // Commit x₁ = 5 instead of the public −2, and the ReLU of that.
+        let c = &w.committed[&slot(0, 0)];
+        let mut data = c.data().to_vec();
+        data[1] = 5;
+        let other = it(c.shape(), data);
+        w.committed.insert(slot(0, 0), other);
+        set(w, slot(1, 0), 1, 5);
+    };
+    // A prover that skips its own range, lookup and accumulator checks.
+    let tamper = Tamper {
+        witness: &cheat,
+        range: Some(&lenient_range_witness),
+        hidden: &[],
+        check_relations: false,
+    };
+    let (_, bad) = prove_with(&k.pk, &x, ProveOptions::default(), Some(&tamper)).expect("proof");
+    assert_eq!(bad.public.inputs[0].data, vec![3, -2, 0, 9], "the public input is unchanged");
+    let e = verify(&k.vk, &bad).expect_err("a commitment to other values is rejected");
+    // The binding leaf is false: the accumulated claim fails.
+    assert!(matches!(e, crate::error::VerifyError::Accumulator(_)), "{e:?}");
 }

@@ -129,9 +129,9 @@ impl Lowering<'_> {
                     let x = Ref { node: id, slot: 0 };
                     self.signed_check(id, x);
                     self.intervals.set(x, act);
-                    (Role::PrivateInput, Step::Input { private: true })
+                    (Role::PrivateInput, Step::Input { private: true, committed: false })
                 } else {
-                    (Role::PublicInput, Step::Input { private: false })
+                    (Role::PublicInput, Step::Input { private: false, committed: false })
                 }
             }
             QOp::Const(t) => match t.data() {
@@ -398,10 +398,32 @@ impl Lowering<'_> {
     }
 
     /// Node `j`'s value as a linear form over committed tensors, which `node` needs.
-    pub(crate) fn committed_form(&self, node: &QNode, j: QId) -> Result<Lin, PlanError> {
+    ///
+    /// A public input read this way (directly or through a linear form) becomes committed too:
+    /// its step commits `[x]`, which the schedule binds to the public values.
+    pub(crate) fn committed_form(&mut self, node: &QNode, j: QId) -> Result<Lin, PlanError> {
+        self.commit_public_inputs(j);
         self.affine(j).ok_or_else(|| {
             self.unsupported(node, "its input must be a committed tensor or a linear form of them")
         })
+    }
+
+    /// Marks the public inputs that node `j`'s value is a linear form of as committed.
+    fn commit_public_inputs(&mut self, j: QId) {
+        match (&self.roles[j], &self.steps[j]) {
+            (Role::PublicInput, _) => {
+                self.steps[j] = Step::Input { private: false, committed: true };
+                // Public inputs lie in the activation range (the CLI refuses others; an input
+                // beyond it only makes honest proving fail a range check sized by this).
+                let act = self.act();
+                self.intervals.set(Ref { node: j, slot: 0 }, act);
+            }
+            (Role::Derived, Step::Linear(linear::Linear { terms, .. })) => {
+                let terms: Vec<QId> = terms.iter().map(|(t, _)| *t).collect();
+                terms.into_iter().for_each(|t| self.commit_public_inputs(t));
+            }
+            _ => {}
+        }
     }
 
     /// The bound on node `j`'s entries, if known.
@@ -412,7 +434,10 @@ impl Lowering<'_> {
     /// The value of node `j` as a linear form over committed tensors, if it is one.
     fn affine(&self, j: QId) -> Option<Lin> {
         match (&self.roles[j], &self.steps[j]) {
-            (Role::Committed | Role::PrivateInput, _) => Some(Lin::of(Ref { node: j, slot: 0 })),
+            (Role::Committed | Role::PrivateInput, _)
+            | (Role::PublicInput, Step::Input { committed: true, .. }) => {
+                Some(Lin::of(Ref { node: j, slot: 0 }))
+            }
             // x − broadcast(max(x)) is −D of the max's relation.
             (Role::Derived, Step::BiasAdd(linear::BiasAdd { input, bias, sign: -1 })) if matches!(self.steps.get(*bias), Some(Step::ReduceMax(m)) if m.input == *input) => {
                 Some(Lin { terms: vec![(Ref { node: *bias, slot: 1 }, -1)], constant: 0 })
@@ -659,12 +684,23 @@ mod tests {
             matches!(&e, PlanError::Unsupported { node, op: "Add", .. } if node == "n2"),
             "{e:?}"
         );
-        // A clamp of a public (uncommitted) input has no committed form to range-check.
+        // A clamp of a product (derived, uncommitted) has no committed form to range-check.
         let e = plan(
-            vec![input(&[1, 4]), (QOp::Clamp { lo: Some(0), hi: None }, vec![0], vec![1, 4])],
+            vec![
+                input(&[1, 4]),
+                (QOp::Mul, vec![0, 0], vec![1, 4]),
+                (QOp::Clamp { lo: Some(0), hi: None }, vec![1], vec![1, 4]),
+            ],
             false,
         )
         .unwrap_err();
         assert!(matches!(&e, PlanError::Unsupported { op: "Clamp", .. }), "{e:?}");
+        // A clamp of a public input commits the input (bound to its public values when proven).
+        let p = plan(
+            vec![input(&[1, 4]), (QOp::Clamp { lo: Some(0), hi: None }, vec![0], vec![1, 4])],
+            false,
+        )
+        .unwrap();
+        assert_eq!((p.roles[0], p.steps[0].committed()), (Role::PublicInput, 1));
     }
 }

@@ -37,7 +37,7 @@ mod tests {
     #[test]
     fn groups_by_table_in_table_then_node_order() {
         let steps = vec![
-            Step::Input { private: true },
+            Step::Input { private: true, committed: false },
             lookup(0, 1),
             lookup(0, 0),
             Step::Data,

@@ -173,10 +173,15 @@ macro_rules! steps {
         /// checks, witness and reduction) in its file of [`steps`].
         #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
         pub enum Step {
-            /// A model input: no relation; a private input is committed (`[x]`).
+            /// A model input: no relation; a private input is committed (`[x]`), and so is a
+            /// public input that an op needs committed (a clamp, pool, lookup or max reading
+            /// it), bound to the public values by one claim at a random point.
             Input {
                 /// Whether the input is committed rather than public.
                 private: bool,
+                /// A public input also committed (`[x]`).
+                #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+                committed: bool,
             },
             /// A constant: no relation.
             Data,
@@ -204,7 +209,7 @@ macro_rules! steps {
             /// How many tensors the prover commits for this step (see each variant).
             pub fn committed(&self) -> usize {
                 match self {
-                    Step::Input { private } => usize::from(*private),
+                    Step::Input { private, committed } => usize::from(*private || *committed),
                     Step::Data => 0,
                     $(Step::$variant(s) => s.slots(),)*
                 }
@@ -259,7 +264,9 @@ macro_rules! steps {
             ) -> Result<Option<Vec<IntTensor>>, StepError> {
                 let n = steps::Node::new(plan, id, self.kind());
                 match self {
-                    Step::Input { private: true } => Ok(Some(vec![n.value(values, id)?.clone()])),
+                    Step::Input { private, committed } if *private || *committed => {
+                        Ok(Some(vec![n.value(values, id)?.clone()]))
+                    }
                     Step::Input { .. } | Step::Data => Ok(None),
                     $(Step::$variant(s) if s.slots() == 0 => Ok(None),
                     Step::$variant(s) => s.witness(&n, values, committed).map(Some),)*

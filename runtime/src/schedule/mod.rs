@@ -413,6 +413,13 @@ impl<'a, S: Side> Schedule<'a, S> {
                         return Err(ScheduleError::PublicInputClaim { node: self.name(id) }.into());
                     }
                 }
+                // A committed public input (an op reads it as a committed tensor): its
+                // commitment opens to the public values at a point drawn after every commitment.
+                if self.plan.steps[id].committed() == 1 {
+                    let point = self.challenge(b"public input binding point", mle.num_vars());
+                    let value = mle.evaluate(&point)?;
+                    self.lin_leaf(&Lin::of(Ref { node: id, slot: 0 }), shape, point, value)?;
+                }
             }
             Role::PrivateInput | Role::Committed => {
                 for c in claims {
