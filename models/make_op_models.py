@@ -81,7 +81,51 @@ def mlp_with(op_type, name, d_in=16, d_hidden=8, d_out=4, examples=8, head=None)
         json.dump(test_set, f)
 
 
+def single_op(name, description, nodes, x_type, x_shape, y_type, y_shape, xs, consts=()):
+    """One graph x -> nodes -> y with the given inputs `xs` (a list of arrays of `x_shape`)."""
+    graph = helper.make_graph(
+        nodes,
+        name,
+        [helper.make_tensor_value_info("x", x_type, x_shape)],
+        [helper.make_tensor_value_info("y", y_type, y_shape)],
+        [numpy_helper.from_array(a, n) for a, n in consts],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    out = os.path.join(HERE, name)
+    os.makedirs(out, exist_ok=True)
+    onnx.save(model, os.path.join(out, "model.onnx"))
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    rows = []
+    for x in xs:
+        (y,) = sess.run(None, {"x": x})
+        rows.append({"input": [round(float(v), 7) for v in x.ravel()],
+                     "reference_output": [round(float(v), 7) for v in y.ravel()]})
+    test_set = {
+        "description": description + "; reference = onnxruntime outputs",
+        "input": {"name": "x", "shape_per_example": x_shape},
+        "output": {"name": "y", "shape_per_example": y_shape},
+        "examples": rows,
+    }
+    with open(os.path.join(out, "test_set.json"), "w") as f:
+        json.dump(test_set, f)
+
+
+def regressions():
+    """Issue 17's wrong-function cases that are models, checked against onnxruntime end to end
+    (the others are targeted tests: `compiler/tests/quant_ops.rs`, `tests/tests/soundness.rs`)."""
+    rng = np.random.default_rng(0)
+    # Max pooling with padding (padding never wins the maximum).
+    xs = [rng.normal(0, 1.5, (1, 2, 6, 6)).astype(np.float32) for _ in range(8)]
+    single_op("maxpool_pad", "MaxPool 3x3, stride 2, pads 1, on N(0, 1.5²) inputs",
+              [helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=[3, 3],
+                                strides=[2, 2], pads=[1, 1, 1, 1])],
+              TensorProto.FLOAT, [1, 2, 6, 6], TensorProto.FLOAT, [1, 2, 3, 3], xs)
+
+
 if __name__ == "__main__":
     mlp_with("Softplus", "softplus_mlp")
     mlp_with("GreaterMask", "greater_mask_mlp")
     mlp_with("Relu", "argmax_mlp", head="ArgMax")
+    regressions()

@@ -313,7 +313,7 @@ fn check_axis(axis: usize, shape: &[usize]) -> Result<(), String> {
 }
 
 /// Spatial output extents of a sliding window (floor mode).
-fn window_out(w: &Window, spatial: &[usize]) -> Result<Vec<usize>, String> {
+pub(crate) fn window_out(w: &Window, spatial: &[usize]) -> Result<Vec<usize>, String> {
     let n = w.kernel.len();
     if spatial.len() != n
         || w.strides.len() != n

@@ -112,7 +112,23 @@ pub fn lower(l: &mut Lowering<'_>, node: &Node) -> Result<Vec<QVal>, QuantError>
         }
         Op::MaxPool { window } => {
             let x = l.b.coarsen(name, x)?;
-            let id = l.b.push(name, QOp::MaxPool { window: window.clone() }, vec![x.id], out_shape);
+            let id = match separable(window) {
+                // A window of more taps than one product check takes (a 3×3 pool's nine): a
+                // maximum over its columns, then over its rows (max is associative and padding
+                // never wins, so the two passes give the window's maximum).
+                Some((across, down)) if window.kernel.iter().product::<usize>() > MAX_POOL_TAPS => {
+                    let mut mid = l.b.shape(x.id);
+                    let spatial = mid[2..].to_vec();
+                    let extents = crate::ir::shape::window_out(&across, &spatial)
+                        .map_err(|e| Lowering::err(node, e))?;
+                    mid.truncate(2);
+                    mid.extend(extents);
+                    let rows = format!("{name}.rows");
+                    let r = l.b.push(&rows, QOp::MaxPool { window: across }, vec![x.id], mid);
+                    l.b.push(name, QOp::MaxPool { window: down }, vec![r], out_shape)
+                }
+                _ => l.b.push(name, QOp::MaxPool { window: window.clone() }, vec![x.id], out_shape),
+            };
             QVal { id, ..x }
         }
         Op::AveragePool { window, count_include_pad } => {
@@ -308,4 +324,25 @@ fn window_counts(out_shape: &[usize], w: &crate::ir::Window, in_sp: &[usize]) ->
         crate::kernels::next_index(&mut pos, out_sp);
     }
     counts
+}
+
+/// The most taps of one max-pool step: its zero product `Π_k d_k = 0` is one product check of at
+/// most seven factors (the kernel's `HadamardBatch`); a larger one would be split into partial
+/// products, which overflow 64-bit integers for real activations.
+const MAX_POOL_TAPS: usize = 7;
+
+/// A 2-D window as a pass along the last axis (`1 × kw`) then one along the first (`kh × 1`).
+fn separable(w: &crate::ir::Window) -> Option<(crate::ir::Window, crate::ir::Window)> {
+    if w.kernel.len() != 2 {
+        return None;
+    }
+    let pass = |a: usize| crate::ir::Window {
+        kernel: (0..2).map(|i| if i == a { w.kernel[i] } else { 1 }).collect(),
+        strides: (0..2).map(|i| if i == a { w.strides[i] } else { 1 }).collect(),
+        pads_begin: (0..2).map(|i| if i == a { w.pads_begin[i] } else { 0 }).collect(),
+        pads_end: (0..2).map(|i| if i == a { w.pads_end[i] } else { 0 }).collect(),
+        dilations: (0..2).map(|i| if i == a { w.dilations[i] } else { 1 }).collect(),
+        ceil_mode: w.ceil_mode,
+    };
+    Some((pass(1), pass(0)))
 }
