@@ -528,6 +528,7 @@ fn materialize(
                 Poly::Helper(_) => {
                     return Err(Error::Internal("a lookup helper has no polynomial"));
                 }
+                Poly::Zero => DenseMle::new(vec![Fr::from(0u64); 2])?,
             };
             Ok((p.clone(), mle))
         })

@@ -1075,3 +1075,26 @@ fn a_committed_public_input_is_bound_to_the_public_values() {
     // The binding leaf is false: the accumulated claim fails.
     assert!(matches!(e, crate::error::VerifyError::Accumulator(_)), "{e:?}");
 }
+
+/// A graph whose every claim ends on public values (a public input reshaped) commits nothing:
+/// it still proves (one trivial accumulator leaf), and a wrong output is still rejected.
+#[test]
+fn a_graph_that_commits_nothing_proves() {
+    let k = keys_with(
+        vec![(QOp::Input { index: 0 }, vec![], vec![1, 4]), (QOp::Reshape, vec![0], vec![2, 2])],
+        vec![],
+        1,
+        false,
+    );
+    let x = [t(&[1, 4], &[3, -2, 0, 9])];
+    let (outputs, proof) = prove_with(&k.pk, &x, ProveOptions::default(), None).expect("proves");
+    assert_eq!(outputs[0].data(), [3, -2, 0, 9]);
+    verify(&k.vk, &proof).expect("verifies");
+    // Its root opening holds identity points; the proof file still round-trips.
+    let bytes = crate::files::proof_to_bytes(&proof);
+    let parsed = crate::files::proof_from_bytes(std::path::Path::new("proof.bin"), &bytes);
+    verify(&k.vk, &parsed.expect("the proof file parses")).expect("and verifies");
+    let mut bad = proof.clone();
+    bad.public.outputs[0].data[2] = 1;
+    assert!(verify(&k.vk, &bad).is_err(), "a wrong output is rejected");
+}

@@ -83,6 +83,9 @@ pub(crate) enum Poly {
     /// The `i`-th helper polynomial a lookup proof committed (its inverse columns), in schedule
     /// order.
     Helper(usize),
+    /// The zero polynomial of one variable (commitment: the identity), the one leaf of a proof
+    /// whose claims the verifier all checks itself.
+    Zero,
 }
 
 /// The prover's or the verifier's half of each step.
@@ -191,7 +194,15 @@ impl<'a, S: Side> Schedule<'a, S> {
         for id in (0..self.plan.graph.nodes.len()).rev() {
             self.node(id)?;
         }
-        self.flush_products()
+        self.flush_products()?;
+        // A graph whose data path commits nothing (every claim ended on public values): the
+        // accumulator still gets one leaf, `0̃(r) = 0` on the identity commitment, trivially true.
+        if self.leaves.is_empty() {
+            let point = self.challenge(b"empty fold point", 1);
+            let commitment = Commitment(tessera_blocks::G1::default().into());
+            self.leaves.push((Claim { commitment, point, value: Fr::zero() }, Poly::Zero));
+        }
+        Ok(())
     }
 
     fn shape(&self, id: QId) -> &'a [usize] {
