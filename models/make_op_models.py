@@ -122,6 +122,13 @@ def regressions():
               [helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=[3, 3],
                                 strides=[2, 2], pads=[1, 1, 1, 1])],
               TensorProto.FLOAT, [1, 2, 6, 6], TensorProto.FLOAT, [1, 2, 3, 3], xs)
+    # Integer division truncates toward zero, by 7 then by -2.
+    xs = [rng.integers(-50, 50, (1, 6)).astype(np.int32) for _ in range(8)]
+    single_op("int_div", "int32 Div by 7 then by -2, truncating toward zero",
+              [helper.make_node("Div", ["x", "d"], ["q"], name="div"),
+               helper.make_node("Div", ["q", "e"], ["y"], name="div_neg")],
+              TensorProto.INT32, [1, 6], TensorProto.INT32, [1, 6], xs,
+              consts=[(np.array([7], np.int32), "d"), (np.array([-2], np.int32), "e")])
 
 
 if __name__ == "__main__":

@@ -79,10 +79,16 @@ pub fn eval_op(op: &Op, ins: &[&Tensor<f64>], shapes: &[Vec<usize>]) -> R {
         Op::Sub => one(bin(ins[0], ins[1], |a, b| a - b)?),
         Op::Mul => one(bin(ins[0], ins[1], |a, b| a * b)?),
         Op::Div => one(bin(ins[0], ins[1], |a, b| a / b)?),
+        Op::IntDiv => {
+            if ins[1].data().contains(&0.0) {
+                return Err("integer division by zero".into());
+            }
+            one(bin(ins[0], ins[1], |a, b| (a / b).trunc())?)
+        }
         Op::Relu => one(x0()?.map(|&v| v.max(0.0))),
         Op::Function(f) => one(x0()?.map(|&v| f.eval(v))),
         Op::Sqrt => one(x0()?.map(|&v| v.sqrt())),
-        Op::Identity => one(x0()?.clone()),
+        Op::Identity | Op::Cast { .. } => one(x0()?.clone()),
         Op::Clip { min, max } => one(x0()?.map(|&v| v.max(*min).min(*max))),
         Op::Softmax { axis } => {
             let x = x0()?;

@@ -10,7 +10,7 @@ use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 
 use crate::error::GraphError;
-use crate::ir::op::Op;
+use crate::ir::op::{ElemType, Op};
 use crate::ir::shape;
 
 /// One output of one node.
@@ -42,6 +42,29 @@ pub struct Node {
     pub shapes: Vec<Vec<usize>>,
 }
 
+/// Whether an op's outputs are integers when all its data inputs are.
+fn keeps_integers(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Add
+            | Op::Sub
+            | Op::Mul
+            | Op::IntDiv
+            | Op::Relu
+            | Op::Identity
+            | Op::Reshape { .. }
+            | Op::Flatten { .. }
+            | Op::Squeeze { .. }
+            | Op::Unsqueeze { .. }
+            | Op::Transpose { .. }
+            | Op::Slice { .. }
+            | Op::Split { .. }
+            | Op::Concat { .. }
+            | Op::Gather { .. }
+            | Op::MaxPool { .. }
+    )
+}
+
 /// A typed dataflow graph with declared inputs and outputs.
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
@@ -51,6 +74,29 @@ pub struct Graph {
 }
 
 impl Graph {
+    /// The element type of value `v`: integer when it is an integer input or constant, a
+    /// comparison or an arg-max, or an op that keeps integers (arithmetic, layout, pooling) of
+    /// integers only; real otherwise (a `Cast` to a real type included).
+    pub fn elem_type(&self, v: ValueRef) -> ElemType {
+        let mut stack = vec![v.node];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            let Ok(node) = self.node(n) else { return ElemType::Real };
+            match &node.op {
+                Op::Input { elem, .. } | Op::Constant { elem, .. } if *elem == ElemType::Real => {
+                    return ElemType::Real;
+                }
+                Op::Input { .. } | Op::Constant { .. } | Op::Compare(_) | Op::ArgMax { .. } => {}
+                op if keeps_integers(op) => stack.extend(node.inputs.iter().map(|i| i.node)),
+                _ => return ElemType::Real,
+            }
+        }
+        ElemType::Integer
+    }
+
     /// An empty graph.
     pub fn new() -> Self {
         Self::default()

@@ -126,6 +126,8 @@ pub enum Op {
     Mul,
     /// Broadcasting division (the quantizer requires a constant divisor).
     Div,
+    /// Integer division truncating toward zero (ONNX `Div` on integer tensors).
+    IntDiv,
     /// max(x, 0).
     Relu,
     /// A tabulated elementwise function ([`crate::functions::FUNCTIONS`]).
@@ -239,6 +241,11 @@ pub enum Op {
     },
     /// Copy of the input.
     Identity,
+    /// A copy as another element type (ONNX `Cast`; only to real types so far).
+    Cast {
+        /// The target type.
+        to: ElemType,
+    },
     /// Broadcasting comparison: 1 where it holds, else 0 (ONNX's bool, as a real).
     Compare(Comparison),
     /// Clamp to `[min, max]`.
@@ -266,7 +273,7 @@ impl Op {
             Op::Add => "Add",
             Op::Sub => "Sub",
             Op::Mul => "Mul",
-            Op::Div => "Div",
+            Op::Div | Op::IntDiv => "Div",
             Op::Relu => "Relu",
             Op::Function(f) => f.name(),
             Op::Sqrt => "Sqrt",
@@ -289,6 +296,7 @@ impl Op {
             Op::Split { .. } => "Split",
             Op::Gather { .. } => "Gather",
             Op::Identity => "Identity",
+            Op::Cast { .. } => "Cast",
             Op::Compare(c) => c.name(),
             Op::Clip { .. } => "Clip",
             Op::QuantizeLinear(_) => "QuantizeLinear",

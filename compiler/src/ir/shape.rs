@@ -80,13 +80,18 @@ pub fn infer(node: &str, op: &Op, ins: &[&[usize]]) -> Result<Vec<Shape>, GraphE
             out.extend(window_out(window, &x[2..]).map_err(fail)?);
             one(out)
         }
-        Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Compare(_) => {
+        Op::Add | Op::Sub | Op::Mul | Op::Div | Op::IntDiv | Op::Compare(_) => {
             arity(2, 2)?;
             broadcast_shapes(ins[0], ins[1]).map(|s| vec![s]).ok_or_else(|| {
                 fail(format!("shapes {:?} and {:?} do not broadcast", ins[0], ins[1]))
             })
         }
-        Op::Relu | Op::Function(_) | Op::Sqrt | Op::Identity | Op::Clip { .. } => {
+        Op::Relu
+        | Op::Function(_)
+        | Op::Sqrt
+        | Op::Identity
+        | Op::Cast { .. }
+        | Op::Clip { .. } => {
             arity(1, 1)?;
             one(ins[0].to_vec())
         }

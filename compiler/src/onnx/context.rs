@@ -6,7 +6,7 @@ use onnx_protobuf::attribute_proto::AttributeType;
 use onnx_protobuf::{AttributeProto, NodeProto};
 
 use crate::error::ImportError;
-use crate::ir::{Graph, Op};
+use crate::ir::{ElemType, Graph, Op};
 use crate::onnx::Value;
 use crate::onnx::decode::{Decoded, decode_tensor};
 use crate::tensor::Tensor;
@@ -102,6 +102,14 @@ impl<'a> NodeCtx<'a> {
             Some(Value::Node(v)) => Ok(self.graph.shape(*v)?.to_vec()),
             Some(Value::Const(d, _)) => Ok(d.value.shape().to_vec()),
             None => Err(ImportError::UndefinedValue { node: self.name.to_string(), input: name }),
+        }
+    }
+
+    /// Element type of input `i` (`None` when absent or undefined).
+    pub fn elem(&self, i: usize) -> Option<ElemType> {
+        match self.values.get(self.input_name(i)?)? {
+            Value::Node(v) => Some(self.graph.elem_type(*v)),
+            Value::Const(d, _) => Some(d.elem()),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use crate::error::ImportError;
 use crate::functions::{FUNCTIONS, TableFn};
-use crate::ir::{Comparison, Op};
+use crate::ir::{Comparison, ElemType, Op};
 use crate::onnx::context::{Built, Imported, NodeCtx};
 
 mod layout;
@@ -22,7 +22,7 @@ const REGISTRY: &[(&str, Importer)] = &[
     ("Constant", |c| Ok(Imported::Constant(c.constant_attr()?))),
     ("Conv", nn::conv),
     ("DequantizeLinear", nn::dequantize),
-    ("Div", |c| binary(c, Op::Div)),
+    ("Div", div),
     ("Equal", |c| binary(c, Op::Compare(Comparison::Equal))),
     ("Flatten", layout::flatten),
     ("Gather", layout::gather),
@@ -112,9 +112,15 @@ fn cast(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
     const FLOAT16: i64 = 10;
     const DOUBLE: i64 = 11;
     match c.int("to", 0)? {
-        FLOAT | FLOAT16 | DOUBLE => node(Op::Identity, vec![c.required(0)?]),
+        FLOAT | FLOAT16 | DOUBLE => node(Op::Cast { to: ElemType::Real }, vec![c.required(0)?]),
         to => Err(c.err(format!("Cast to data type {to}: only casts to float are supported"))),
     }
+}
+
+/// `Div`: on two integer tensors it truncates toward zero (ONNX's integer semantics).
+fn div(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
+    let integer = (0..2).all(|i| c.elem(i) == Some(ElemType::Integer));
+    binary(c, if integer { Op::IntDiv } else { Op::Div })
 }
 
 fn softmax(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {

@@ -33,7 +33,11 @@ pub fn run(g: &mut Graph) -> Result<usize, GraphError> {
         // Integers stay integers through ops that only move elements, and QuantizeLinear makes them.
         let keeps_int = matches!(
             node.op,
-            Op::Reshape { .. }
+            Op::Add
+                | Op::Sub
+                | Op::Mul
+                | Op::IntDiv
+                | Op::Reshape { .. }
                 | Op::Flatten { .. }
                 | Op::Squeeze { .. }
                 | Op::Unsqueeze { .. }

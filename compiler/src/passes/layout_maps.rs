@@ -15,6 +15,7 @@ fn is_row_major(op: &Op) -> bool {
             | Op::Squeeze { .. }
             | Op::Unsqueeze { .. }
             | Op::Identity
+            | Op::Cast { .. }
     )
 }
 

@@ -17,6 +17,7 @@ fn moves_elements(op: &Op) -> bool {
             | Op::Slice { .. }
             | Op::Gather { .. }
             | Op::Identity
+            | Op::Cast { .. }
             | Op::MaxPool { .. }
     )
 }

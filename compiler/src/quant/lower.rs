@@ -151,7 +151,8 @@ impl<'a> Lowering<'a> {
                 let id = self.b.unary(name, QOp::Clamp { lo, hi }, x.id);
                 one(QVal { id, ..x })
             }
-            Op::Identity => one(self.value(input(0)?)?),
+            Op::Identity | Op::Cast { .. } => one(self.value(input(0)?)?),
+            Op::IntDiv => one(self.int_div(node, input(0)?, input(1)?)?),
             Op::Reshape { .. } | Op::Flatten { .. } | Op::Squeeze { .. } | Op::Unsqueeze { .. } => {
                 let x = self.value(input(0)?)?;
                 let id = self.b.push(name, QOp::Reshape, vec![x.id], out_shape);
@@ -389,6 +390,44 @@ impl<'a> Lowering<'a> {
         };
         let id = self.b.binary(name, op, ia, ib)?;
         Ok(QVal { id, scale, zero: 0 })
+    }
+
+    /// `trunc(x / d)` for an integer tensor `x` and a constant integer `d ≠ 0` (ONNX `Div` on
+    /// integers), composed of existing steps: `⌊relu(x)/|d|⌋ − ⌊relu(−x)/|d|⌋`, negated for
+    /// `d < 0` (one of the two parts is 0). Each floor is the rounded division of `a − ⌊|d|/2⌋`:
+    /// `a = |d|·q + r` with `0 ≤ r < |d|` is `(a − ⌊|d|/2⌋) + ⌊|d|/2⌋ = |d|·q + r`.
+    fn int_div(&mut self, node: &Node, a: ValueRef, b: ValueRef) -> Result<QVal, QuantError> {
+        let name = node.name.as_str();
+        let d = self
+            .const_float(b)
+            .ok_or_else(|| Self::err(node, "integer division by a computed tensor"))?;
+        let first = d.data().first().copied().ok_or_else(|| Self::err(node, "empty divisor"))?;
+        if d.data().iter().any(|&v| v != first) {
+            return Err(Self::err(node, "integer division by a non-uniform divisor"));
+        }
+        if first == 0.0 {
+            return Err(Self::err(node, "division by zero"));
+        }
+        if first.fract() != 0.0 || first.abs() >= (1u64 << 40) as f64 {
+            return Err(Self::err(node, "an integer divisor outside (−2^40, 2^40)"));
+        }
+        let m = first.abs() as i64;
+        let x = self.value(a)?;
+        let x = self.b.requant(&format!("{name}.x"), x, 1.0)?;
+        let zero = self.b.scalar(&format!("{name}.zero"), 0);
+        let neg = self.b.binary(&format!("{name}.neg"), QOp::Sub, zero, x.id)?;
+        let half = self.b.scalar(&format!("{name}.half"), m / 2);
+        let mut floor = |part: usize, label: &str| -> Result<usize, QuantError> {
+            let relu = QOp::Clamp { lo: Some(0), hi: None };
+            let p = self.b.unary(&format!("{name}.{label}"), relu, part);
+            let shifted = self.b.binary(&format!("{name}.{label}.shift"), QOp::Sub, p, half)?;
+            let div = QOp::DivConst { divisor: m };
+            Ok(self.b.unary(&format!("{name}.{label}.floor"), div, shifted))
+        };
+        let (up, down) = (floor(x.id, "pos")?, floor(neg, "negpos")?);
+        let (first, second) = if first > 0.0 { (up, down) } else { (down, up) };
+        let id = self.b.binary(name, QOp::Sub, first, second)?;
+        Ok(QVal { id, scale: 1.0, zero: 0 })
     }
 
     fn mul(&mut self, node: &Node, a: ValueRef, b: ValueRef) -> Result<QVal, QuantError> {
