@@ -189,7 +189,13 @@ fn undefined_value_and_bad_shapes_name_the_node() {
 #[test]
 fn unsupported_opset() {
     let mut m = relu_model();
-    m.opset_import[0].version = 9;
-    let err = OnnxModel::from_bytes(&m.write_to_bytes().unwrap()).unwrap_err();
-    assert!(matches!(err, ImportError::UnsupportedOpset { version: 9 }));
+    for version in [6, 28] {
+        m.opset_import[0].version = version;
+        let err = OnnxModel::from_bytes(&m.write_to_bytes().unwrap()).unwrap_err();
+        assert!(matches!(err, ImportError::UnsupportedOpset { version: v } if v == version));
+    }
+    for version in [7, 9, 10, 22, 25, 27] {
+        m.opset_import[0].version = version;
+        OnnxModel::from_bytes(&m.write_to_bytes().unwrap()).expect("a supported opset");
+    }
 }

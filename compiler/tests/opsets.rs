@@ -120,3 +120,80 @@ fn softmax_before_opset_13_needs_the_last_axis() {
     let err = OnnxModel::from_bytes(&flat).unwrap().into_ir(ImportOptions::default()).unwrap_err();
     assert!(err.to_string().starts_with("node y (Softmax):"), "{err}");
 }
+
+/// Opsets 7–10: Clip's bounds (before 11) and Slice's parameters (before 10) were attributes;
+/// Dropout is the identity at inference in either form.
+#[test]
+fn clip_slice_and_dropout_of_old_opsets_agree_with_new_ones() {
+    use common::build::{f32_tensor, float_attr};
+    let clip_old = model(
+        10,
+        &[1, 2, 6],
+        vec![node("Clip", &["x"], &["y"], vec![float_attr("min", 2.0), float_attr("max", 7.5)])],
+        vec![],
+        &["y"],
+    );
+    let clip_new = model(
+        13,
+        &[1, 2, 6],
+        vec![node("Clip", &["x", "lo", "hi"], &["y"], vec![])],
+        vec![f32_tensor("lo", &[], &[2.0]), f32_tensor("hi", &[], &[7.5])],
+        &["y"],
+    );
+    let (o, n) = (run(&clip_old, &x()), run(&clip_new, &x()));
+    assert_eq!(o, n);
+    assert_eq!(&o[0].data()[..4], &[2.0, 2.0, 2.0, 3.0]);
+    assert_eq!(o[0].data()[11], 7.5);
+
+    let slice_old = model(
+        9,
+        &[1, 2, 6],
+        vec![node(
+            "Slice",
+            &["x"],
+            &["y"],
+            vec![ints_attr("starts", &[1]), ints_attr("ends", &[-1]), ints_attr("axes", &[2])],
+        )],
+        vec![],
+        &["y"],
+    );
+    let slice_new = model(
+        13,
+        &[1, 2, 6],
+        vec![node("Slice", &["x", "s", "e", "a"], &["y"], vec![])],
+        vec![i64_tensor("s", &[1]), i64_tensor("e", &[-1]), i64_tensor("a", &[2])],
+        &["y"],
+    );
+    let (o, n) = (run(&slice_old, &x()), run(&slice_new, &x()));
+    assert_eq!(o, n);
+    assert_eq!(o[0].data(), &[1.0, 2.0, 3.0, 4.0, 7.0, 8.0, 9.0, 10.0]);
+
+    for opset in [7, 10, 13] {
+        let attrs = if opset < 12 { vec![float_attr("ratio", 0.3)] } else { vec![] };
+        let dropout =
+            model(opset, &[1, 2, 6], vec![node("Dropout", &["x"], &["y"], attrs)], vec![], &["y"]);
+        assert_eq!(run(&dropout, &x())[0], x(), "opset {opset}");
+    }
+}
+
+/// Opsets 7–8: BatchNormalization with `spatial = 0` (per-entry statistics) is refused, naming
+/// the node, rather than imported as the per-channel form.
+#[test]
+fn batch_norm_spatial_zero_is_refused() {
+    use common::build::{f32_tensor, int_attr};
+    let params = ["s", "b", "m", "v"].map(|n| f32_tensor(n, &[2], &[1.0, 1.0]));
+    let bn = model(
+        7,
+        &[1, 2, 6],
+        vec![node(
+            "BatchNormalization",
+            &["x", "s", "b", "m", "v"],
+            &["y"],
+            vec![int_attr("spatial", 0)],
+        )],
+        params.to_vec(),
+        &["y"],
+    );
+    let err = OnnxModel::from_bytes(&bn).unwrap().into_ir(ImportOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("spatial"), "{err}");
+}

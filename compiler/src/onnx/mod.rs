@@ -24,8 +24,12 @@ pub use context::{Built, Imported, NodeCtx};
 pub use decode::{Decoded, decode_tensor};
 pub use registry::supported_op_types;
 
-/// Supported range of the default-domain opset.
-pub const OPSETS: std::ops::RangeInclusive<i64> = 11..=21;
+/// Supported range of the default-domain opset: 7 (numpy broadcasting) to the newest of onnx
+/// 1.22 (27; no supported op changed after 25). The importers read each opset's form: Clip's
+/// bounds and Slice's parameters as attributes before 11 and 10, Split / Squeeze / Unsqueeze /
+/// ReduceSum parameters as attributes before 13 (ReduceMean before 18), BatchNormalization's
+/// `spatial` before 9, legacy Softmax before 13.
+pub const OPSETS: std::ops::RangeInclusive<i64> = 7..=27;
 
 /// A parsed ONNX model, before conversion to the IR.
 #[derive(Clone, Debug)]

@@ -23,6 +23,7 @@ const REGISTRY: &[(&str, Importer)] = &[
     ("Conv", nn::conv),
     ("DequantizeLinear", nn::dequantize),
     ("Div", div),
+    ("Dropout", dropout),
     ("Equal", |c| binary(c, Op::Compare(Comparison::Equal))),
     ("Flatten", layout::flatten),
     ("Gather", layout::gather),
@@ -94,6 +95,11 @@ fn identity(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
 }
 
 fn clip(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
+    // Before opset 11 the bounds are attributes.
+    if c.opset() < 11 {
+        let (min, max) = (c.float("min", f64::NEG_INFINITY)?, c.float("max", f64::INFINITY)?);
+        return node(Op::Clip { min, max }, vec![c.required(0)?]);
+    }
     // Opset ≥ 11: bounds are optional constant inputs.
     let bound = |i: usize, default: f64| -> Result<f64, ImportError> {
         match c.constant(i)? {
@@ -115,6 +121,22 @@ fn cast(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
         FLOAT | FLOAT16 | DOUBLE => node(Op::Cast { to: ElemType::Real }, vec![c.required(0)?]),
         to => Err(c.err(format!("Cast to data type {to}: only casts to float are supported"))),
     }
+}
+
+/// `Dropout` at inference: the identity. Training mode (a true `training_mode` input, opset 12+)
+/// and a used mask output are refused.
+fn dropout(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
+    if c.num_outputs() > 1 {
+        return Err(c.err("the mask output is not supported"));
+    }
+    let training = match c.input_name(2) {
+        Some(_) => c.constant(2)?.is_some_and(|d| d.value.data().iter().any(|&v| v != 0.0)),
+        None => false,
+    };
+    if training {
+        return Err(c.err("training mode is not supported"));
+    }
+    node(Op::Identity, vec![c.required(0)?])
 }
 
 /// `Div`: on two integer tensors it truncates toward zero (ONNX's integer semantics).

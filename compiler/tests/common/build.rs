@@ -99,3 +99,11 @@ pub fn model(
     m.graph = Some(g).into();
     m.write_to_bytes().expect("serializes")
 }
+
+pub fn float_attr(name: &str, v: f32) -> AttributeProto {
+    let mut a = AttributeProto::new();
+    a.name = name.into();
+    a.type_ = AttributeType::FLOAT.into();
+    a.f = v;
+    a
+}

@@ -163,10 +163,18 @@ pub fn split(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
 
 pub fn slice(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
     let shape = c.shape(0)?;
-    let starts = c.const_ints(1)?.ok_or_else(|| c.err("missing starts"))?;
-    let ends = c.const_ints(2)?.ok_or_else(|| c.err("missing ends"))?;
-    let axes = c.const_ints(3)?.unwrap_or_else(|| (0..starts.len() as i64).collect());
-    let steps = c.const_ints(4)?.unwrap_or_else(|| vec![1; starts.len()]);
+    // Before opset 10 starts, ends and axes are attributes, and there are no steps.
+    let (starts, ends, axes, steps) = if c.opset() < 10 {
+        let starts = c.ints("starts")?.ok_or_else(|| c.err("missing starts"))?;
+        let ends = c.ints("ends")?.ok_or_else(|| c.err("missing ends"))?;
+        (starts, ends, c.ints("axes")?, None)
+    } else {
+        let starts = c.const_ints(1)?.ok_or_else(|| c.err("missing starts"))?;
+        let ends = c.const_ints(2)?.ok_or_else(|| c.err("missing ends"))?;
+        (starts, ends, c.const_ints(3)?, c.const_ints(4)?)
+    };
+    let axes = axes.unwrap_or_else(|| (0..starts.len() as i64).collect());
+    let steps = steps.unwrap_or_else(|| vec![1; starts.len()]);
     if ends.len() != starts.len() || axes.len() != starts.len() || steps.len() != starts.len() {
         return Err(c.err("starts, ends, axes and steps differ in length"));
     }

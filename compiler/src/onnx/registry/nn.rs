@@ -118,6 +118,10 @@ pub fn batch_norm(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
     if c.int("training_mode", 0)? != 0 || c.num_outputs() > 1 {
         return Err(c.err("training mode is not supported"));
     }
+    // Opsets 7–8: `spatial = 0` normalizes per entry, not per channel.
+    if c.opset() < 9 && c.int("spatial", 1)? == 0 {
+        return Err(c.err("spatial = 0 (per-entry statistics) is not supported"));
+    }
     let inputs = (0..5).map(|i| c.required(i)).collect::<Result<Vec<_>, _>>()?;
     node(Op::BatchNorm { epsilon: c.float("epsilon", 1e-5)? }, inputs)
 }
