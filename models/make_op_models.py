@@ -129,7 +129,33 @@ def regressions():
                helper.make_node("Div", ["q", "e"], ["y"], name="div_neg")],
               TensorProto.INT32, [1, 6], TensorProto.INT32, [1, 6], xs,
               consts=[(np.array([7], np.int32), "d"), (np.array([-2], np.int32), "e")])
-
+    # A PyTorch-style shape subgraph: flatten through Shape/Gather/Unsqueeze/Concat/Reshape, an
+    # index ramp through Size/Div/Range/Cast (batch-independent), a scale through Shape/ConstantOfShape and Expand.
+    i64 = lambda name, v: (np.array(v, np.int64), name)
+    nodes = [
+        helper.make_node("Shape", ["x"], ["s"], name="shape"),
+        helper.make_node("Gather", ["s", "zero"], ["b"], name="batch", axis=0),
+        helper.make_node("Unsqueeze", ["b", "axes0"], ["b1"], name="batch_1d"),
+        helper.make_node("Concat", ["b1", "minus1"], ["target"], name="target", axis=0),
+        helper.make_node("Reshape", ["x", "target"], ["flat"], name="flatten"),
+        helper.make_node("Size", ["x"], ["total"], name="size"),
+        helper.make_node("Div", ["total", "b"], ["n"], name="per_example"),
+        helper.make_node("Range", ["zero", "n", "one"], ["ramp"], name="ramp"),
+        helper.make_node("Cast", ["ramp"], ["rampf"], name="ramp_float", to=TensorProto.FLOAT),
+        helper.make_node("Add", ["flat", "rampf"], ["shifted"], name="shift"),
+        helper.make_node("Shape", ["flat"], ["fs"], name="flat_shape"),
+        helper.make_node("ConstantOfShape", ["fs"], ["half"], name="halves",
+                         value=numpy_helper.from_array(np.array([0.5], np.float32))),
+        helper.make_node("Expand", ["three", "fs"], ["threes"], name="threes"),
+        helper.make_node("Mul", ["shifted", "half"], ["scaled"], name="scale"),
+        helper.make_node("Sub", ["scaled", "threes"], ["y"], name="offset"),
+    ]
+    xs = [rng.normal(0, 1.5, (1, 2, 3, 4)).astype(np.float32) for _ in range(8)]
+    single_op("shape_ops", "Shape, Gather, Unsqueeze, Concat, Reshape, Size, Range, Cast, "
+              "ConstantOfShape and Expand around a flatten", nodes,
+              TensorProto.FLOAT, [1, 2, 3, 4], TensorProto.FLOAT, [1, 24], xs,
+              consts=[i64("zero", 0), i64("one", 1), i64("axes0", [0]), i64("minus1", [-1]),
+                      (np.array([3.0], np.float32), "three")])
 
 if __name__ == "__main__":
     mlp_with("Softplus", "softplus_mlp")

@@ -197,3 +197,29 @@ fn batch_norm_spatial_zero_is_refused() {
     let err = OnnxModel::from_bytes(&bn).unwrap().into_ir(ImportOptions::default()).unwrap_err();
     assert!(err.to_string().contains("spatial"), "{err}");
 }
+
+/// `Cast` to an integer type of a computed real tensor would round or truncate, which the
+/// prover does not model: refused, naming the node. Of an integer constant it folds.
+#[test]
+fn casts_to_integers_fold_constants_and_refuse_computed_reals() {
+    let to_int =
+        |input: &str| node("Cast", &[input], &["y"], vec![common::build::int_attr("to", 7)]);
+    let computed = model(13, &[1, 2, 6], vec![to_int("x")], vec![], &["y"]);
+    let err = OnnxModel::from_bytes(&computed).unwrap().into_ir(ImportOptions::default());
+    let err = err.unwrap_err().to_string();
+    assert!(err.contains("node y") || err.contains("Cast"), "{err}");
+    assert!(err.contains("not supported"), "{err}");
+    // Shape → Cast(int32) → Reshape target: folds at import.
+    let folded = model(
+        13,
+        &[1, 2, 6],
+        vec![
+            node("Shape", &["x"], &["s"], vec![]),
+            node("Cast", &["s"], &["s32"], vec![common::build::int_attr("to", 6)]),
+            node("Reshape", &["x", "s32"], &["y"], vec![]),
+        ],
+        vec![],
+        &["y"],
+    );
+    assert_eq!(run(&folded, &x())[0], x());
+}

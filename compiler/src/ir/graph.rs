@@ -89,7 +89,11 @@ impl Graph {
                 Op::Input { elem, .. } | Op::Constant { elem, .. } if *elem == ElemType::Real => {
                     return ElemType::Real;
                 }
-                Op::Input { .. } | Op::Constant { .. } | Op::Compare(_) | Op::ArgMax { .. } => {}
+                Op::Input { .. }
+                | Op::Constant { .. }
+                | Op::Compare(_)
+                | Op::ArgMax { .. }
+                | Op::Cast { to: ElemType::Integer } => {}
                 op if keeps_integers(op) => stack.extend(node.inputs.iter().map(|i| i.node)),
                 _ => return ElemType::Real,
             }

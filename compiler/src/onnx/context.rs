@@ -105,6 +105,20 @@ impl<'a> NodeCtx<'a> {
         }
     }
 
+    /// Whether the node has attribute `name`.
+    pub fn has_attr(&self, name: &str) -> bool {
+        self.node.attribute.iter().any(|a| a.name == name)
+    }
+
+    /// Whether input `i` is a comparison's output (0/1).
+    pub fn is_comparison(&self, i: usize) -> bool {
+        let node = |v: &crate::ir::ValueRef| self.graph.node(v.node).ok();
+        match self.input_name(i).and_then(|n| self.values.get(n)) {
+            Some(Value::Node(v)) => node(v).is_some_and(|n| matches!(n.op, Op::Compare(_))),
+            _ => false,
+        }
+    }
+
     /// Element type of input `i` (`None` when absent or undefined).
     pub fn elem(&self, i: usize) -> Option<ElemType> {
         match self.values.get(self.input_name(i)?)? {

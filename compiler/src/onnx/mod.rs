@@ -223,6 +223,14 @@ impl Builder {
                 return Ok(());
             }
         };
+        if let Some(outs) = self.fold_integer_constants(&name, &built) {
+            for (o, t) in node.output.iter().zip(outs) {
+                if !o.is_empty() {
+                    self.values.insert(o.clone(), Value::Const(t, None));
+                }
+            }
+            return Ok(());
+        }
         let mut inputs = Vec::with_capacity(built.inputs.len());
         for i in &built.inputs {
             inputs.push(self.data_value(&name, i)?);
@@ -235,6 +243,42 @@ impl Builder {
             }
         }
         Ok(())
+    }
+
+    /// Shape arithmetic folds at import: an op whose inputs are all int64 constants (the
+    /// `Gather`, `Unsqueeze`, `Concat`, `Cast` or `Div` of a `Shape`'s output) is a constant, so
+    /// importers downstream (a `Reshape`'s target, an `Expand`'s shape) see one. `None` when an
+    /// input is not an integer constant, or the op does not evaluate (then it is imported as is).
+    fn fold_integer_constants(&self, name: &str, built: &Built) -> Option<Vec<Decoded>> {
+        let consts = built
+            .inputs
+            .iter()
+            .map(|i| match self.values.get(i) {
+                // int64 (and bool) are shape data; int8/uint8/int32 are quantized weights,
+                // which quantization must see as written.
+                Some(Value::Const(d, _)) if matches!(d.data_type, decode::dtype::INT64 | 9) => {
+                    Some(&d.value)
+                }
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()?;
+        if consts.is_empty() {
+            return None;
+        }
+        let in_shapes: Vec<&[usize]> = consts.iter().map(|t| t.shape()).collect();
+        let shapes = crate::ir::shape::infer(name, &built.op, &in_shapes).ok()?;
+        let outs = crate::interp::float_ops::eval_op(&built.op, &consts, &shapes).ok()?;
+        let real = matches!(built.op, Op::Cast { to: ElemType::Real });
+        Some(
+            outs.into_iter()
+                .map(|value| {
+                    let integral = value.data().iter().all(|v| v.fract() == 0.0);
+                    let data_type =
+                        if integral && !real { decode::dtype::INT64 } else { decode::dtype::FLOAT };
+                    Decoded { value, data_type }
+                })
+                .collect(),
+        )
     }
 
     /// The IR value for `name`, materialising a constant node on first data use.

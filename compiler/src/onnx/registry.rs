@@ -7,6 +7,7 @@ use crate::onnx::context::{Built, Imported, NodeCtx};
 
 mod layout;
 mod nn;
+mod shapes;
 
 /// An importer turns one ONNX node into an IR op (or a constant).
 pub type Importer = fn(&NodeCtx<'_>) -> Result<Imported, ImportError>;
@@ -17,14 +18,16 @@ const REGISTRY: &[(&str, Importer)] = &[
     ("AveragePool", nn::average_pool),
     ("BatchNormalization", nn::batch_norm),
     ("Clip", clip),
-    ("Cast", cast),
+    ("Cast", shapes::cast),
     ("Concat", layout::concat),
     ("Constant", |c| Ok(Imported::Constant(c.constant_attr()?))),
+    ("ConstantOfShape", shapes::constant_of_shape),
     ("Conv", nn::conv),
     ("DequantizeLinear", nn::dequantize),
     ("Div", div),
     ("Dropout", dropout),
     ("Equal", |c| binary(c, Op::Compare(Comparison::Equal))),
+    ("Expand", shapes::expand),
     ("Flatten", layout::flatten),
     ("Gather", layout::gather),
     ("Gemm", nn::gemm),
@@ -42,8 +45,11 @@ const REGISTRY: &[(&str, Importer)] = &[
     ("ReduceMean", |c| layout::reduce(c, true)),
     ("ReduceSum", |c| layout::reduce(c, false)),
     ("Pow", pow),
+    ("Range", shapes::range),
     ("Relu", |c| unary(c, Op::Relu)),
     ("Reshape", layout::reshape),
+    ("Shape", shapes::shape),
+    ("Size", shapes::size),
     ("Slice", layout::slice),
     ("Softmax", softmax),
     ("Sqrt", |c| unary(c, Op::Sqrt)),
@@ -109,18 +115,6 @@ fn clip(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
     };
     let (min, max) = (bound(1, f64::NEG_INFINITY)?, bound(2, f64::INFINITY)?);
     node(Op::Clip { min, max }, vec![c.required(0)?])
-}
-
-/// `Cast` to a float type: the IR's values are reals already (a comparison's 0/1, an integer), so
-/// the cast is the identity. Casts to integer or bool types change values and are refused.
-fn cast(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
-    const FLOAT: i64 = 1;
-    const FLOAT16: i64 = 10;
-    const DOUBLE: i64 = 11;
-    match c.int("to", 0)? {
-        FLOAT | FLOAT16 | DOUBLE => node(Op::Cast { to: ElemType::Real }, vec![c.required(0)?]),
-        to => Err(c.err(format!("Cast to data type {to}: only casts to float are supported"))),
-    }
 }
 
 /// `Dropout` at inference: the identity. Training mode (a true `training_mode` input, opset 12+)
