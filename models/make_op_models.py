@@ -81,7 +81,8 @@ def mlp_with(op_type, name, d_in=16, d_hidden=8, d_out=4, examples=8, head=None)
         json.dump(test_set, f)
 
 
-def single_op(name, description, nodes, x_type, x_shape, y_type, y_shape, xs, consts=()):
+def single_op(name, description, nodes, x_type, x_shape, y_type, y_shape, xs, consts=(),
+              opset=17):
     """One graph x -> nodes -> y with the given inputs `xs` (a list of arrays of `x_shape`)."""
     graph = helper.make_graph(
         nodes,
@@ -90,7 +91,7 @@ def single_op(name, description, nodes, x_type, x_shape, y_type, y_shape, xs, co
         [helper.make_tensor_value_info("y", y_type, y_shape)],
         [numpy_helper.from_array(a, n) for a, n in consts],
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     model.ir_version = 8
     onnx.checker.check_model(model)
     out = os.path.join(HERE, name)
@@ -156,6 +157,41 @@ def regressions():
               TensorProto.FLOAT, [1, 2, 3, 4], TensorProto.FLOAT, [1, 24], xs,
               consts=[i64("zero", 0), i64("one", 1), i64("axes0", [0]), i64("minus1", [-1]),
                       (np.array([3.0], np.float32), "three")])
+    # Elementwise ops composed of clamps, linear forms and products, each applied to x, summed.
+    unary = [("Neg", {}), ("Abs", {}), ("Sign", {}), ("LeakyRelu", {"alpha": 0.1}),
+             ("HardSigmoid", {"alpha": 0.3, "beta": 0.4}), ("HardSwish", {}), ("Elu", {}),
+             ("Celu", {}), ("Mish", {})]
+    nodes, terms = [], []
+    for op, attrs in unary:
+        nodes.append(helper.make_node(op, ["x"], [op.lower()], name=op.lower(), **attrs))
+        terms.append(op.lower())
+    nodes += [
+        helper.make_node("Max", ["x", "half"], ["max"], name="max"),
+        helper.make_node("Min", ["x", "abs"], ["min"], name="min"),
+        helper.make_node("Greater", ["x", "zero_f"], ["pos"], name="pos"),
+        helper.make_node("Less", ["x", "minus_one"], ["low"], name="low"),
+        helper.make_node("Not", ["low"], ["not_low"], name="not_low"),
+        helper.make_node("And", ["pos", "not_low"], ["and"], name="and"),
+        helper.make_node("Or", ["pos", "low"], ["or"], name="or"),
+        helper.make_node("Xor", ["pos", "low"], ["xor"], name="xor"),
+        helper.make_node("Where", ["or", "x", "neg"], ["where"], name="where"),
+    ]
+    terms += ["max", "min", "where"]
+    for b in ["and", "or", "xor"]:
+        nodes.append(helper.make_node("Cast", [b], [b + "_f"], name=b + "_f", to=TensorProto.FLOAT))
+        terms.append(b + "_f")
+    acc = terms[0]
+    for i, t in enumerate(terms[1:]):
+        out = "y" if i == len(terms) - 2 else f"acc{i}"
+        nodes.append(helper.make_node("Add", [acc, t], [out], name=f"sum{i}"))
+        acc = out
+    xs = [rng.normal(0, 1.5, (1, 16)).astype(np.float32) for _ in range(8)]
+    single_op("composed_ops", "Neg, Abs, Sign, LeakyRelu, HardSigmoid, HardSwish, Elu, Celu, "
+              "Mish, Max, Min, Not, And, Or, Xor and Where, each of x, summed", nodes,
+              TensorProto.FLOAT, [1, 16], TensorProto.FLOAT, [1, 16], xs,
+              consts=[(np.array(0.5, np.float32), "half"), (np.array(0.0, np.float32), "zero_f"),
+                      (np.array(-1.0, np.float32), "minus_one")], opset=18)
+
 
 if __name__ == "__main__":
     mlp_with("Softplus", "softplus_mlp")

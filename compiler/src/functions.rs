@@ -70,6 +70,21 @@ pub const FUNCTIONS: &[TableFunction] = &[
         domain: Domain::Calibrated { min: -16.0, max: 10.0 },
     },
     TableFunction {
+        name: "Elu",
+        f: math::elu,
+        domain: Domain::Linear { lo: -16.0, hi: 0.0, below: 0.0, above: 1.0 },
+    },
+    TableFunction {
+        name: "Celu",
+        f: math::elu,
+        domain: Domain::Linear { lo: -16.0, hi: 0.0, below: 0.0, above: 1.0 },
+    },
+    TableFunction {
+        name: "Mish",
+        f: math::mish,
+        domain: Domain::Linear { lo: -20.0, hi: 10.0, below: 0.0, above: 1.0 },
+    },
+    TableFunction {
         name: "Softplus",
         f: math::softplus,
         domain: Domain::Linear { lo: -10.0, hi: 10.0, below: 0.0, above: 1.0 },

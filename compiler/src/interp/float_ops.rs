@@ -86,6 +86,18 @@ pub fn eval_op(op: &Op, ins: &[&Tensor<f64>], shapes: &[Vec<usize>]) -> R {
             one(bin(ins[0], ins[1], |a, b| (a / b).trunc())?)
         }
         Op::Relu => one(x0()?.map(|&v| v.max(0.0))),
+        Op::Composed(c) => {
+            let out = shapes.first().ok_or("missing output shape")?;
+            let wide = ins
+                .iter()
+                .map(|t| layout::broadcast_to(t, out).ok_or("inputs do not broadcast"))
+                .collect::<Result<Vec<_>, _>>()?;
+            let n = wide.first().map_or(0, |t| t.data().len());
+            let data = (0..n)
+                .map(|i| c.eval(&wide.iter().map(|t| t.data()[i]).collect::<Vec<_>>()))
+                .collect();
+            one(Tensor::new(out.clone(), data).map_err(|e| e.to_string())?)
+        }
         Op::Function(f) => one(x0()?.map(|&v| f.eval(v))),
         Op::Sqrt => one(x0()?.map(|&v| v.sqrt())),
         Op::Identity | Op::Cast { .. } => one(x0()?.clone()),

@@ -41,6 +41,16 @@ pub fn softplus(x: f64) -> f64 {
     if x > 0.0 { x + (-x).exp().ln_1p() } else { x.exp().ln_1p() }
 }
 
+/// `elu(x) = x` for `x > 0`, `eˣ − 1` otherwise (ONNX Elu and Celu at α = 1).
+pub fn elu(x: f64) -> f64 {
+    if x > 0.0 { x } else { x.exp_m1() }
+}
+
+/// `mish(x) = x·tanh(softplus(x))`.
+pub fn mish(x: f64) -> f64 {
+    x * softplus(x).tanh()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

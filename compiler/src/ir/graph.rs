@@ -10,7 +10,7 @@ use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 
 use crate::error::GraphError;
-use crate::ir::op::{ElemType, Op};
+use crate::ir::op::{Composed, ElemType, Op};
 use crate::ir::shape;
 
 /// One output of one node.
@@ -62,6 +62,18 @@ fn keeps_integers(op: &Op) -> bool {
             | Op::Concat { .. }
             | Op::Gather { .. }
             | Op::MaxPool { .. }
+            | Op::Composed(
+                Composed::Neg
+                    | Composed::Abs
+                    | Composed::Sign
+                    | Composed::Max
+                    | Composed::Min
+                    | Composed::Where
+                    | Composed::Not
+                    | Composed::And
+                    | Composed::Or
+                    | Composed::Xor
+            )
     )
 }
 

@@ -246,6 +246,9 @@ pub enum Op {
         /// The target type.
         to: ElemType,
     },
+    /// An elementwise op composed of clamps and linear forms when quantized
+    /// (the quantizer's `composed` module).
+    Composed(Composed),
     /// Broadcasting comparison: 1 where it holds, else 0 (ONNX's bool, as a real).
     Compare(Comparison),
     /// Clamp to `[min, max]`.
@@ -298,6 +301,7 @@ impl Op {
             Op::Identity => "Identity",
             Op::Cast { .. } => "Cast",
             Op::Compare(c) => c.name(),
+            Op::Composed(c) => c.name(),
             Op::Clip { .. } => "Clip",
             Op::QuantizeLinear(_) => "QuantizeLinear",
             Op::DequantizeLinear(_) => "DequantizeLinear",
@@ -349,6 +353,111 @@ impl Comparison {
             Comparison::Greater => a > b,
             Comparison::GreaterOrEqual => a >= b,
             Comparison::Equal => a == b,
+        }
+    }
+}
+
+/// Elementwise ops the quantizer composes from clamps, linear forms and products (the logic ops
+/// read ONNX bools as 0/1).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Composed {
+    /// `−x`.
+    Neg,
+    /// `|x|`.
+    Abs,
+    /// `sign(x)` in `{−1, 0, 1}`.
+    Sign,
+    /// `x` if `x ≥ 0`, else `α·x`.
+    LeakyRelu {
+        /// `α`.
+        alpha: f64,
+    },
+    /// `clamp(α·x + β, 0, 1)`.
+    HardSigmoid {
+        /// `α`.
+        alpha: f64,
+        /// `β`.
+        beta: f64,
+    },
+    /// `x · HardSigmoid(x; 1/6, 1/2)`.
+    HardSwish,
+    /// `max(a, b)`, broadcasting.
+    Max,
+    /// `min(a, b)`, broadcasting.
+    Min,
+    /// `c ? a : b`, broadcasting (three inputs).
+    Where,
+    /// `1 − x` of a bool.
+    Not,
+    /// `a·b` of bools.
+    And,
+    /// `a + b − a·b` of bools.
+    Or,
+    /// `a + b − 2·a·b` of bools.
+    Xor,
+}
+
+impl Composed {
+    /// The ONNX op type.
+    pub fn name(self) -> &'static str {
+        match self {
+            Composed::Neg => "Neg",
+            Composed::Abs => "Abs",
+            Composed::Sign => "Sign",
+            Composed::LeakyRelu { .. } => "LeakyRelu",
+            Composed::HardSigmoid { .. } => "HardSigmoid",
+            Composed::HardSwish => "HardSwish",
+            Composed::Max => "Max",
+            Composed::Min => "Min",
+            Composed::Where => "Where",
+            Composed::Not => "Not",
+            Composed::And => "And",
+            Composed::Or => "Or",
+            Composed::Xor => "Xor",
+        }
+    }
+
+    /// Number of inputs.
+    pub fn arity(self) -> usize {
+        match self {
+            Composed::Max | Composed::Min | Composed::And | Composed::Or | Composed::Xor => 2,
+            Composed::Where => 3,
+            _ => 1,
+        }
+    }
+
+    /// The real function of the inputs.
+    pub fn eval(self, v: &[f64]) -> f64 {
+        let hard_sigmoid = |x: f64, a: f64, b: f64| (a * x + b).clamp(0.0, 1.0);
+        let bit = |x: f64| x != 0.0;
+        let of = |b: bool| f64::from(u8::from(b));
+        match (self, v) {
+            (Composed::Neg, [x]) => -x,
+            (Composed::Abs, [x]) => x.abs(),
+            (Composed::Sign, [x]) => of(*x > 0.0) - of(*x < 0.0),
+            (Composed::LeakyRelu { alpha }, [x]) => {
+                if *x >= 0.0 {
+                    *x
+                } else {
+                    alpha * x
+                }
+            }
+            (Composed::HardSigmoid { alpha, beta }, [x]) => hard_sigmoid(*x, alpha, beta),
+            (Composed::HardSwish, [x]) => x * hard_sigmoid(*x, 1.0 / 6.0, 0.5),
+            (Composed::Max, [a, b]) => a.max(*b),
+            (Composed::Min, [a, b]) => a.min(*b),
+            (Composed::Where, [c, a, b]) => {
+                if bit(*c) {
+                    *a
+                } else {
+                    *b
+                }
+            }
+            (Composed::Not, [x]) => of(!bit(*x)),
+            (Composed::And, [a, b]) => of(bit(*a) && bit(*b)),
+            (Composed::Or, [a, b]) => of(bit(*a) || bit(*b)),
+            (Composed::Xor, [a, b]) => of(bit(*a) != bit(*b)),
+            _ => f64::NAN,
         }
     }
 }

@@ -80,6 +80,16 @@ pub fn infer(node: &str, op: &Op, ins: &[&[usize]]) -> Result<Vec<Shape>, GraphE
             out.extend(window_out(window, &x[2..]).map_err(fail)?);
             one(out)
         }
+        Op::Composed(c) => {
+            arity(c.arity(), c.arity())?;
+            let mut out = ins[0].to_vec();
+            for s in &ins[1..] {
+                out = broadcast_shapes(&out, s).ok_or_else(|| {
+                    fail(format!("shapes {:?} and {s:?} do not broadcast", ins[0]))
+                })?;
+            }
+            one(out)
+        }
         Op::Add | Op::Sub | Op::Mul | Op::Div | Op::IntDiv | Op::Compare(_) => {
             arity(2, 2)?;
             broadcast_shapes(ins[0], ins[1]).map(|s| vec![s]).ok_or_else(|| {

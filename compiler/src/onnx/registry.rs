@@ -2,7 +2,7 @@
 
 use crate::error::ImportError;
 use crate::functions::{FUNCTIONS, TableFn};
-use crate::ir::{Comparison, ElemType, Op};
+use crate::ir::{Comparison, Composed, ElemType, Op};
 use crate::onnx::context::{Built, Imported, NodeCtx};
 
 mod layout;
@@ -13,7 +13,9 @@ mod shapes;
 pub type Importer = fn(&NodeCtx<'_>) -> Result<Imported, ImportError>;
 
 const REGISTRY: &[(&str, Importer)] = &[
+    ("Abs", |c| unary(c, Op::Composed(Composed::Abs))),
     ("Add", |c| binary(c, Op::Add)),
+    ("And", |c| binary(c, Op::Composed(Composed::And))),
     ("ArgMax", layout::arg_max),
     ("AveragePool", nn::average_pool),
     ("BatchNormalization", nn::batch_norm),
@@ -34,13 +36,27 @@ const REGISTRY: &[(&str, Importer)] = &[
     ("Greater", |c| binary(c, Op::Compare(Comparison::Greater))),
     ("GreaterOrEqual", |c| binary(c, Op::Compare(Comparison::GreaterOrEqual))),
     ("GlobalAveragePool", |c| unary(c, Op::GlobalAveragePool)),
+    ("HardSigmoid", |c| {
+        let (alpha, beta) = (c.float("alpha", 0.2)?, c.float("beta", 0.5)?);
+        unary(c, Op::Composed(Composed::HardSigmoid { alpha, beta }))
+    }),
+    ("HardSwish", |c| unary(c, Op::Composed(Composed::HardSwish))),
     ("Identity", identity),
     ("LayerNormalization", nn::layer_norm),
+    ("LeakyRelu", |c| {
+        let alpha = c.float("alpha", 0.01)?;
+        unary(c, Op::Composed(Composed::LeakyRelu { alpha }))
+    }),
     ("Less", |c| binary(c, Op::Compare(Comparison::Less))),
     ("LessOrEqual", |c| binary(c, Op::Compare(Comparison::LessOrEqual))),
     ("MatMul", |c| binary(c, Op::MatMul)),
+    ("Max", |c| variadic(c, Composed::Max)),
     ("MaxPool", nn::max_pool),
+    ("Min", |c| variadic(c, Composed::Min)),
     ("Mul", |c| binary(c, Op::Mul)),
+    ("Neg", |c| unary(c, Op::Composed(Composed::Neg))),
+    ("Not", |c| unary(c, Op::Composed(Composed::Not))),
+    ("Or", |c| binary(c, Op::Composed(Composed::Or))),
     ("QuantizeLinear", nn::quantize),
     ("ReduceMean", |c| layout::reduce(c, true)),
     ("ReduceSum", |c| layout::reduce(c, false)),
@@ -48,6 +64,7 @@ const REGISTRY: &[(&str, Importer)] = &[
     ("Range", shapes::range),
     ("Relu", |c| unary(c, Op::Relu)),
     ("Reshape", layout::reshape),
+    ("Sign", |c| unary(c, Op::Composed(Composed::Sign))),
     ("Shape", shapes::shape),
     ("Size", shapes::size),
     ("Slice", layout::slice),
@@ -58,7 +75,23 @@ const REGISTRY: &[(&str, Importer)] = &[
     ("Sub", |c| binary(c, Op::Sub)),
     ("Transpose", layout::transpose),
     ("Unsqueeze", layout::unsqueeze),
+    ("Where", |c| {
+        node(
+            Op::Composed(Composed::Where),
+            (0..3).map(|i| c.required(i)).collect::<Result<_, _>>()?,
+        )
+    }),
+    ("Xor", |c| binary(c, Op::Composed(Composed::Xor))),
 ];
+
+/// `Max` / `Min` of two inputs (the form exporters write; more inputs are refused by name).
+fn variadic(c: &NodeCtx<'_>, op: Composed) -> Result<Imported, ImportError> {
+    match c.num_inputs() {
+        1 => node(Op::Identity, vec![c.required(0)?]),
+        2 => binary(c, Op::Composed(op)),
+        n => Err(c.err(format!("{n} inputs (two are supported)"))),
+    }
+}
 
 /// The importer for an op type, if supported: the list above, then the function tables.
 pub fn lookup(op_type: &str) -> Option<Importer> {
@@ -77,6 +110,10 @@ pub fn supported_op_types() -> Vec<&'static str> {
 /// A tabulated function of [`FUNCTIONS`], by the node's op type.
 fn function(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
     let f = TableFn::find(c.op_type()).ok_or_else(|| c.err("not a tabulated function"))?;
+    // The tables are of fixed functions: Elu and Celu at their default α = 1 only.
+    if c.float("alpha", 1.0)? != 1.0 {
+        return Err(c.err("only alpha = 1 is supported"));
+    }
     unary(c, Op::Function(f))
 }
 

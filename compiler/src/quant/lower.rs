@@ -153,6 +153,7 @@ impl<'a> Lowering<'a> {
             }
             Op::Identity | Op::Cast { .. } => one(self.value(input(0)?)?),
             Op::IntDiv => one(self.int_div(node, input(0)?, input(1)?)?),
+            Op::Composed(c) => one(crate::quant::composed::lower(self, node, *c)?),
             Op::Reshape { .. } | Op::Flatten { .. } | Op::Squeeze { .. } | Op::Unsqueeze { .. } => {
                 let x = self.value(input(0)?)?;
                 let id = self.b.push(name, QOp::Reshape, vec![x.id], out_shape);

@@ -11,6 +11,8 @@
 pub mod builder;
 #[cfg(feature = "onnx")]
 pub mod calibrate;
+#[cfg(feature = "onnx")]
+mod composed;
 pub mod interp;
 #[cfg(feature = "onnx")]
 mod lower;
