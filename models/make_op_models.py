@@ -175,8 +175,9 @@ def regressions():
         helper.make_node("Or", ["pos", "low"], ["or"], name="or"),
         helper.make_node("Xor", ["pos", "low"], ["xor"], name="xor"),
         helper.make_node("Where", ["or", "x", "neg"], ["where"], name="where"),
+        helper.make_node("Where", ["mask", "x", "half"], ["masked"], name="masked"),
     ]
-    terms += ["max", "min", "where"]
+    terms += ["max", "min", "where", "masked"]
     for b in ["and", "or", "xor"]:
         nodes.append(helper.make_node("Cast", [b], [b + "_f"], name=b + "_f", to=TensorProto.FLOAT))
         terms.append(b + "_f")
@@ -187,10 +188,12 @@ def regressions():
         acc = out
     xs = [rng.normal(0, 1.5, (1, 16)).astype(np.float32) for _ in range(8)]
     single_op("composed_ops", "Neg, Abs, Sign, LeakyRelu, HardSigmoid, HardSwish, Elu, Celu, "
-              "Mish, Max, Min, Not, And, Or, Xor and Where, each of x, summed", nodes,
+              "Mish, Max, Min, Not, And, Or, Xor and Where (computed and constant conditions), each of x, "
+              "summed", nodes,
               TensorProto.FLOAT, [1, 16], TensorProto.FLOAT, [1, 16], xs,
               consts=[(np.array(0.5, np.float32), "half"), (np.array(0.0, np.float32), "zero_f"),
-                      (np.array(-1.0, np.float32), "minus_one")], opset=18)
+                      (np.array(-1.0, np.float32), "minus_one"),
+                      (np.arange(16).reshape(1, 16) % 3 == 0, "mask")], opset=18)
 
 
 if __name__ == "__main__":

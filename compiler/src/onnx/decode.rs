@@ -24,6 +24,8 @@ pub mod dtype {
     pub const INT32: i32 = 6;
     /// int64
     pub const INT64: i32 = 7;
+    /// bool
+    pub const BOOL: i32 = 9;
     /// float16
     pub const FLOAT16: i32 = 10;
     /// float64
@@ -79,6 +81,8 @@ pub fn decode_tensor(t: &TensorProto) -> Result<Decoded, ImportError> {
         }
         // float16 values sit in the low 16 bits of int32_data.
         dtype::FLOAT16 => t.int32_data.iter().map(|&v| f16_to_f64((v & 0xffff) as u16)).collect(),
+        dtype::BOOL if raw => t.raw_data.iter().map(|&b| f64::from(u8::from(b != 0))).collect(),
+        dtype::BOOL => t.int32_data.iter().map(|&v| f64::from(u8::from(v != 0))).collect(),
         dtype::INT8 if raw => t.raw_data.iter().map(|&b| f64::from(b as i8)).collect(),
         dtype::UINT8 if raw => t.raw_data.iter().map(|&b| f64::from(b)).collect(),
         // int8/uint8 values are stored one per int32_data entry.
@@ -95,7 +99,7 @@ pub fn decode_tensor(t: &TensorProto) -> Result<Decoded, ImportError> {
         other => return Err(ImportError::UnsupportedDataType { tensor: name(), data_type: other }),
     };
     let width = match t.data_type {
-        dtype::INT8 | dtype::UINT8 => 1,
+        dtype::INT8 | dtype::UINT8 | dtype::BOOL => 1,
         dtype::FLOAT16 => 2,
         dtype::FLOAT | dtype::INT32 => 4,
         _ => 8,

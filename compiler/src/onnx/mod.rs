@@ -256,7 +256,9 @@ impl Builder {
             .map(|i| match self.values.get(i) {
                 // int64 (and bool) are shape data; int8/uint8/int32 are quantized weights,
                 // which quantization must see as written.
-                Some(Value::Const(d, _)) if matches!(d.data_type, decode::dtype::INT64 | 9) => {
+                Some(Value::Const(d, _))
+                    if matches!(d.data_type, decode::dtype::INT64 | decode::dtype::BOOL) =>
+                {
                     Some(&d.value)
                 }
                 _ => None,

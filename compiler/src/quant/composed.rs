@@ -13,7 +13,7 @@
 //! | `HardSigmoid(α, β)` | `clamp(rescale(a·x' + B), 0, 2^bits)`, `B = round(β·2^k/s)` | `2^−bits` |
 //! | `HardSwish` | `x' · HardSigmoid(x; 1/6, 1/2)` | `s·2^−bits` |
 //! | `Max(a, b)`, `Min(a, b)` | `b + relu(a − b)`, `a − relu(a − b)` at a common scale | common |
-//! | `Where(c, a, b)` | `b + c·(a − b)`, `c` a computed 0/1 | common |
+//! | `Where(c, a, b)` | `b + c·(a − b)`, `c` a computed 0/1 or a constant mask | common |
 //! | `Not`, `And`, `Or`, `Xor` of 0/1 | `1 − x`, `a·b`, `a + b − a·b`, `a + b − 2·a·b` | 1 |
 //!
 //! `k` is [`MULTIPLIER_BITS`]: the relative error of `α` is at most `2^−(k+1)/α`.
@@ -83,10 +83,15 @@ pub fn lower(l: &mut Lowering<'_>, node: &Node, op: Composed) -> Result<QVal, Qu
             Ok(QVal { id, scale, zero: 0 })
         }
         Composed::Where => {
-            if l.const_float(input(0)?).is_some() {
-                return Err(Lowering::err(node, "a constant condition is not supported yet"));
-            }
-            let c = bits(l, name, input(0)?)?;
+            // A constant condition (a causal mask) is a 0/1 weight; a computed one is a
+            // comparison's committed 0/1.
+            let c = match l.const_float(input(0)?) {
+                Some(mask) => {
+                    let mask = mask.map(|&v| i64::from(v != 0.0));
+                    l.b.konst(&format!("{name}.mask"), mask)
+                }
+                None => bits(l, name, input(0)?)?,
+            };
             let (a, b, scale) = common(l, name, input(1)?, input(2)?)?;
             let d = l.b.binary(&format!("{name}.diff"), QOp::Sub, a, b)?;
             let m = l.b.binary(&format!("{name}.select"), QOp::Mul, c, d)?;

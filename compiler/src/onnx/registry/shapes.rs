@@ -12,8 +12,7 @@ use crate::onnx::decode::{Decoded, dtype};
 use crate::onnx::registry::node;
 use crate::tensor::{Tensor, broadcast_shapes};
 
-/// ONNX `bool`.
-const BOOL: i32 = 9;
+const BOOL: i32 = dtype::BOOL;
 /// The integer ONNX types (int16, uint16, uint32 and uint64 besides [`dtype`]'s).
 const INTEGERS: [i32; 8] = [dtype::UINT8, dtype::INT8, 4, 5, dtype::INT32, dtype::INT64, 12, 13];
 
