@@ -36,6 +36,18 @@ def mlp_with(op_type, name, d_in=16, d_hidden=8, d_out=4, examples=8, head=None)
             helper.make_node("Cast", ["positive"], ["mask"], name="cast", to=TensorProto.FLOAT),
             helper.make_node("Mul", ["h", "mask"], ["a"], name="mask_mul"),
         ]
+    elif op_type == "TanhGelu":
+        # GPT-2's GELU: 0.5·h·(1 + tanh(√(2/π)·(h + 0.044715·h³))), the cube as Pow(h, 3).
+        middle = [
+            helper.make_node("Pow", ["h", "three"], ["h3"], name="cube"),
+            helper.make_node("Mul", ["h3", "c"], ["h3c"], name="cube_scaled"),
+            helper.make_node("Add", ["h", "h3c"], ["inner"], name="inner"),
+            helper.make_node("Mul", ["inner", "k"], ["arg"], name="arg"),
+            helper.make_node("Tanh", ["arg"], ["t"], name="tanh"),
+            helper.make_node("Add", ["t", "one"], ["t1"], name="one_plus"),
+            helper.make_node("Mul", ["h", "t1"], ["ht"], name="gate"),
+            helper.make_node("Mul", ["ht", "half"], ["a"], name="halve"),
+        ]
     else:
         middle = [helper.make_node(op_type, ["h"], ["a"], name=op_type.lower())]
     logits = "logits" if head else "y"
@@ -49,6 +61,10 @@ def mlp_with(op_type, name, d_in=16, d_hidden=8, d_out=4, examples=8, head=None)
     consts = [(w1, "w1"), (b1, "b1"), (w2, "w2"), (b2, "b2")]
     if op_type == "GreaterMask":
         consts.append((np.zeros((), np.float32), "zero"))
+    if op_type == "TanhGelu":
+        consts += [(np.array(3.0, np.float32), "three"), (np.array(0.044715, np.float32), "c"),
+                   (np.array(np.sqrt(2 / np.pi), np.float32), "k"),
+                   (np.array(1.0, np.float32), "one"), (np.array(0.5, np.float32), "half")]
     graph = helper.make_graph(
         nodes,
         name,
@@ -200,4 +216,5 @@ if __name__ == "__main__":
     mlp_with("Softplus", "softplus_mlp")
     mlp_with("GreaterMask", "greater_mask_mlp")
     mlp_with("Relu", "argmax_mlp", head="ArgMax")
+    mlp_with("TanhGelu", "tanh_gelu_mlp")
     regressions()

@@ -86,6 +86,7 @@ pub fn eval_op(op: &Op, ins: &[&Tensor<f64>], shapes: &[Vec<usize>]) -> R {
             one(bin(ins[0], ins[1], |a, b| (a / b).trunc())?)
         }
         Op::Relu => one(x0()?.map(|&v| v.max(0.0))),
+        Op::Powi(n) => one(x0()?.map(|&v| v.powi(*n as i32))),
         Op::Composed(c) => {
             let out = shapes.first().ok_or("missing output shape")?;
             let wide = ins

@@ -246,6 +246,8 @@ pub enum Op {
         /// The target type.
         to: ElemType,
     },
+    /// `x^n` for a constant integer `n ≥ 2` (ONNX `Pow`; `n − 1` products when quantized).
+    Powi(u32),
     /// An elementwise op composed of clamps and linear forms when quantized
     /// (the quantizer's `composed` module).
     Composed(Composed),
@@ -302,6 +304,7 @@ impl Op {
             Op::Cast { .. } => "Cast",
             Op::Compare(c) => c.name(),
             Op::Composed(c) => c.name(),
+            Op::Powi(_) => "Pow",
             Op::Clip { .. } => "Clip",
             Op::QuantizeLinear(_) => "QuantizeLinear",
             Op::DequantizeLinear(_) => "DequantizeLinear",

@@ -97,6 +97,7 @@ pub fn infer(node: &str, op: &Op, ins: &[&[usize]]) -> Result<Vec<Shape>, GraphE
             })
         }
         Op::Relu
+        | Op::Powi(_)
         | Op::Function(_)
         | Op::Sqrt
         | Op::Identity

@@ -201,6 +201,10 @@ fn pow(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
         2.0 => node(Op::Mul, vec![x.clone(), x]),
         0.5 => node(Op::Sqrt, vec![x]),
         1.0 => node(Op::Identity, vec![x]),
-        other => Err(c.err(format!("exponent {other} is not supported (2, 0.5 and 1 are)"))),
+        // The tanh GELU's cube, and other small integer powers: products.
+        n if n.fract() == 0.0 && (3.0..=16.0).contains(&n) => node(Op::Powi(n as u32), vec![x]),
+        other => Err(
+            c.err(format!("exponent {other} is not supported (0.5 and the integers 1 to 16 are)"))
+        ),
     }
 }

@@ -154,6 +154,21 @@ impl<'a> Lowering<'a> {
             Op::Identity | Op::Cast { .. } => one(self.value(input(0)?)?),
             Op::IntDiv => one(self.int_div(node, input(0)?, input(1)?)?),
             Op::Composed(c) => one(crate::quant::composed::lower(self, node, *c)?),
+            Op::Powi(n) => {
+                // x^n as n − 1 products, each factor at the canonical scale (the running power
+                // is requantized before the next product).
+                let x = self.value(input(0)?)?;
+                let x = self.b.operand(&format!("{name}.x"), x)?;
+                let mut acc = x;
+                for i in 1..*n {
+                    let a = self.b.operand(&format!("{name}.power{i}"), acc)?;
+                    let label =
+                        if i + 1 == *n { name.to_string() } else { format!("{name}.p{}", i + 1) };
+                    let id = self.b.binary(&label, QOp::Mul, a.id, x.id)?;
+                    acc = QVal { id, scale: a.scale * x.scale, zero: 0 };
+                }
+                one(acc)
+            }
             Op::Reshape { .. } | Op::Flatten { .. } | Op::Squeeze { .. } | Op::Unsqueeze { .. } => {
                 let x = self.value(input(0)?)?;
                 let id = self.b.push(name, QOp::Reshape, vec![x.id], out_shape);
