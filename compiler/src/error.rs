@@ -238,6 +238,25 @@ pub enum QuantError {
         /// Why.
         reason: String,
     },
+    /// On the calibration inputs a range-checked value exceeds the activation range at every
+    /// scale the configuration allows: the prover would refuse such inputs.
+    #[error(
+        "node {node} ({op}): calibrated values reach {value}, beyond the {bits}-bit activation \
+         range even at {scale_bits} scale bits; allow fewer scale bits (--scale-bits) or \
+         calibrate on inputs of the range the model will see"
+    )]
+    Range {
+        /// Node name.
+        node: String,
+        /// Op name.
+        op: &'static str,
+        /// The largest |value| observed.
+        value: i64,
+        /// Activation bits.
+        bits: u32,
+        /// The smallest scale bits tried.
+        scale_bits: u32,
+    },
 }
 
 /// Any compiler error, for callers that run several stages.

@@ -109,3 +109,30 @@ fn softmax_of_large_logits_matches_onnxruntime() {
         }
     }
 }
+
+/// Scales are chosen so that every calibrated range-checked value fits the activation range:
+/// a square of values near 1000 (10^6, beyond 2^23 at the default 4 or more scale bits) compiles
+/// at fewer bits when they are allowed, and is a compile-time error naming the node otherwise.
+#[test]
+fn scales_drop_until_calibrated_values_fit_or_the_node_is_named() {
+    let mut g = Graph::new();
+    let x = ValueRef::first(g.add_input("x", vec![1, 4], ElemType::Real));
+    let sq = ValueRef::first(g.add_node("square", Op::Mul, vec![x, x]).unwrap());
+    let y = g.add_node("y", Op::Relu, vec![sq]).unwrap();
+    g.set_outputs(vec![("y".into(), ValueRef::first(y))]);
+    let sample = Tensor::new(vec![1, 4], vec![1000.0, -900.0, 10.0, 0.5]).unwrap();
+    let cal = || tessera_compiler::quant::Calibration::Samples(vec![vec![sample.clone()]]);
+    let err = quantize(&g, &QuantConfig { calibration: cal(), ..QuantConfig::default() });
+    match err {
+        Err(tessera_compiler::QuantError::Range { node, value, .. }) => {
+            assert!(node.starts_with('y') || node.starts_with("square"), "{node}");
+            assert!(value >= 1 << 23, "{value}");
+        }
+        other => panic!("expected a range error, got {:?}", other.map(|m| m.report.scale_bits)),
+    }
+    let config = QuantConfig { calibration: cal(), min_scale_bits: 0, ..QuantConfig::default() };
+    let model = quantize(&g, &config).expect("fewer scale bits fit");
+    assert!(model.report.scale_bits <= 2, "{}", model.report.scale_bits);
+    let out = model.run(std::slice::from_ref(&sample)).unwrap();
+    assert!((out[0].data()[0] - 1e6).abs() <= 1e6 * 1e-3, "{:?}", out[0].data());
+}

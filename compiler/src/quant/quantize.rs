@@ -35,16 +35,55 @@ impl Default for QuantConfig {
     }
 }
 
-/// Quantizes a float graph.
+/// Quantizes a float graph. The scale bits start from the calibrated float range
+/// ([`calibrate::choose_scale_bits`]); while a range-checked integer of the calibration inputs
+/// (a rescale's quotient, a clamp, a division or a table output) exceeds the activation range,
+/// the scale drops by the bits it exceeds by, down to `min_scale_bits`; past that the compile
+/// fails naming the node ([`QuantError::Range`]).
 #[instrument(skip_all)]
 pub fn quantize(graph: &Graph, config: &QuantConfig) -> Result<QuantizedModel, QuantError> {
     let cal = calibrate::calibrate(graph, &config.calibration)?;
-    let bits = calibrate::choose_scale_bits(
+    let mut bits = calibrate::choose_scale_bits(
         cal.max_abs,
         config.activation_bits,
         config.min_scale_bits,
         config.max_scale_bits,
     );
+    let limit = 1i64 << (config.activation_bits - 1);
+    loop {
+        let model = quantize_at(graph, config, &cal, bits)?;
+        let worst = model
+            .report
+            .checks
+            .iter()
+            .map(|c| (c, c.output.0.unsigned_abs().max(c.output.1.unsigned_abs())))
+            .max_by_key(|(_, v)| *v);
+        let Some((check, value)) = worst.filter(|(_, v)| *v >= limit as u64) else {
+            return Ok(model);
+        };
+        // Each scale bit halves the values: drop the bits the worst one exceeds by.
+        let over = (64 - value.leading_zeros()) + 1 - config.activation_bits;
+        if bits <= config.min_scale_bits {
+            return Err(QuantError::Range {
+                node: check.node.clone(),
+                op: check.op,
+                value: value.min(i64::MAX as u64) as i64,
+                bits: config.activation_bits,
+                scale_bits: bits,
+            });
+        }
+        info!(scale_bits = bits, node = %check.node, "calibrated values overflow: fewer scale bits");
+        bits = bits.saturating_sub(over.max(1)).max(config.min_scale_bits);
+    }
+}
+
+/// Quantizes at scale bits `bits`.
+fn quantize_at(
+    graph: &Graph,
+    config: &QuantConfig,
+    cal: &calibrate::CalibrationResult,
+    bits: u32,
+) -> Result<QuantizedModel, QuantError> {
     let mut l = Lowering {
         b: Builder::new(graph, bits, &cal.consts, &cal.ranges),
         map: HashMap::new(),
