@@ -90,6 +90,7 @@ fn calibration_from_a_json_file() {
     let cal = Calibration::from_json(&json, &graph).unwrap();
     let Calibration::Samples(s) = &cal else { panic!("samples expected") };
     assert_eq!(s.len(), case.test_set.examples.len());
+    let second = s[1][0].data().to_vec();
     let model =
         quantize(&graph, &QuantConfig { calibration: cal, ..QuantConfig::default() }).unwrap();
     let ex = &case.test_set.examples[0];
@@ -97,6 +98,16 @@ fn calibration_from_a_json_file() {
     assert_eq!(argmax(out[0].data()), argmax(&ex.reference_output));
     let err = Calibration::from_json("[[1.0, 2.0]]", &graph).unwrap_err();
     assert!(matches!(err, QuantError::CalibrationData { .. }), "{err}");
+    // Compiled for batch 8, the test set's single examples fill batches of 8 (issue 17: this
+    // failed with "shape [8, 64] needs 512 elements").
+    let options = ImportOptions { batch: Some(8) };
+    let graph8 = OnnxModel::load(&case.onnx).unwrap().into_ir(options).unwrap();
+    let Calibration::Samples(s8) = Calibration::from_json(&json, &graph8).unwrap() else {
+        panic!("samples expected")
+    };
+    assert_eq!(s8.len(), case.test_set.examples.len().div_ceil(8));
+    assert_eq!(s8[0][0].shape(), &[8, 64]);
+    assert_eq!(&s8[0][0].data()[64..128], &second[..], "example 1 is row 1 of batch 0");
 }
 
 /// Int8 QDQ models keep their integers: every weight operand of a product is the model's int8

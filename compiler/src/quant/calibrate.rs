@@ -59,10 +59,29 @@ impl Calibration {
             )));
         };
         let shape = graph.shape(ValueRef::first(*idx)).map_err(|e| bad(e.to_string()))?.to_vec();
-        let mut samples = Vec::with_capacity(list.len());
+        let whole: usize = shape.iter().product();
+        let batch = shape.first().copied().unwrap_or(1).max(1);
+        let mut flat = Vec::with_capacity(list.len());
         for (i, item) in list.iter().enumerate() {
             let data: Vec<f64> = serde_json::from_value(item.clone())
                 .map_err(|e| bad(format!("sample {i}: {e}")))?;
+            flat.push(data);
+        }
+        // Samples of one example each (a test set) fill batches of the compiled batch size, the
+        // last one completed with the first examples; samples of a whole batch stay as they are.
+        let per_example = whole / batch;
+        let grouped: Vec<Vec<f64>> = if batch > 1 && flat.iter().all(|d| d.len() == per_example) {
+            let n = flat.len().div_ceil(batch);
+            (0..n)
+                .map(|b| {
+                    (0..batch).flat_map(|j| flat[(b * batch + j) % flat.len()].clone()).collect()
+                })
+                .collect()
+        } else {
+            flat
+        };
+        let mut samples = Vec::with_capacity(grouped.len());
+        for (i, data) in grouped.into_iter().enumerate() {
             let t = Tensor::new(shape.clone(), data)
                 .map_err(|e| bad(format!("sample {i} for input {name}: {e}")))?;
             samples.push(vec![t]);
