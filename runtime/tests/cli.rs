@@ -466,7 +466,6 @@ fn batch_zero_is_refused_at_compile() {
 }
 
 #[test]
-
 fn os_errors_are_stated_once() {
     let t = TempDir::new("oserror");
     let missing = t.join("missing.bin");
@@ -474,6 +473,9 @@ fn os_errors_are_stated_once() {
     assert_eq!(verdict_line(&text).matches("os error").count(), 1, "{text}");
     let text =
         expect(&["verify", "--vk", p(&missing), "--proof", p(&missing)], 2, &["missing.bin"]);
+    assert_eq!(verdict_line(&text).matches("os error").count(), 1, "{text}");
+    // A directory where a model file is expected: the cause once, however the errors nest.
+    let text = expect(&["compile", p(&t.join(".")), "--out", p(&t.join("d"))], 2, &["os error"]);
     assert_eq!(verdict_line(&text).matches("os error").count(), 1, "{text}");
 }
 
