@@ -174,13 +174,15 @@ def regressions():
               consts=[i64("zero", 0), i64("one", 1), i64("axes0", [0]), i64("minus1", [-1]),
                       (np.array([3.0], np.float32), "three")])
     # Elementwise ops composed of clamps, linear forms and products, each applied to x, summed.
-    unary = [("Neg", {}), ("Abs", {}), ("Sign", {}), ("LeakyRelu", {"alpha": 0.1}),
+    unary = [("Gelu", {}), ("Gelu", {"approximate": "tanh"}),
+             ("Neg", {}), ("Abs", {}), ("Sign", {}), ("LeakyRelu", {"alpha": 0.1}),
              ("HardSigmoid", {"alpha": 0.3, "beta": 0.4}), ("HardSwish", {}), ("Elu", {}),
              ("Celu", {}), ("Mish", {})]
     nodes, terms = [], []
     for op, attrs in unary:
-        nodes.append(helper.make_node(op, ["x"], [op.lower()], name=op.lower(), **attrs))
-        terms.append(op.lower())
+        out = op.lower() + ("_" + attrs["approximate"] if "approximate" in attrs else "")
+        nodes.append(helper.make_node(op, ["x"], [out], name=out, **attrs))
+        terms.append(out)
     nodes += [
         helper.make_node("Max", ["x", "half"], ["max"], name="max"),
         helper.make_node("Min", ["x", "abs"], ["min"], name="min"),
@@ -205,11 +207,11 @@ def regressions():
     xs = [rng.normal(0, 1.5, (1, 16)).astype(np.float32) for _ in range(8)]
     single_op("composed_ops", "Neg, Abs, Sign, LeakyRelu, HardSigmoid, HardSwish, Elu, Celu, "
               "Mish, Max, Min, Not, And, Or, Xor and Where (computed and constant conditions), each of x, "
-              "summed", nodes,
+              "summed (with Gelu, erf and tanh forms; opset 20)", nodes,
               TensorProto.FLOAT, [1, 16], TensorProto.FLOAT, [1, 16], xs,
               consts=[(np.array(0.5, np.float32), "half"), (np.array(0.0, np.float32), "zero_f"),
                       (np.array(-1.0, np.float32), "minus_one"),
-                      (np.arange(16).reshape(1, 16) % 3 == 0, "mask")], opset=18)
+                      (np.arange(16).reshape(1, 16) % 3 == 0, "mask")], opset=20)
 
 
 if __name__ == "__main__":

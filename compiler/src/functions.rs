@@ -85,6 +85,18 @@ pub const FUNCTIONS: &[TableFunction] = &[
         domain: Domain::Linear { lo: -20.0, hi: 10.0, below: 0.0, above: 1.0 },
     },
     TableFunction {
+        name: "Gelu",
+        f: math::gelu,
+        domain: Domain::Linear { lo: -8.0, hi: 8.0, below: 0.0, above: 1.0 },
+    },
+    // Gelu's `approximate = "tanh"` form: not an ONNX op of its own (a name with `:` is a
+    // variant, read through its op's attributes).
+    TableFunction {
+        name: "Gelu:tanh",
+        f: math::gelu_tanh,
+        domain: Domain::Linear { lo: -8.0, hi: 8.0, below: 0.0, above: 1.0 },
+    },
+    TableFunction {
         name: "Softplus",
         f: math::softplus,
         domain: Domain::Linear { lo: -10.0, hi: 10.0, below: 0.0, above: 1.0 },

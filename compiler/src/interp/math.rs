@@ -46,6 +46,17 @@ pub fn elu(x: f64) -> f64 {
     if x > 0.0 { x } else { x.exp_m1() }
 }
 
+/// `gelu(x) = x·Φ(x) = x·(1 + erf(x/√2))/2`.
+pub fn gelu(x: f64) -> f64 {
+    0.5 * x * (1.0 + erf(x / std::f64::consts::SQRT_2))
+}
+
+/// GELU's tanh approximation `x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))/2`.
+pub fn gelu_tanh(x: f64) -> f64 {
+    let k = (2.0 / std::f64::consts::PI).sqrt();
+    0.5 * x * (1.0 + (k * (x + 0.044715 * x * x * x)).tanh())
+}
+
 /// `mish(x) = x·tanh(softplus(x))`.
 pub fn mish(x: f64) -> f64 {
     x * softplus(x).tanh()

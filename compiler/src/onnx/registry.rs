@@ -96,13 +96,14 @@ fn variadic(c: &NodeCtx<'_>, op: Composed) -> Result<Imported, ImportError> {
 /// The importer for an op type, if supported: the list above, then the function tables.
 pub fn lookup(op_type: &str) -> Option<Importer> {
     let listed = REGISTRY.iter().find(|(name, _)| *name == op_type).map(|(_, f)| *f);
-    listed.or_else(|| TableFn::find(op_type).map(|_| function as Importer))
+    let variant = op_type.contains(':');
+    listed.or_else(|| TableFn::find(op_type).filter(|_| !variant).map(|_| function as Importer))
 }
 
 /// Every supported ONNX op type, sorted.
 pub fn supported_op_types() -> Vec<&'static str> {
     let mut all: Vec<&'static str> = REGISTRY.iter().map(|(n, _)| *n).collect();
-    all.extend(FUNCTIONS.iter().map(|f| f.name));
+    all.extend(FUNCTIONS.iter().map(|f| f.name).filter(|n| !n.contains(':')));
     all.sort_unstable();
     all
 }
@@ -114,6 +115,13 @@ fn function(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
     if c.float("alpha", 1.0)? != 1.0 {
         return Err(c.err("only alpha = 1 is supported"));
     }
+    // Gelu (opset 20): the erf form, or the tanh approximation as its own table.
+    let f = match (c.op_type(), c.string("approximate", "none")?.as_str()) {
+        ("Gelu", "none") => f,
+        ("Gelu", "tanh") => TableFn::find("Gelu:tanh").ok_or_else(|| c.err("no tanh table"))?,
+        ("Gelu", other) => return Err(c.err(format!("approximate = {other:?}"))),
+        _ => f,
+    };
     unary(c, Op::Function(f))
 }
 
