@@ -213,6 +213,21 @@ def regressions():
                       (np.array(-1.0, np.float32), "minus_one"),
                       (np.arange(16).reshape(1, 16) % 3 == 0, "mask")], opset=20)
 
+    # ReduceMax / ReduceMin over one axis and over two (axes as inputs: opset 18).
+    nodes = [
+        helper.make_node("ReduceMax", ["x", "last"], ["hi"], name="row_max"),
+        helper.make_node("ReduceMin", ["x", "last"], ["lo"], name="row_min"),
+        helper.make_node("Sub", ["hi", "lo"], ["spread"], name="spread"),
+        helper.make_node("ReduceMin", ["x", "both"], ["floor"], name="all_min"),
+        helper.make_node("Add", ["spread", "floor"], ["sum"], name="shifted"),
+        helper.make_node("ReduceMax", ["sum", "last"], ["y"], name="squeeze", keepdims=0),
+    ]
+    xs = [rng.normal(0, 1.5, (1, 3, 4)).astype(np.float32) for _ in range(8)]
+    single_op("reduce_max_min", "ReduceMax and ReduceMin over the last axis and over two axes",
+              nodes, TensorProto.FLOAT, [1, 3, 4], TensorProto.FLOAT, [1, 3], xs,
+              consts=[(np.array([2], np.int64), "last"), (np.array([1, 2], np.int64), "both")],
+              opset=18)
+
 
 if __name__ == "__main__":
     mlp_with("Softplus", "softplus_mlp")

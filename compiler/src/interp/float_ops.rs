@@ -125,6 +125,14 @@ pub fn eval_op(op: &Op, ins: &[&Tensor<f64>], shapes: &[Vec<usize>]) -> R {
             let inv = Tensor::new(reduced, invs).map_err(|e| e.to_string())?;
             Ok(vec![y, mean, inv])
         }
+        Op::ReduceMax { axes, min, .. } => {
+            let sign = if *min { -1.0 } else { 1.0 };
+            let mut m = x0()?.map(|&v| sign * v);
+            for &a in axes {
+                m = layout::reduce_max(&m, a, f64::NEG_INFINITY);
+            }
+            one(m.map(|&v| sign * v).reshaped(out_shape).map_err(|e| e.to_string())?)
+        }
         Op::ReduceSum { axes, .. } | Op::ReduceMean { axes, .. } => {
             let x = x0()?;
             let s = layout::reduce_sum(x, axes);

@@ -155,6 +155,15 @@ pub enum Op {
         /// Keep reduced axes with extent 1.
         keepdims: bool,
     },
+    /// Max (or min) over `axes`.
+    ReduceMax {
+        /// Sorted, normalised axes.
+        axes: Vec<usize>,
+        /// Keep reduced axes with extent 1.
+        keepdims: bool,
+        /// The minimum instead (ONNX `ReduceMin`).
+        min: bool,
+    },
     /// Sum over `axes`.
     ReduceSum {
         /// Sorted, normalised axes.
@@ -285,6 +294,8 @@ impl Op {
             Op::Softmax { .. } => "Softmax",
             Op::LayerNorm { .. } => "LayerNormalization",
             Op::ReduceMean { .. } => "ReduceMean",
+            Op::ReduceMax { min: false, .. } => "ReduceMax",
+            Op::ReduceMax { min: true, .. } => "ReduceMin",
             Op::ReduceSum { .. } => "ReduceSum",
             Op::ArgMax { .. } => "ArgMax",
             Op::MaxPool { .. } => "MaxPool",

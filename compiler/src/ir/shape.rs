@@ -150,7 +150,9 @@ pub fn infer(node: &str, op: &Op, ins: &[&[usize]]) -> Result<Vec<Shape>, GraphE
             }
             one(out)
         }
-        Op::ReduceMean { axes, keepdims } | Op::ReduceSum { axes, keepdims } => {
+        Op::ReduceMean { axes, keepdims }
+        | Op::ReduceSum { axes, keepdims }
+        | Op::ReduceMax { axes, keepdims, .. } => {
             arity(1, 1)?;
             let x = ins[0];
             for &a in axes {

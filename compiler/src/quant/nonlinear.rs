@@ -86,6 +86,25 @@ pub fn lower(l: &mut Lowering<'_>, node: &Node) -> Result<Vec<QVal>, QuantError>
             };
             QVal { id, scale: 1.0, zero: 0 }
         }
+        Op::ReduceMax { axes, min, .. } => {
+            // One max step per axis (the minimum is the max of −x); then the output's shape.
+            let x = l.b.coarsen(name, x)?;
+            let x = l.b.drop_zero(name, x)?;
+            let mut id = x.id;
+            if *min {
+                let zero = l.b.scalar(&format!("{name}.zero"), 0);
+                id = l.b.binary(&format!("{name}.negated"), QOp::Sub, zero, id)?;
+            }
+            for (i, &a) in axes.iter().enumerate() {
+                id = reduce(l, &format!("{name}.max{i}"), QOp::ReduceMax { axis: a }, id, &[a]);
+            }
+            if *min {
+                let zero = l.b.scalar(&format!("{name}.zero_out"), 0);
+                id = l.b.binary(&format!("{name}.min"), QOp::Sub, zero, id)?;
+            }
+            let id = l.b.push(name, QOp::Reshape, vec![id], out_shape);
+            QVal { id, ..x }
+        }
         Op::LayerNorm { stats: true, .. } => {
             return Err(Lowering::err(
                 node,

@@ -107,6 +107,23 @@ pub fn arg_max(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
     node(Op::ArgMax { axis, keepdims, last }, vec![c.required(0)?])
 }
 
+/// `ReduceMax` / `ReduceMin` (axes an input from opset 18).
+pub fn reduce_max(c: &NodeCtx<'_>, min: bool) -> Result<Imported, ImportError> {
+    let rank = c.rank(0)?;
+    let keepdims = c.int("keepdims", 1)? != 0;
+    let axes = match axes_param(c, 18)? {
+        Some(a) if !a.is_empty() => c.axes(&a, rank)?,
+        _ if c.int("noop_with_empty_axes", 0)? != 0 => {
+            return node(Op::Identity, vec![c.required(0)?]);
+        }
+        _ => (0..rank).collect(),
+    };
+    let mut axes = axes;
+    axes.sort_unstable();
+    axes.dedup();
+    node(Op::ReduceMax { axes, keepdims, min }, vec![c.required(0)?])
+}
+
 pub fn concat(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
     let rank = c.rank(0)?;
     let axis =
