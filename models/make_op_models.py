@@ -228,6 +228,17 @@ def regressions():
               consts=[(np.array([2], np.int64), "last"), (np.array([1, 2], np.int64), "both")],
               opset=18)
 
+    # Pad in edge and reflect modes (pads as an input: opset 13), summed.
+    nodes = [
+        helper.make_node("Pad", ["x", "pads"], ["e"], name="pad_edge", mode="edge"),
+        helper.make_node("Pad", ["x", "pads"], ["r"], name="pad_reflect", mode="reflect"),
+        helper.make_node("Add", ["e", "r"], ["y"], name="sum_y"),
+    ]
+    xs = [rng.normal(0, 1.5, (1, 2, 3, 4)).astype(np.float32) for _ in range(8)]
+    single_op("pad_modes", "Pad edge and reflect of [1, 2, 3, 4], summed", nodes,
+              TensorProto.FLOAT, [1, 2, 3, 4], TensorProto.FLOAT, [1, 2, 6, 7], xs,
+              consts=[(np.array([0, 0, 1, 2, 0, 0, 2, 1], np.int64), "pads")], opset=13)
+
 
 if __name__ == "__main__":
     mlp_with("Softplus", "softplus_mlp")

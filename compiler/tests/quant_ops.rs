@@ -136,3 +136,23 @@ fn scales_drop_until_calibrated_values_fit_or_the_node_is_named() {
     let out = model.run(std::slice::from_ref(&sample)).unwrap();
     assert!((out[0].data()[0] - 1e6).abs() <= 1e6 * 1e-3, "{:?}", out[0].data());
 }
+
+/// Constant-mode padding has no proof step yet: quantization refuses it, naming the node
+/// (edge and reflect padding are gathers: `models/pad_modes`).
+#[test]
+fn constant_padding_is_refused_by_name() {
+    use tessera_compiler::ir::PadMode;
+    let mut g = Graph::new();
+    let x = ValueRef::first(g.add_input("x", vec![1, 4], ElemType::Real));
+    let op = Op::Pad { pads: vec![(0, 0), (1, 2)], mode: PadMode::Constant(0.5) };
+    let y = g.add_node("p", op, vec![x]).unwrap();
+    g.set_outputs(vec![("y".into(), ValueRef::first(y))]);
+    let x = Tensor::new(vec![1, 4], vec![1.0, 2.0, 3.0, 4.0]).unwrap();
+    let float = tessera_compiler::interp::eval_float(&g, std::slice::from_ref(&x)).unwrap();
+    assert_eq!(float[0].data(), &[0.5, 1.0, 2.0, 3.0, 4.0, 0.5, 0.5]);
+    let err = quantize(&g, &QuantConfig::default()).map(|_| ()).unwrap_err();
+    assert!(
+        matches!(&err, tessera_compiler::QuantError::Unsupported { node, .. } if node == "p"),
+        "{err}"
+    );
+}

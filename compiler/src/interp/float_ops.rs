@@ -87,6 +87,7 @@ pub fn eval_op(op: &Op, ins: &[&Tensor<f64>], shapes: &[Vec<usize>]) -> R {
         }
         Op::Relu => one(x0()?.map(|&v| v.max(0.0))),
         Op::Powi(n) => one(x0()?.map(|&v| v.powi(*n as i32))),
+        Op::Pad { pads, mode } => one(layout::pad(x0()?, pads, *mode, |c| c)),
         Op::Composed(c) => {
             let out = shapes.first().ok_or("missing output shape")?;
             let wide = ins

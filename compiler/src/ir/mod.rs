@@ -7,6 +7,8 @@ pub mod shape;
 
 #[cfg(feature = "onnx")]
 pub use graph::{Graph, Node, ValueRef};
-pub use op::{Comparison, Composed, ElemType, Op, QuantParams, QuantType, SliceAxis, Window};
+pub use op::{
+    Comparison, Composed, ElemType, Op, PadMode, QuantParams, QuantType, SliceAxis, Window,
+};
 #[cfg(feature = "onnx")]
 pub use petgraph::stable_graph::NodeIndex;

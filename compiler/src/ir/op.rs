@@ -255,6 +255,13 @@ pub enum Op {
         /// The target type.
         to: ElemType,
     },
+    /// Padding of each axis by `(before, after)` entries (ONNX `Pad`, non-negative pads).
+    Pad {
+        /// Per axis.
+        pads: Vec<(usize, usize)>,
+        /// What the new entries hold.
+        mode: PadMode,
+    },
     /// `x^n` for a constant integer `n ≥ 2` (ONNX `Pow`; `n − 1` products when quantized).
     Powi(u32),
     /// An elementwise op composed of clamps and linear forms when quantized
@@ -316,6 +323,7 @@ impl Op {
             Op::Compare(c) => c.name(),
             Op::Composed(c) => c.name(),
             Op::Powi(_) => "Pow",
+            Op::Pad { .. } => "Pad",
             Op::Clip { .. } => "Clip",
             Op::QuantizeLinear(_) => "QuantizeLinear",
             Op::DequantizeLinear(_) => "DequantizeLinear",
@@ -472,6 +480,34 @@ impl Composed {
             (Composed::Or, [a, b]) => of(bit(*a) || bit(*b)),
             (Composed::Xor, [a, b]) => of(bit(*a) != bit(*b)),
             _ => f64::NAN,
+        }
+    }
+}
+
+/// What `Pad` puts in the new entries.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PadMode {
+    /// A constant.
+    Constant(f64),
+    /// The nearest edge entry.
+    Edge,
+    /// The mirror image, without repeating the edge.
+    Reflect,
+}
+
+impl PadMode {
+    /// The source index along an axis of `n` entries of output position `i` padded by `before`
+    /// (`None`: a constant entry).
+    pub fn source(self, i: usize, before: usize, n: usize) -> Option<usize> {
+        let j = i as i64 - before as i64;
+        let last = n as i64 - 1;
+        if (0..n as i64).contains(&j) {
+            return Some(j as usize);
+        }
+        match self {
+            PadMode::Constant(_) => None,
+            PadMode::Edge => Some(j.clamp(0, last) as usize),
+            PadMode::Reflect => Some(if j < 0 { -j } else { 2 * last - j } as usize),
         }
     }
 }

@@ -80,6 +80,17 @@ pub fn infer(node: &str, op: &Op, ins: &[&[usize]]) -> Result<Vec<Shape>, GraphE
             out.extend(window_out(window, &x[2..]).map_err(fail)?);
             one(out)
         }
+        Op::Pad { pads, mode } => {
+            arity(1, 1)?;
+            if pads.len() != ins[0].len() {
+                return Err(fail(format!("{} pads for rank {}", pads.len(), ins[0].len())));
+            }
+            let reflect = matches!(mode, crate::ir::PadMode::Reflect);
+            if pads.iter().zip(ins[0]).any(|((b, e), &n)| reflect && (*b >= n || *e >= n)) {
+                return Err(fail("reflect pads must be below the axis extent".into()));
+            }
+            one(pads.iter().zip(ins[0]).map(|((b, e), n)| b + n + e).collect())
+        }
         Op::Composed(c) => {
             arity(c.arity(), c.arity())?;
             let mut out = ins[0].to_vec();

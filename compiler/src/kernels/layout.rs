@@ -166,6 +166,37 @@ pub fn reduce_max<T: Scalar>(t: &Tensor<T>, axis: usize, lowest: T) -> Tensor<T>
     reduce(t, &[axis], lowest, |a, b| if b > a { b } else { a })
 }
 
+/// `x` padded per axis by `(before, after)` entries (`constant(c)` maps a constant mode's value
+/// to the element type).
+pub fn pad<T: Copy>(
+    x: &Tensor<T>,
+    pads: &[(usize, usize)],
+    mode: crate::ir::PadMode,
+    constant: impl Fn(f64) -> T,
+) -> Tensor<T> {
+    let shape = x.shape();
+    let out: Vec<usize> = shape.iter().zip(pads).map(|(n, (b, e))| b + n + e).collect();
+    let fill = match mode {
+        crate::ir::PadMode::Constant(c) => constant(c),
+        _ => constant(0.0),
+    };
+    let strides = strides(shape);
+    let mut data = Vec::with_capacity(numel(&out));
+    let mut idx = vec![0; out.len()];
+    for _ in 0..numel(&out) {
+        let mut at = Some(0usize);
+        for (a, &i) in idx.iter().enumerate() {
+            at = match (at, mode.source(i, pads[a].0, shape[a])) {
+                (Some(o), Some(j)) => Some(o + j * strides[a]),
+                _ => None,
+            };
+        }
+        data.push(at.map_or(fill, |o| x.data()[o]));
+        next_index(&mut idx, &out);
+    }
+    Tensor::from_parts(out, data)
+}
+
 /// The index of the maximum along `axis` (kept with extent 1): the first maximal entry of each
 /// line, or the last one with `last` (ONNX `ArgMax`, `select_last_index`).
 pub fn arg_max<T: PartialOrd + Copy>(t: &Tensor<T>, axis: usize, last: bool) -> Tensor<i64> {

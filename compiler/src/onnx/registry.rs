@@ -62,6 +62,7 @@ const REGISTRY: &[(&str, Importer)] = &[
     ("ReduceMean", |c| layout::reduce(c, true)),
     ("ReduceMin", |c| layout::reduce_max(c, true)),
     ("ReduceSum", |c| layout::reduce(c, false)),
+    ("Pad", layout::pad),
     ("Pow", pow),
     ("Range", shapes::range),
     ("Relu", |c| unary(c, Op::Relu)),

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::error::QuantError;
-use crate::ir::{Comparison, ElemType, Node, NodeIndex, Op, ValueRef};
+use crate::ir::{Comparison, ElemType, Node, NodeIndex, Op, PadMode, ValueRef};
 use crate::quant::builder::{Builder, QVal};
 use crate::quant::nonlinear;
 use crate::quant::per_channel;
@@ -154,6 +154,44 @@ impl<'a> Lowering<'a> {
             Op::Identity | Op::Cast { .. } => one(self.value(input(0)?)?),
             Op::IntDiv => one(self.int_div(node, input(0)?, input(1)?)?),
             Op::Composed(c) => one(crate::quant::composed::lower(self, node, *c)?),
+            Op::Pad { pads, mode } => {
+                // Axis by axis: edge and reflect gather the input's entries.
+                let x = self.value(input(0)?)?;
+                let mut id = x.id;
+                for (axis, &(before, after)) in pads.iter().enumerate() {
+                    if before == 0 && after == 0 {
+                        continue;
+                    }
+                    let mut shape = self.b.shape(id);
+                    let n = shape[axis];
+                    let label = format!("{name}.axis{axis}");
+                    let target = if axis + 1 == pads.len()
+                        || pads[axis + 1..].iter().all(|p| *p == (0, 0))
+                    {
+                        name.to_string()
+                    } else {
+                        label.clone()
+                    };
+                    id = match mode {
+                        PadMode::Constant(_) => {
+                            // A block of constants has no proof step yet (the concatenation
+                            // step reads computed tensors only).
+                            return Err(Self::err(node, "constant-mode padding is not proven yet"));
+                        }
+                        _ => {
+                            let len = before + n + after;
+                            let idx: Option<Vec<usize>> =
+                                (0..len).map(|i| mode.source(i, before, n)).collect();
+                            let idx = idx.ok_or_else(|| Self::err(node, "pads beyond the axis"))?;
+                            let indices = Tensor::new(vec![len], idx)
+                                .map_err(|e| Self::err(node, e.to_string()))?;
+                            shape[axis] = len;
+                            self.b.push(&target, QOp::Gather { axis, indices }, vec![id], shape)
+                        }
+                    };
+                }
+                one(QVal { id, ..x })
+            }
             Op::Powi(n) => {
                 // x^n as n − 1 products, each factor at the canonical scale (the running power
                 // is requantized before the next product).

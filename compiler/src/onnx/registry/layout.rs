@@ -2,7 +2,7 @@
 //! became inputs (Reshape, Split, Squeeze, Unsqueeze, Reduce*, Slice).
 
 use crate::error::ImportError;
-use crate::ir::{Op, SliceAxis};
+use crate::ir::{Op, PadMode, SliceAxis};
 use crate::onnx::context::{Imported, NodeCtx};
 use crate::onnx::registry::node;
 use crate::tensor::{Tensor, numel};
@@ -105,6 +105,47 @@ pub fn arg_max(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
     let keepdims = c.int("keepdims", 1)? != 0;
     let last = c.int("select_last_index", 0)? != 0;
     node(Op::ArgMax { axis, keepdims, last }, vec![c.required(0)?])
+}
+
+/// `Pad`: constant, edge or reflect mode; pads (and the constant) as attributes before opset 11,
+/// as inputs from 11, with an optional `axes` input from 18. Negative pads (crops) are refused.
+pub fn pad(c: &NodeCtx<'_>) -> Result<Imported, ImportError> {
+    let rank = c.rank(0)?;
+    let (pads, value) = if c.opset() < 11 {
+        let pads = c.ints("pads")?.ok_or_else(|| c.err("missing pads"))?;
+        (pads, c.float("value", 0.0)?)
+    } else {
+        let pads = c.const_ints(1)?.ok_or_else(|| c.err("missing pads"))?;
+        let value = match c.input_name(2).filter(|n| !n.is_empty()) {
+            Some(_) => c.constant(2)?.and_then(|d| d.value.data().first().copied()).unwrap_or(0.0),
+            None => 0.0,
+        };
+        (pads, value)
+    };
+    let axes: Vec<usize> = match c.input_name(3).filter(|n| !n.is_empty()) {
+        Some(_) => {
+            let a = c.const_ints(3)?.ok_or_else(|| c.err("missing axes"))?;
+            c.axes(&a, rank)?
+        }
+        None => (0..rank).collect(),
+    };
+    if pads.len() != 2 * axes.len() {
+        return Err(c.err(format!("{} pads for {} axes", pads.len(), axes.len())));
+    }
+    if pads.iter().any(|&p| p < 0) {
+        return Err(c.err("negative pads (crops) are not supported"));
+    }
+    let mut per_axis = vec![(0usize, 0usize); rank];
+    for (k, &a) in axes.iter().enumerate() {
+        per_axis[a] = (pads[k] as usize, pads[k + axes.len()] as usize);
+    }
+    let mode = match c.string("mode", "constant")?.as_str() {
+        "constant" => PadMode::Constant(value),
+        "edge" => PadMode::Edge,
+        "reflect" => PadMode::Reflect,
+        other => return Err(c.err(format!("mode {other:?} is not supported"))),
+    };
+    node(Op::Pad { pads: per_axis, mode }, vec![c.required(0)?])
 }
 
 /// `ReduceMax` / `ReduceMin` (axes an input from opset 18).
