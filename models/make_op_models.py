@@ -239,6 +239,13 @@ def regressions():
               TensorProto.FLOAT, [1, 2, 3, 4], TensorProto.FLOAT, [1, 2, 6, 7], xs,
               consts=[(np.array([0, 0, 1, 2, 0, 0, 2, 1], np.int64), "pads")], opset=13)
 
+    # MatMul with a constant left operand: W [3, 4] · x [1, 4, 5].
+    w = rng.normal(0, 0.5, (3, 4)).astype(np.float32)
+    xs = [rng.normal(0, 1.5, (1, 4, 5)).astype(np.float32) for _ in range(8)]
+    single_op("const_left_matmul", "MatMul(W, x) with a constant W [3, 4] and x [1, 4, 5]",
+              [helper.make_node("MatMul", ["w", "x"], ["y"], name="wx")],
+              TensorProto.FLOAT, [1, 4, 5], TensorProto.FLOAT, [1, 3, 5], xs, consts=[(w, "w")])
+
 
 if __name__ == "__main__":
     mlp_with("Softplus", "softplus_mlp")

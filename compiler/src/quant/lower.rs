@@ -100,7 +100,17 @@ impl<'a> Lowering<'a> {
                     None => one(y),
                 }
             }
-            Op::MatMul => one(self.product(node, QOp::MatMul, input(0)?, input(1)?, out_shape)?),
+            Op::MatMul => {
+                let (a, b) = (input(0)?, input(1)?);
+                match (self.const_float(a), self.const_float(b)) {
+                    // W·X with a constant W: (Xᵀ·Wᵀ)ᵀ, so the constant is the fixed right
+                    // factor the prover's matmul step takes (transposes are free renamings).
+                    (Some(w), None) if w.shape().len() == 2 && out_shape.len() >= 2 => {
+                        one(self.constant_left_matmul(node, w, b, out_shape)?)
+                    }
+                    _ => one(self.product(node, QOp::MatMul, a, b, out_shape)?),
+                }
+            }
             Op::Conv { window, group } => {
                 let op = QOp::Conv { window: window.clone(), group: *group };
                 let y = self.product(node, op, input(0)?, input(1)?, out_shape.clone())?;
@@ -315,6 +325,46 @@ impl<'a> Lowering<'a> {
         let w = self.b.operand(&format!("{}.b", node.name), w)?;
         let id = self.b.push(&node.name, op, vec![a.id, w.id], shape);
         Ok(QVal { id, scale: a.scale * w.scale, zero: 0 })
+    }
+
+    /// `W·X` for a constant 2-D `W` as `(Xᵀ·Wᵀ)ᵀ`, the last two axes swapped.
+    fn constant_left_matmul(
+        &mut self,
+        node: &Node,
+        w: &Tensor<f64>,
+        x: ValueRef,
+        out_shape: Vec<usize>,
+    ) -> Result<QVal, QuantError> {
+        let name = node.name.as_str();
+        let x = self.value(x)?;
+        let x = self.b.operand(&format!("{name}.x"), x)?;
+        let rank = out_shape.len();
+        let mut perm: Vec<usize> = (0..rank).collect();
+        perm.swap(rank - 2, rank - 1);
+        let swap = |s: &[usize]| {
+            let mut t = s.to_vec();
+            t.swap(rank - 2, rank - 1);
+            t
+        };
+        let xs = self.b.shape(x.id);
+        if xs.len() != rank {
+            return Err(Self::err(
+                node,
+                "a constant left operand needs a right one of the output's rank",
+            ));
+        }
+        let xt = self.b.push(
+            &format!("{name}.xt"),
+            QOp::Transpose { perm: perm.clone() },
+            vec![x.id],
+            swap(&xs),
+        );
+        let wt = crate::kernels::layout::transpose(w, &[1, 0]);
+        let unit = self.b.unit();
+        let wq = self.b.quantize_const(&format!("{name}.wt"), &wt, unit);
+        let yt = self.b.push(&format!("{name}.yt"), QOp::MatMul, vec![xt, wq.id], swap(&out_shape));
+        let id = self.b.push(name, QOp::Transpose { perm }, vec![yt], out_shape);
+        Ok(QVal { id, scale: x.scale * wq.scale, zero: 0 })
     }
 
     /// Multiplies by a real constant: free when it is 1, otherwise a product with the constant
