@@ -246,6 +246,13 @@ def regressions():
               [helper.make_node("MatMul", ["w", "x"], ["y"], name="wx")],
               TensorProto.FLOAT, [1, 4, 5], TensorProto.FLOAT, [1, 3, 5], xs, consts=[(w, "w")])
 
+    # PRelu with a per-channel slope [3, 1, 1].
+    xs = [rng.normal(0, 1.5, (1, 3, 2, 2)).astype(np.float32) for _ in range(8)]
+    single_op("prelu_channels", "PRelu of x [1, 3, 2, 2] with slopes 0.1, 0.25, -0.5 per channel",
+              [helper.make_node("PRelu", ["x", "slope"], ["y"], name="prelu")],
+              TensorProto.FLOAT, [1, 3, 2, 2], TensorProto.FLOAT, [1, 3, 2, 2], xs,
+              consts=[(np.array([0.1, 0.25, -0.5], np.float32).reshape(3, 1, 1), "slope")])
+
 
 if __name__ == "__main__":
     mlp_with("Softplus", "softplus_mlp")

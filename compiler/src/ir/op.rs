@@ -394,6 +394,8 @@ pub enum Composed {
         /// `α`.
         alpha: f64,
     },
+    /// `x` if `x ≥ 0`, else `slope·x`, the slope a constant broadcasting to `x` (two inputs).
+    PRelu,
     /// `clamp(α·x + β, 0, 1)`.
     HardSigmoid {
         /// `α`.
@@ -427,6 +429,7 @@ impl Composed {
             Composed::Abs => "Abs",
             Composed::Sign => "Sign",
             Composed::LeakyRelu { .. } => "LeakyRelu",
+            Composed::PRelu => "PRelu",
             Composed::HardSigmoid { .. } => "HardSigmoid",
             Composed::HardSwish => "HardSwish",
             Composed::Max => "Max",
@@ -442,7 +445,12 @@ impl Composed {
     /// Number of inputs.
     pub fn arity(self) -> usize {
         match self {
-            Composed::Max | Composed::Min | Composed::And | Composed::Or | Composed::Xor => 2,
+            Composed::Max
+            | Composed::Min
+            | Composed::And
+            | Composed::Or
+            | Composed::Xor
+            | Composed::PRelu => 2,
             Composed::Where => 3,
             _ => 1,
         }
@@ -457,6 +465,13 @@ impl Composed {
             (Composed::Neg, [x]) => -x,
             (Composed::Abs, [x]) => x.abs(),
             (Composed::Sign, [x]) => of(*x > 0.0) - of(*x < 0.0),
+            (Composed::PRelu, [x, slope]) => {
+                if *x >= 0.0 {
+                    *x
+                } else {
+                    slope * x
+                }
+            }
             (Composed::LeakyRelu { alpha }, [x]) => {
                 if *x >= 0.0 {
                     *x

@@ -62,6 +62,7 @@ const REGISTRY: &[(&str, Importer)] = &[
     ("ReduceMean", |c| layout::reduce(c, true)),
     ("ReduceMin", |c| layout::reduce_max(c, true)),
     ("ReduceSum", |c| layout::reduce(c, false)),
+    ("PRelu", |c| binary(c, Op::Composed(Composed::PRelu))),
     ("Pad", layout::pad),
     ("Pow", pow),
     ("Range", shapes::range),

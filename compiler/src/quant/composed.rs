@@ -10,6 +10,7 @@
 //! | `Abs` | `p + n` | `s` |
 //! | `Sign` | `clamp(x', 0, 1) − clamp(−x', 0, 1)` | 1 |
 //! | `LeakyRelu(α)` | `2^k·p − a·n`, `a = round(α·2^k)` | `s/2^k` |
+//! | `PRelu(slope)` | `2^k·p − a∘n`, `a = round(slope·2^k)` per entry (a constant) | `s/2^k` |
 //! | `HardSigmoid(α, β)` | `clamp(rescale(a·x' + B), 0, 2^bits)`, `B = round(β·2^k/s)` | `2^−bits` |
 //! | `HardSwish` | `x' · HardSigmoid(x; 1/6, 1/2)` | `s·2^−bits` |
 //! | `Max(a, b)`, `Min(a, b)` | `b + relu(a − b)`, `a − relu(a − b)` at a common scale | common |
@@ -59,6 +60,28 @@ pub fn lower(l: &mut Lowering<'_>, node: &Node, op: Composed) -> Result<QVal, Qu
             let a = multiplier(node, alpha)?;
             let p = scaled(l, &format!("{name}.pos"), p, 1 << k)?;
             let n = scaled(l, &format!("{name}.neg"), n, a)?;
+            let id = l.b.binary(name, QOp::Sub, p, n)?;
+            Ok(QVal { id, scale: x.scale / f64::from(1u32 << k), zero: 0 })
+        }
+        Composed::PRelu => {
+            // The slope per entry, as integers a = round(slope·2^k) expanded to x's shape.
+            let slope = l
+                .const_float(input(1)?)
+                .ok_or_else(|| Lowering::err(node, "a computed slope is not supported"))?;
+            let x = integers(l, name, input(0)?)?;
+            let shape = l.b.shape(x.id);
+            let wide = crate::kernels::layout::broadcast_to(slope, &shape)
+                .ok_or_else(|| Lowering::err(node, "the slope does not broadcast to the input"))?;
+            let mut a = Vec::with_capacity(wide.data().len());
+            for &v in wide.data() {
+                a.push(multiplier(node, v)?);
+            }
+            let a = crate::tensor::Tensor::new(shape, a)
+                .map_err(|e| Lowering::err(node, e.to_string()))?;
+            let a = l.b.konst(&format!("{name}.slope"), a);
+            let (p, n) = parts(l, name, x.id)?;
+            let p = scaled(l, &format!("{name}.pos"), p, 1 << k)?;
+            let n = l.b.binary(&format!("{name}.neg"), QOp::Mul, n, a)?;
             let id = l.b.binary(name, QOp::Sub, p, n)?;
             Ok(QVal { id, scale: x.scale / f64::from(1u32 << k), zero: 0 })
         }
