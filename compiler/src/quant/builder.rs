@@ -131,6 +131,35 @@ impl<'a> Builder<'a> {
         self.quantize_const(name, t, (-(k as f64)).exp2())
     }
 
+    /// `−x` at `x`'s scale (the linear form `0 − x`).
+    pub fn negate(&mut self, name: &str, x: QId) -> Result<QId, QuantError> {
+        let zero = self.scalar(&format!("{name}.zero"), 0);
+        self.binary(&format!("{name}.negated"), QOp::Sub, zero, x)
+    }
+
+    /// `v`'s integers without zero point, at its scale or the canonical one if coarser.
+    pub fn integers(&mut self, name: &str, v: QVal) -> Result<QVal, QuantError> {
+        if v.scale > self.unit() {
+            self.requant(name, v, self.unit())
+        } else {
+            self.drop_zero(name, v)
+        }
+    }
+
+    /// Two values at a common scale: the finer of theirs, at most the canonical one.
+    pub fn common_scale(
+        &mut self,
+        name: &str,
+        a: QVal,
+        b: QVal,
+    ) -> Result<(QVal, QVal), QuantError> {
+        let target = a.scale.min(b.scale).min(self.unit());
+        Ok((
+            self.requant(&format!("{name}.a"), a, target)?,
+            self.requant(&format!("{name}.b"), b, target)?,
+        ))
+    }
+
     /// Removes a non-zero zero point: `q − z`.
     pub fn drop_zero(&mut self, name: &str, v: QVal) -> Result<QVal, QuantError> {
         if v.zero == 0 {

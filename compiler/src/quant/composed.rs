@@ -38,7 +38,7 @@ pub fn lower(l: &mut Lowering<'_>, node: &Node, op: Composed) -> Result<QVal, Qu
     match op {
         Composed::Neg => {
             let x = integers(l, name, input(0)?)?;
-            let id = negate(l, name, x.id)?;
+            let id = l.b.negate(name, x.id)?;
             Ok(QVal { id, ..x })
         }
         Composed::Abs => {
@@ -50,7 +50,7 @@ pub fn lower(l: &mut Lowering<'_>, node: &Node, op: Composed) -> Result<QVal, Qu
             let x = integers(l, name, input(0)?)?;
             let step = QOp::Clamp { lo: Some(0), hi: Some(1) };
             let up = l.b.unary(&format!("{name}.positive"), step.clone(), x.id);
-            let neg = negate(l, name, x.id)?;
+            let neg = l.b.negate(name, x.id)?;
             let down = l.b.unary(&format!("{name}.negative"), step, neg);
             Ok(QVal { id: l.b.binary(name, QOp::Sub, up, down)?, scale: 1.0, zero: 0 })
         }
@@ -142,10 +142,10 @@ pub fn lower(l: &mut Lowering<'_>, node: &Node, op: Composed) -> Result<QVal, Qu
     }
 }
 
-/// The input's integers without zero point, at its scale or the canonical one if coarser.
+/// The input's integers without zero point (`Builder::integers`).
 fn integers(l: &mut Lowering<'_>, name: &str, v: crate::ir::ValueRef) -> Result<QVal, QuantError> {
     let x = l.value(v)?;
-    if x.scale > l.b.unit() { l.b.requant(name, x, l.b.unit()) } else { l.b.drop_zero(name, x) }
+    l.b.integers(name, x)
 }
 
 /// A 0/1 input (an ONNX bool) as integers of scale 1.
@@ -154,7 +154,7 @@ fn bits(l: &mut Lowering<'_>, name: &str, v: crate::ir::ValueRef) -> Result<QId,
     Ok(l.b.requant(&format!("{name}.bits"), x, 1.0)?.id)
 }
 
-/// Two inputs at a common scale (the finer one, at most the canonical one).
+/// Two inputs at a common scale (`Builder::common_scale`).
 fn common(
     l: &mut Lowering<'_>,
     name: &str,
@@ -162,22 +162,15 @@ fn common(
     b: crate::ir::ValueRef,
 ) -> Result<(QId, QId, f64), QuantError> {
     let (va, vb) = (l.value(a)?, l.value(b)?);
-    let target = va.scale.min(vb.scale).min(l.b.unit());
-    let va = l.b.requant(&format!("{name}.a"), va, target)?;
-    let vb = l.b.requant(&format!("{name}.b"), vb, target)?;
-    Ok((va.id, vb.id, target))
-}
-
-fn negate(l: &mut Lowering<'_>, name: &str, x: QId) -> Result<QId, QuantError> {
-    let zero = l.b.scalar(&format!("{name}.zero"), 0);
-    l.b.binary(&format!("{name}.negated"), QOp::Sub, zero, x)
+    let (va, vb) = l.b.common_scale(name, va, vb)?;
+    Ok((va.id, vb.id, va.scale))
 }
 
 /// `(relu(x), relu(−x))`.
 fn parts(l: &mut Lowering<'_>, name: &str, x: QId) -> Result<(QId, QId), QuantError> {
     let relu = QOp::Clamp { lo: Some(0), hi: None };
     let p = l.b.unary(&format!("{name}.relu"), relu.clone(), x);
-    let neg = negate(l, name, x)?;
+    let neg = l.b.negate(name, x)?;
     Ok((p, l.b.unary(&format!("{name}.relu_neg"), relu, neg)))
 }
 

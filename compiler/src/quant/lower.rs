@@ -164,44 +164,7 @@ impl<'a> Lowering<'a> {
             Op::Identity | Op::Cast { .. } => one(self.value(input(0)?)?),
             Op::IntDiv => one(self.int_div(node, input(0)?, input(1)?)?),
             Op::Composed(c) => one(crate::quant::composed::lower(self, node, *c)?),
-            Op::Pad { pads, mode } => {
-                // Axis by axis: edge and reflect gather the input's entries.
-                let x = self.value(input(0)?)?;
-                let mut id = x.id;
-                for (axis, &(before, after)) in pads.iter().enumerate() {
-                    if before == 0 && after == 0 {
-                        continue;
-                    }
-                    let mut shape = self.b.shape(id);
-                    let n = shape[axis];
-                    let label = format!("{name}.axis{axis}");
-                    let target = if axis + 1 == pads.len()
-                        || pads[axis + 1..].iter().all(|p| *p == (0, 0))
-                    {
-                        name.to_string()
-                    } else {
-                        label.clone()
-                    };
-                    id = match mode {
-                        PadMode::Constant(_) => {
-                            // A block of constants has no proof step yet (the concatenation
-                            // step reads computed tensors only).
-                            return Err(Self::err(node, "constant-mode padding is not proven yet"));
-                        }
-                        _ => {
-                            let len = before + n + after;
-                            let idx: Option<Vec<usize>> =
-                                (0..len).map(|i| mode.source(i, before, n)).collect();
-                            let idx = idx.ok_or_else(|| Self::err(node, "pads beyond the axis"))?;
-                            let indices = Tensor::new(vec![len], idx)
-                                .map_err(|e| Self::err(node, e.to_string()))?;
-                            shape[axis] = len;
-                            self.b.push(&target, QOp::Gather { axis, indices }, vec![id], shape)
-                        }
-                    };
-                }
-                one(QVal { id, ..x })
-            }
+            Op::Pad { pads, mode } => one(self.pad(node, input(0)?, pads, *mode)?),
             Op::Powi(n) => {
                 // x^n as n − 1 products, each factor at the canonical scale (the running power
                 // is requantized before the next product).
@@ -325,6 +288,41 @@ impl<'a> Lowering<'a> {
         let w = self.b.operand(&format!("{}.b", node.name), w)?;
         let id = self.b.push(&node.name, op, vec![a.id, w.id], shape);
         Ok(QVal { id, scale: a.scale * w.scale, zero: 0 })
+    }
+
+    /// Edge and reflect padding, axis by axis, as gathers of the input's entries; a constant
+    /// mode has no proof step yet (the concatenation step reads computed tensors only).
+    fn pad(
+        &mut self,
+        node: &Node,
+        x: ValueRef,
+        pads: &[(usize, usize)],
+        mode: PadMode,
+    ) -> Result<QVal, QuantError> {
+        if matches!(mode, PadMode::Constant(_)) {
+            return Err(Self::err(node, "constant-mode padding is not proven yet"));
+        }
+        let name = node.name.as_str();
+        let x = self.value(x)?;
+        let last = pads.iter().rposition(|p| *p != (0, 0));
+        let mut id = x.id;
+        for (axis, &(before, after)) in pads.iter().enumerate() {
+            if before == 0 && after == 0 {
+                continue;
+            }
+            let mut shape = self.b.shape(id);
+            let n = shape[axis];
+            let len = before + n + after;
+            let idx: Option<Vec<usize>> = (0..len).map(|i| mode.source(i, before, n)).collect();
+            let idx = idx.ok_or_else(|| Self::err(node, "pads beyond the axis"))?;
+            let indices =
+                Tensor::new(vec![len], idx).map_err(|e| Self::err(node, e.to_string()))?;
+            shape[axis] = len;
+            let label =
+                if Some(axis) == last { name.to_string() } else { format!("{name}.axis{axis}") };
+            id = self.b.push(&label, QOp::Gather { axis, indices }, vec![id], shape);
+        }
+        Ok(QVal { id, ..x })
     }
 
     /// `W·X` for a constant 2-D `W` as `(Xᵀ·Wᵀ)ᵀ`, the last two axes swapped.
@@ -476,20 +474,14 @@ impl<'a> Lowering<'a> {
             (Some(t), None) | (None, Some(t)) => {
                 let x = if ca.is_some() { b } else { a };
                 let x = self.value(x)?;
-                let x = if x.scale > self.b.unit() {
-                    self.b.requant(name, x, self.b.unit())?
-                } else {
-                    self.b.drop_zero(name, x)?
-                };
+                let x = self.b.integers(name, x)?;
                 let c = self.b.quantize_const(&format!("{name}.const"), t, x.scale);
                 if ca.is_some() { (c.id, x.id, x.scale) } else { (x.id, c.id, x.scale) }
             }
             _ => {
                 let (va, vb) = (self.value(a)?, self.value(b)?);
-                let target = va.scale.min(vb.scale).min(self.b.unit());
-                let va = self.b.requant(&format!("{name}.a"), va, target)?;
-                let vb = self.b.requant(&format!("{name}.b"), vb, target)?;
-                (va.id, vb.id, target)
+                let (va, vb) = self.b.common_scale(name, va, vb)?;
+                (va.id, vb.id, va.scale)
             }
         };
         let id = self.b.binary(name, op, ia, ib)?;
@@ -518,8 +510,7 @@ impl<'a> Lowering<'a> {
         let m = first.abs() as i64;
         let x = self.value(a)?;
         let x = self.b.requant(&format!("{name}.x"), x, 1.0)?;
-        let zero = self.b.scalar(&format!("{name}.zero"), 0);
-        let neg = self.b.binary(&format!("{name}.neg"), QOp::Sub, zero, x.id)?;
+        let neg = self.b.negate(name, x.id)?;
         let half = self.b.scalar(&format!("{name}.half"), m / 2);
         let mut floor = |part: usize, label: &str| -> Result<usize, QuantError> {
             let relu = QOp::Clamp { lo: Some(0), hi: None };

@@ -92,15 +92,13 @@ pub fn lower(l: &mut Lowering<'_>, node: &Node) -> Result<Vec<QVal>, QuantError>
             let x = l.b.drop_zero(name, x)?;
             let mut id = x.id;
             if *min {
-                let zero = l.b.scalar(&format!("{name}.zero"), 0);
-                id = l.b.binary(&format!("{name}.negated"), QOp::Sub, zero, id)?;
+                id = l.b.negate(name, id)?;
             }
             for (i, &a) in axes.iter().enumerate() {
                 id = reduce(l, &format!("{name}.max{i}"), QOp::ReduceMax { axis: a }, id, &[a]);
             }
             if *min {
-                let zero = l.b.scalar(&format!("{name}.zero_out"), 0);
-                id = l.b.binary(&format!("{name}.min"), QOp::Sub, zero, id)?;
+                id = l.b.negate(&format!("{name}.min"), id)?;
             }
             let id = l.b.push(name, QOp::Reshape, vec![id], out_shape);
             QVal { id, ..x }
